@@ -1,0 +1,10 @@
+import initial from './001_initial.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every schema change, in order. An applied migration is never edited: add a new one. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '001_initial', sql: initial }];

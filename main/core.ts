@@ -1,0 +1,93 @@
+/**
+ * The Partnergate core: one open store and the services over it. Every front door (CLI,
+ * headless server, desktop app) opens one of these and calls the same services.
+ */
+import { join } from 'node:path';
+import { openDatabase, DATABASE_FILE, type Db } from './db/connection.ts';
+import { ensureWritableDir } from './data-dir.ts';
+import { confSettingsStore, type SettingsStore } from './settings-store.ts';
+import { accountService } from './services/accounts.ts';
+import { auditService } from './services/audit.ts';
+import { createContext, type ServiceContext } from './services/context.ts';
+import { generateDemoData, type DemoOptions, type DemoSummary } from './services/demo-data.ts';
+import { importCsv, type ImportOptions, type ImportResult } from './services/imports.ts';
+import { ipRuleService } from './services/ip-rules.ts';
+import { keyService } from './services/keys.ts';
+import { offerService } from './services/offers.ts';
+import { reportService } from './services/reports.ts';
+import { loadMasterKeyBox, type SecretBox } from './services/secret-box.ts';
+
+export interface CoreOptions {
+  dataDir: string;
+  /** Who makes the changes, for the audit log (e.g. `cli:alice`, `desktop:alice`). */
+  actor: string;
+  secretBox?: SecretBox;
+  settings?: SettingsStore;
+  now?: () => number;
+}
+
+export function createServices(ctx: ServiceContext, databaseFile: string) {
+  const accounts = accountService(ctx);
+  const offers = offerService(ctx);
+  const keys = keyService(ctx);
+  const ipRules = ipRuleService(ctx);
+  const reports = reportService(ctx, accounts);
+  const audit = auditService(ctx);
+  return {
+    accounts,
+    offers,
+    keys,
+    ipRules,
+    reports,
+    audit,
+    importCsv: (o: ImportOptions): Promise<ImportResult> =>
+      importCsv({ databaseFile, actor: ctx.actor, now: ctx.now }, o),
+    demoData: (o: DemoOptions): Promise<DemoSummary> =>
+      generateDemoData(ctx, { accounts, offers, keys, ipRules, reports }, o),
+    /** Applies a change of the secret policy: switching to show-once drops every kept copy. */
+    setSecretPolicy(policy: 'reshow' | 'show-once'): { dropped: number } {
+      ctx.settings.update((s) => ({ ...s, keys: { ...s.keys, secretPolicy: policy } }));
+      return { dropped: policy === 'show-once' ? keys.dropRetainedSecrets() : 0 };
+    },
+    isEmpty(): boolean {
+      return ctx.sql.accounts.list({}).length === 0 && ctx.sql.offers.list().length === 0;
+    },
+    counts() {
+      return ctx.sql.events.counts();
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+export interface Core extends Services {
+  dataDir: string;
+  databaseFile: string;
+  db: Db;
+  ctx: ServiceContext;
+  settings: SettingsStore;
+  close(): void;
+}
+
+export function openCore(o: CoreOptions): Core {
+  ensureWritableDir(o.dataDir);
+  const databaseFile = join(o.dataDir, DATABASE_FILE);
+  const db = openDatabase(databaseFile);
+  try {
+    const settings = o.settings ?? confSettingsStore(o.dataDir);
+    const secretBox = o.secretBox ?? loadMasterKeyBox(o.dataDir);
+    const ctx = createContext({ db, actor: o.actor, secretBox, settings, ...(o.now ? { now: o.now } : {}) });
+    return {
+      ...createServices(ctx, databaseFile),
+      dataDir: o.dataDir,
+      databaseFile,
+      db,
+      ctx,
+      settings,
+      close: () => db.close(),
+    };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}

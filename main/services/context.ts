@@ -1,0 +1,62 @@
+import type { Db } from '../db/connection.ts';
+import { accountStatements } from '../db/accounts.ts';
+import { auditStatements } from '../db/audit.ts';
+import { eventStatements } from '../db/events.ts';
+import { ipRuleStatements } from '../db/ip-rules.ts';
+import { keyStatements } from '../db/keys.ts';
+import { offerStatements } from '../db/offers.ts';
+import { reportDefinitionStatements } from '../db/report-definitions.ts';
+import { reportQueryRunner } from '../db/report-query.ts';
+import type { SettingsStore } from '../settings-store.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export function createStatements(db: Db) {
+  return {
+    accounts: accountStatements(db),
+    offers: offerStatements(db),
+    keys: keyStatements(db),
+    ipRules: ipRuleStatements(db),
+    reports: reportDefinitionStatements(db),
+    reportQuery: reportQueryRunner(db),
+    events: eventStatements(db),
+    audit: auditStatements(db),
+  };
+}
+
+export type Statements = ReturnType<typeof createStatements>;
+
+export interface ServiceContext {
+  db: Db;
+  sql: Statements;
+  /** Who is making admin changes: written to the audit log. */
+  actor: string;
+  now: () => number;
+  secretBox: SecretBox;
+  settings: SettingsStore;
+  /** Records an admin change; call inside the same transaction as the change. */
+  audit(action: string, entityType: string, entityId: number | null, before: unknown, after: unknown): void;
+}
+
+export interface ContextOptions {
+  db: Db;
+  actor: string;
+  secretBox: SecretBox;
+  settings: SettingsStore;
+  now?: () => number;
+}
+
+export function createContext(o: ContextOptions): ServiceContext {
+  const sql = createStatements(o.db);
+  const now = o.now ?? Date.now;
+  return {
+    db: o.db,
+    sql,
+    actor: o.actor,
+    now,
+    secretBox: o.secretBox,
+    settings: o.settings,
+    audit(action, entityType, entityId, before, after) {
+      sql.audit.insert({ at: now(), actor: o.actor, action, entityType, entityId, before, after });
+    },
+  };
+}

@@ -1,0 +1,429 @@
+/**
+ * CSV import of clicks, conversions and leads. The file is streamed (a file of millions of rows
+ * never sits in memory), each row is validated and inserted inside one transaction on a
+ * connection of its own, and every rejected row is written to a rejects file with its line
+ * number and the reason. All-or-nothing mode rolls the whole file back if any row is rejected.
+ */
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { invalid, isPartnergateError, PartnergateError } from '../../shared/errors.ts';
+import { parseMoney } from '../../shared/money.ts';
+import {
+  CONVERSION_STATUSES,
+  LEAD_STATUSES,
+  type ConversionStatus,
+  type LeadStatus,
+} from '../../shared/report-catalog.ts';
+import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/schemas.ts';
+import { openDatabase, type Db } from '../db/connection.ts';
+import { eventStatements } from '../db/events.ts';
+import { accountStatements } from '../db/accounts.ts';
+import { offerStatements } from '../db/offers.ts';
+import { auditStatements } from '../db/audit.ts';
+import { localMidnight } from './report-time.ts';
+import { isTimeZone } from '../../shared/time-zone.ts';
+
+export const IMPORT_DATASETS = ['clicks', 'conversions', 'leads'] as const;
+export type ImportDataset = (typeof IMPORT_DATASETS)[number];
+export type ImportMode = 'all-or-nothing' | 'skip-invalid';
+
+interface FieldSpec {
+  /** Header names accepted for the field, compared case- and punctuation-insensitively. */
+  aliases: readonly string[];
+  required: boolean;
+}
+
+const SUBS = (n: number): FieldSpec => ({ aliases: [`sub${n}`, `sub_${n}`, n === 1 ? 'aff_sub' : `aff_sub${n}`, `subid${n}`], required: false });
+
+/** What each dataset's CSV must or may hold, with the header names other tools use for it. */
+export const IMPORT_FIELDS: Record<ImportDataset, Record<string, FieldSpec>> = {
+  clicks: {
+    time: { aliases: ['time', 'ts', 'timestamp', 'click_time', 'clicked_at', 'datetime'], required: true },
+    partner_id: { aliases: ['partner_id', 'partner', 'affiliate_id', 'ib_id'], required: true },
+    offer_id: { aliases: ['offer_id', 'offer', 'campaign_id'], required: true },
+    sub1: SUBS(1), sub2: SUBS(2), sub3: SUBS(3), sub4: SUBS(4), sub5: SUBS(5),
+    country: { aliases: ['country', 'country_code', 'geo'], required: false },
+    device: { aliases: ['device', 'device_type'], required: false },
+    click_id: { aliases: ['click_id', 'clickid', 'transaction_ref'], required: false },
+  },
+  conversions: {
+    time: { aliases: ['time', 'ts', 'timestamp', 'conversion_time', 'converted_at', 'datetime'], required: true },
+    partner_id: { aliases: ['partner_id', 'partner', 'affiliate_id', 'ib_id'], required: true },
+    offer_id: { aliases: ['offer_id', 'offer', 'campaign_id'], required: true },
+    status: { aliases: ['status', 'conversion_status'], required: true },
+    revenue: { aliases: ['revenue', 'network_revenue'], required: false },
+    payout: { aliases: ['payout', 'commission', 'affiliate_payout'], required: true },
+    sale_amount: { aliases: ['sale_amount', 'sale', 'order_value', 'amount'], required: false },
+    currency: { aliases: ['currency', 'currency_code'], required: false },
+    sub1: SUBS(1), sub2: SUBS(2), sub3: SUBS(3), sub4: SUBS(4), sub5: SUBS(5),
+    country: { aliases: ['country', 'country_code', 'geo'], required: false },
+    device: { aliases: ['device', 'device_type'], required: false },
+    click_id: { aliases: ['click_id', 'clickid'], required: false },
+    transaction_id: { aliases: ['transaction_id', 'txn_id', 'order_id', 'conversion_id'], required: true },
+  },
+  leads: {
+    registered_at: { aliases: ['registered_at', 'registration_time', 'registered', 'time', 'signup_time'], required: true },
+    partner_id: { aliases: ['partner_id', 'partner', 'ib_id', 'affiliate_id'], required: true },
+    offer_id: { aliases: ['offer_id', 'offer', 'campaign_id', 'campaign'], required: true },
+    lead_ref: { aliases: ['lead_ref', 'lead_id', 'client_id', 'account_number'], required: true },
+    country: { aliases: ['country', 'country_code', 'geo'], required: false },
+    status: { aliases: ['status', 'lead_status'], required: true },
+    ftd_at: { aliases: ['ftd_at', 'first_deposit_at', 'ftd_time', 'ftd_date'], required: false },
+    ftd_amount: { aliases: ['ftd_amount', 'first_deposit_amount', 'ftd'], required: false },
+    deposits: { aliases: ['deposits', 'total_deposits'], required: false },
+    withdrawals: { aliases: ['withdrawals', 'total_withdrawals'], required: false },
+    volume_lots: { aliases: ['volume_lots', 'volume', 'lots'], required: false },
+    commission: { aliases: ['commission', 'ib_commission', 'payout'], required: false },
+    currency: { aliases: ['currency', 'currency_code'], required: false },
+  },
+};
+
+const normaliseHeader = (h: string) => h.trim().toLowerCase().replace(/[\s\-.]+/g, '_');
+
+export interface HeaderMapping {
+  /** Field → header as written in the file. */
+  fields: Record<string, string>;
+  /** Headers that map to no field. */
+  ignored: string[];
+  missing: string[];
+}
+
+/** Matches a file's headers to a dataset's fields; `overrides` (field → header) win over aliases. */
+export function mapHeaders(dataset: ImportDataset, headers: readonly string[], overrides: Record<string, string> = {}): HeaderMapping {
+  const spec = IMPORT_FIELDS[dataset];
+  const byNorm = new Map(headers.map((h) => [normaliseHeader(h), h]));
+  const fields: Record<string, string> = {};
+  for (const [field, header] of Object.entries(overrides)) {
+    if (!(field in spec)) throw invalid('unknown_import_field', `${field} is not a field of ${dataset} (fields: ${Object.keys(spec).join(', ')}).`);
+    if (!headers.includes(header)) throw invalid('unknown_import_header', `The file has no column "${header}" to map to ${field}.`);
+    fields[field] = header;
+  }
+  const used = new Set(Object.values(fields));
+  for (const [field, f] of Object.entries(spec)) {
+    if (fields[field]) continue;
+    for (const alias of f.aliases) {
+      const h = byNorm.get(alias);
+      if (h !== undefined && !used.has(h)) {
+        fields[field] = h;
+        used.add(h);
+        break;
+      }
+    }
+  }
+  const missing = Object.entries(spec).filter(([field, f]) => f.required && !fields[field]).map(([field]) => field);
+  return { fields, ignored: headers.filter((h) => !used.has(h)), missing };
+}
+
+class RowError extends Error {}
+
+const NAIVE_DATETIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
+const ZONED_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+
+/** Reads a time as exports write it: ISO 8601 with an offset, a plain date-time in `tz`, a date, or epoch seconds/ms. */
+export function parseTime(text: string, tz: string, field: string): number {
+  const t = text.trim();
+  let ms = NaN;
+  if (/^\d{10}$/.test(t)) ms = Number(t) * 1000;
+  else if (/^\d{13}$/.test(t)) ms = Number(t);
+  else if (ZONED_DATETIME.test(t)) ms = Date.parse(t);
+  else {
+    const m = NAIVE_DATETIME.exec(t) ?? (/^\d{4}-\d{2}-\d{2}$/.test(t) ? ([t, t, '00', '00'] as unknown as RegExpExecArray) : null);
+    if (m) {
+      const [, date, hh, mm, ss, frac] = m;
+      const valid = !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date!);
+      if (valid && Number(hh) < 24 && Number(mm) < 60 && Number(ss ?? 0) < 60) {
+        const midnight = localMidnight(date!, tz);
+        ms = midnight + ((Number(hh) * 60 + Number(mm)) * 60 + Number(ss ?? 0)) * 1000 + Number((frac ?? '').padEnd(3, '0'));
+      }
+    }
+  }
+  if (!Number.isFinite(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.UTC(2100, 0, 1)) {
+    throw new RowError(`${field} "${text}" is not a valid date and time (use ISO 8601, e.g. 2026-03-01T14:05:00Z)`);
+  }
+  return ms;
+}
+
+interface Lookups {
+  partners: Set<number>;
+  offerCurrency: Map<number, string>;
+  tz: string;
+}
+
+function rowReader(record: Record<string, string>, mapping: Record<string, string>) {
+  const get = (field: string): string => {
+    const h = mapping[field];
+    return h === undefined ? '' : (record[h] ?? '').trim();
+  };
+  const opt = (field: string, max = 200): string | null => {
+    const v = get(field);
+    if (v.length > max) throw new RowError(`${field} is longer than ${max} characters`);
+    return v === '' ? null : v;
+  };
+  const req = (field: string): string => {
+    const v = get(field);
+    if (v === '') throw new RowError(`${field} is empty`);
+    return v;
+  };
+  const money = (field: string, currency: string, required = false): number => {
+    const v = required ? req(field) : get(field);
+    if (v === '') return 0;
+    try {
+      return parseMoney(v, currency, field);
+    } catch (e) {
+      throw new RowError(isPartnergateError(e) ? e.message.replace(/\.$/, '') : String(e));
+    }
+  };
+  return { get, opt, req, money };
+}
+
+function parseIdIn(text: string, field: string, known: { has(id: number): boolean }, what: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new RowError(`${field} "${text}" is not a whole number`);
+  const id = Number(text);
+  if (!known.has(id)) throw new RowError(`${what} ${id} does not exist`);
+  return id;
+}
+
+function country(v: string | null): string | null {
+  if (v === null) return null;
+  if (!/^[A-Za-z]{2}$/.test(v)) throw new RowError(`country "${v}" is not a two-letter ISO code`);
+  return v.toUpperCase();
+}
+
+function currencyOf(v: string, fallback: string | undefined): string {
+  if (v === '') return fallback ?? 'USD';
+  if (!/^[A-Za-z]{3}$/.test(v)) throw new RowError(`currency "${v}" is not a three-letter ISO code`);
+  return v.toUpperCase();
+}
+
+function subsOf(r: ReturnType<typeof rowReader>): ClickRecord['subs'] {
+  return [r.opt('sub1'), r.opt('sub2'), r.opt('sub3'), r.opt('sub4'), r.opt('sub5')];
+}
+
+export function parseClickRow(record: Record<string, string>, mapping: Record<string, string>, l: Lookups): ClickRecord {
+  const r = rowReader(record, mapping);
+  return {
+    ts: parseTime(r.req('time'), l.tz, 'time'),
+    partnerId: parseIdIn(r.req('partner_id'), 'partner_id', l.partners, 'partner'),
+    offerId: parseIdIn(r.req('offer_id'), 'offer_id', l.offerCurrency, 'offer'),
+    subs: subsOf(r),
+    country: country(r.opt('country')),
+    device: r.opt('device', 50),
+    clickId: r.opt('click_id'),
+  };
+}
+
+export function parseConversionRow(record: Record<string, string>, mapping: Record<string, string>, l: Lookups): ConversionRecord {
+  const r = rowReader(record, mapping);
+  const offerId = parseIdIn(r.req('offer_id'), 'offer_id', l.offerCurrency, 'offer');
+  const currency = currencyOf(r.get('currency'), l.offerCurrency.get(offerId));
+  const status = r.req('status').toLowerCase();
+  if (!(CONVERSION_STATUSES as readonly string[]).includes(status)) {
+    throw new RowError(`status "${status}" is not one of ${CONVERSION_STATUSES.join(', ')}`);
+  }
+  return {
+    ts: parseTime(r.req('time'), l.tz, 'time'),
+    partnerId: parseIdIn(r.req('partner_id'), 'partner_id', l.partners, 'partner'),
+    offerId,
+    status: status as ConversionStatus,
+    revenue: r.money('revenue', currency),
+    payout: r.money('payout', currency, true),
+    saleAmount: r.money('sale_amount', currency),
+    currency,
+    subs: subsOf(r),
+    country: country(r.opt('country')),
+    device: r.opt('device', 50),
+    clickId: r.opt('click_id'),
+    transactionId: r.req('transaction_id').slice(0, 200),
+  };
+}
+
+export function parseLeadRow(record: Record<string, string>, mapping: Record<string, string>, l: Lookups): LeadRecord {
+  const r = rowReader(record, mapping);
+  const offerId = parseIdIn(r.req('offer_id'), 'offer_id', l.offerCurrency, 'offer');
+  const currency = currencyOf(r.get('currency'), l.offerCurrency.get(offerId));
+  const status = r.req('status').toLowerCase();
+  if (!(LEAD_STATUSES as readonly string[]).includes(status)) {
+    throw new RowError(`status "${status}" is not one of ${LEAD_STATUSES.join(', ')}`);
+  }
+  const registeredAt = parseTime(r.req('registered_at'), l.tz, 'registered_at');
+  const ftdText = r.get('ftd_at');
+  const ftdAt = ftdText === '' ? null : parseTime(ftdText, l.tz, 'ftd_at');
+  const ftdAmount = r.money('ftd_amount', currency);
+  if (ftdAt === null && ftdAmount > 0) throw new RowError('ftd_amount is given but ftd_at (the first-deposit time) is empty');
+  if (ftdAt !== null && ftdAt < registeredAt) throw new RowError('ftd_at is before registered_at');
+  const volumeText = r.get('volume_lots');
+  if (volumeText !== '' && !/^\d+(\.\d{1,2})?$/.test(volumeText)) {
+    throw new RowError(`volume_lots "${volumeText}" is not a non-negative number with at most 2 decimals`);
+  }
+  return {
+    registeredAt,
+    partnerId: parseIdIn(r.req('partner_id'), 'partner_id', l.partners, 'partner'),
+    offerId,
+    leadRef: r.req('lead_ref').slice(0, 200),
+    country: country(r.opt('country')),
+    status: status as LeadStatus,
+    ftdAt,
+    ftdAmount,
+    deposits: r.money('deposits', currency),
+    withdrawals: r.money('withdrawals', currency),
+    volumeCentilots: volumeText === '' ? 0 : Math.round(Number(volumeText) * 100),
+    commission: r.money('commission', currency),
+    currency,
+  };
+}
+
+export interface ImportOptions {
+  dataset: ImportDataset;
+  file: string;
+  mode?: ImportMode;
+  /** Where rejected rows go; default: next to the file, `<file>.rejects.csv`. */
+  rejectsFile?: string;
+  /** Field → header overrides for files whose headers no alias matches. */
+  mapping?: Record<string, string>;
+  /** Time zone of times written without an offset (default UTC). */
+  timezone?: string;
+  onProgress?: (rowsRead: number) => void;
+}
+
+export interface ImportResult {
+  dataset: ImportDataset;
+  file: string;
+  mode: ImportMode;
+  rowsRead: number;
+  imported: number;
+  rejected: number;
+  /** False when all-or-nothing rolled the file back. */
+  committed: boolean;
+  rejectsFile: string | null;
+  mapping: Record<string, string>;
+  ignoredColumns: string[];
+}
+
+export interface ImportDeps {
+  /** Path of the database file; the import writes through a connection of its own. */
+  databaseFile: string;
+  actor: string;
+  now: () => number;
+}
+
+export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<ImportResult> {
+  const mode = o.mode ?? 'all-or-nothing';
+  const tz = o.timezone ?? 'UTC';
+  if (!isTimeZone(tz)) throw invalid('invalid_timezone', `"${tz}" is not an IANA time zone.`);
+  if (!existsSync(o.file)) throw invalid('file_not_found', `There is no file ${o.file}.`);
+  const rejectsPath = o.rejectsFile ?? `${o.file}.rejects.csv`;
+
+  const db: Db = openDatabase(deps.databaseFile);
+  const events = eventStatements(db);
+  const accounts = accountStatements(db);
+  const lookups: Lookups = {
+    partners: new Set(accounts.partnerIds()),
+    offerCurrency: offerStatements(db).currencyById(),
+    tz,
+  };
+
+  const parser = createReadStream(o.file).pipe(
+    parse({ columns: true, bom: true, skip_empty_lines: true, info: true, relax_column_count: false, trim: false }),
+  );
+  let rejects: ReturnType<typeof stringify> | null = null;
+  let rejectsDone: Promise<void> | null = null;
+  const reject = async (line: number, reason: string, record: Record<string, string>, headers: string[]) => {
+    if (!rejects) {
+      rejects = stringify({ header: true, columns: ['line', 'reason', ...headers] });
+      const out = createWriteStream(rejectsPath);
+      rejects.pipe(out);
+      rejectsDone = finished(out);
+    }
+    if (!rejects.write({ line, reason, ...record })) await once(rejects, 'drain');
+  };
+
+  let mapping: HeaderMapping | null = null;
+  let headers: string[] = [];
+  let rowsRead = 0;
+  let imported = 0;
+  let rejected = 0;
+  let committed = false;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      const { record, info } = item;
+      if (!mapping) {
+        headers = Object.keys(record);
+        mapping = mapHeaders(o.dataset, headers, o.mapping);
+        if (mapping.missing.length) {
+          throw invalid(
+            'missing_columns',
+            `${o.file} has no column for ${mapping.missing.join(', ')} (its columns: ${headers.join(', ')}); rename the header or map it.`,
+          );
+        }
+      }
+      rowsRead++;
+      try {
+        let fresh = true;
+        if (o.dataset === 'clicks') events.insertClick(parseClickRow(record, mapping.fields, lookups));
+        else if (o.dataset === 'conversions') {
+          const c = parseConversionRow(record, mapping.fields, lookups);
+          fresh = events.insertConversion(c);
+          if (!fresh) throw new RowError(`transaction_id "${c.transactionId}" is already stored (or appears earlier in this file)`);
+        } else {
+          const l = parseLeadRow(record, mapping.fields, lookups);
+          fresh = events.insertLead(l);
+          if (!fresh) throw new RowError(`lead_ref "${l.leadRef}" is already stored (or appears earlier in this file)`);
+        }
+        imported++;
+      } catch (e) {
+        if (!(e instanceof RowError)) throw e;
+        rejected++;
+        await reject(info.lines, e.message, record, headers);
+      }
+      if (rowsRead % 10_000 === 0) o.onProgress?.(rowsRead);
+    }
+    if (!mapping) throw invalid('empty_file', `${o.file} has no rows (or no header line).`);
+    if (rejected > 0 && mode === 'all-or-nothing') {
+      db.exec('ROLLBACK');
+      imported = 0;
+    } else {
+      auditStatements(db).insert({
+        at: deps.now(),
+        actor: deps.actor,
+        action: `import.${o.dataset}`,
+        entityType: 'import',
+        entityId: null,
+        before: null,
+        after: { file: o.file, mode, rowsRead, imported, rejected },
+      });
+      db.exec('COMMIT');
+      committed = true;
+    }
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    if (e instanceof PartnergateError) throw e;
+    const code = (e as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('CSV_')) {
+      throw invalid('invalid_csv', `${o.file} is not valid CSV: ${(e as Error).message}`);
+    }
+    throw e;
+  } finally {
+    o.onProgress?.(rowsRead);
+    if (rejects) {
+      (rejects as ReturnType<typeof stringify>).end();
+      await rejectsDone;
+    }
+    db.close();
+  }
+  return {
+    dataset: o.dataset,
+    file: o.file,
+    mode,
+    rowsRead,
+    imported,
+    rejected,
+    committed,
+    rejectsFile: rejected > 0 ? rejectsPath : null,
+    mapping: mapping?.fields ?? {},
+    ignoredColumns: mapping?.ignored ?? [],
+  };
+}

@@ -1,0 +1,389 @@
+import { forbidden, invalid, notFound, type ErrorDetail } from '../../shared/errors.ts';
+import {
+  columnDef,
+  isHiddenFromPartners,
+  isMoneyMetric,
+  type Dataset,
+  type DimensionDef,
+} from '../../shared/report-catalog.ts';
+import {
+  reportCreateInput,
+  reportRunInput,
+  reportSpec,
+  reportUpdateInput,
+  type Account,
+  type ReportAudience,
+  type ReportColumn,
+  type ReportCreateInput,
+  type ReportDefinition,
+  type ReportResult,
+  type ReportRow,
+  type ReportRunInput,
+  type ReportSpec,
+  type ReportSpecInput,
+  type ReportUpdateInput,
+} from '../../shared/schemas.ts';
+import { BASE_AGGREGATES, type AggregateRow, type QueryFilter } from '../db/report-query.ts';
+import type { AccountService } from './accounts.ts';
+import type { ServiceContext } from './context.ts';
+import {
+  formatDayNumber,
+  formatHourNumber,
+  formatWeekNumber,
+  presetRange,
+  resolveRange,
+  type ResolvedRange,
+} from './report-time.ts';
+import { parseInput } from './validate.ts';
+
+/** Most grouped rows one run may produce before the caller is asked to group more coarsely. */
+export const MAX_REPORT_ROWS = 100_000;
+
+export type Viewer = 'partner' | 'employee';
+
+const viewerOf = (account: Pick<Account, 'kind'>): Viewer => (account.kind === 'employee' ? 'employee' : 'partner');
+
+/**
+ * Every problem with a report spec, each naming the offending column, filter or parameter.
+ * `partnerAudience`: partner accounts may run it, so network economics are refused.
+ */
+export function specProblems(spec: ReportSpec, partnerAudience: boolean): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  const inDataset = (id: string) => columnDef(id)?.datasets.includes(spec.dataset) === true;
+  for (const id of spec.columns) {
+    const def = columnDef(id);
+    if (seen.has(id)) problems.push({ field: 'columns', message: `${id} is listed twice` });
+    seen.add(id);
+    if (!def || !inDataset(id)) {
+      problems.push({ field: 'columns', message: `${id} is not a column of the ${spec.dataset} dataset` });
+    } else if (partnerAudience && isHiddenFromPartners(id)) {
+      problems.push({
+        field: 'columns',
+        message:
+          def.kind === 'metric'
+            ? `${id} (${def.label}) is network data that partner accounts may not see; remove it or share the report with employees only`
+            : `${id} is only for employees; remove it or share the report with employees only`,
+      });
+    }
+  }
+  if (!spec.columns.some((c) => columnDef(c)?.kind === 'metric')) {
+    problems.push({ field: 'columns', message: 'choose at least one metric' });
+  }
+  spec.filters.forEach((f, i) => {
+    const def = columnDef(f.field);
+    if (!def || def.kind !== 'dimension' || !def.filterable || !inDataset(f.field)) {
+      problems.push({ field: `filters.${i}.field`, message: `${f.field} cannot be filtered on in the ${spec.dataset} dataset` });
+    } else if (partnerAudience && def.employeeOnly) {
+      problems.push({ field: `filters.${i}.field`, message: `${f.field} filters are only for employee reports` });
+    }
+  });
+  for (const p of spec.parameters) {
+    const def = columnDef(p);
+    if (!def || def.kind !== 'dimension' || !def.filterable || !inDataset(p) || (partnerAudience && def.employeeOnly)) {
+      problems.push({ field: 'parameters', message: `${p} cannot be a run-time filter of the ${spec.dataset} dataset` });
+    }
+  }
+  spec.sort.forEach((s, i) => {
+    if (!spec.columns.includes(s.column)) problems.push({ field: `sort.${i}.column`, message: `${s.column} is not one of the report's columns` });
+  });
+  return problems;
+}
+
+function groupingOf(columns: readonly string[]): string[] {
+  return columns.filter((c) => columnDef(c)?.kind === 'dimension');
+}
+
+/** Turns base aggregates into every metric the catalog defines for the dataset. */
+function deriveMetrics(base: Record<string, number>, dataset: Dataset): Record<string, number | null> {
+  const out: Record<string, number | null> = { ...base };
+  if (dataset === 'performance' || dataset === 'conversions') out.profit = (base.revenue ?? 0) - (base.payout ?? 0);
+  if (dataset === 'performance') {
+    const clicks = base.clicks ?? 0;
+    out.cr = clicks ? Math.round(((base.conversions ?? 0) * 10000) / clicks) / 100 : null;
+    out.epc = clicks ? Math.round(((base.payout ?? 0) * 100) / clicks) / 100 : null;
+  }
+  if (dataset === 'leads') out.volume_lots = (base.volume_centilots ?? 0) / 100;
+  return out;
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b));
+}
+
+export interface RunSpecOptions {
+  spec: ReportSpec;
+  account: Account;
+  range: ResolvedRange;
+  params?: Record<string, readonly string[]>;
+  limit?: number | undefined;
+  offset?: number | undefined;
+  reportId?: number | null;
+  name?: string;
+}
+
+export function reportService(ctx: ServiceContext, accounts: AccountService) {
+  const { sql } = ctx;
+
+  function get(id: number): ReportDefinition {
+    const d = sql.reports.get(id);
+    if (!d) throw notFound('report', id);
+    return d;
+  }
+
+  /** Whether partners are among those who may run it, after checking the named accounts exist. */
+  function audienceHasPartners(audience: ReportAudience): boolean {
+    if (audience.kind === 'all') return true;
+    const kinds = sql.accounts.kinds(audience.accountIds);
+    const missing = audience.accountIds.filter((a) => !kinds.has(a));
+    if (missing.length) {
+      throw invalid('unknown_account', `No account with id ${missing.join(', ')}.`, [
+        { field: 'audience.accountIds', message: `unknown account ${missing.join(', ')}` },
+      ]);
+    }
+    return [...kinds.values()].some((k) => k !== 'employee');
+  }
+
+  function checkSpec(spec: ReportSpec, audience: ReportAudience): void {
+    const problems = specProblems(spec, audienceHasPartners(audience));
+    if (problems.length) {
+      const forbiddenMetric = problems.some((p) => p.message.includes('partner accounts may not see'));
+      throw invalid(
+        forbiddenMetric ? 'metric_not_for_partners' : 'invalid_report',
+        `The report cannot be saved: ${problems.map((p) => p.message).join('; ')}.`,
+        problems,
+      );
+    }
+  }
+
+  const toSpec = (d: ReportSpec): ReportSpec => ({
+    dataset: d.dataset,
+    columns: d.columns,
+    filters: d.filters,
+    parameters: d.parameters,
+    sort: d.sort,
+    defaultRange: d.defaultRange,
+    timezone: d.timezone,
+  });
+
+  function mayRun(d: ReportDefinition, account: Account): boolean {
+    return d.audience.kind === 'all' || d.audience.accountIds.includes(account.id);
+  }
+
+  function dimensionValue(def: DimensionDef, raw: string | number | null, names: { offers: Map<number, string>; partners: Map<number, string> }) {
+    if (raw === null) return null;
+    switch (def.id) {
+      case 'hour':
+        return formatHourNumber(Number(raw));
+      case 'day':
+        return formatDayNumber(Number(raw));
+      case 'week':
+        return formatWeekNumber(Number(raw));
+      case 'offer':
+        return names.offers.get(Number(raw)) ?? `Offer ${raw}`;
+      case 'partner':
+        return names.partners.get(Number(raw)) ?? `Partner ${raw}`;
+      default:
+        return raw;
+    }
+  }
+
+  function runSpec(o: RunSpecOptions): ReportResult {
+    const { spec, account, range } = o;
+    const viewer = viewerOf(account);
+    const visible = spec.columns.filter((c) => viewer === 'employee' || !isHiddenFromPartners(c));
+    const hiddenColumns = spec.columns.filter((c) => !visible.includes(c));
+    const groupBy = groupingOf(visible);
+    const byCurrency = visible.some(isMoneyMetric);
+
+    const filters: QueryFilter[] = [...spec.filters];
+    for (const [field, values] of Object.entries(o.params ?? {})) {
+      if (!spec.parameters.includes(field) || (viewer === 'partner' && isHiddenFromPartners(field))) {
+        throw invalid('unknown_parameter', `${field} is not a filter this report accepts${spec.parameters.length ? ` (it accepts ${spec.parameters.join(', ')})` : ''}.`, [
+          { field, message: 'not a parameter of this report' },
+        ]);
+      }
+      if (values.length) filters.push({ field, op: 'in', values });
+    }
+
+    const rows = sql.reportQuery.run({
+      dataset: spec.dataset,
+      groupBy,
+      byCurrency,
+      filters,
+      partnerIds: accounts.visiblePartnerIds(account),
+      startMs: range.startMs,
+      endMs: range.endMs,
+      segments: range.segments,
+    });
+    if (rows.length > MAX_REPORT_ROWS) {
+      throw invalid('too_many_rows', `The report would have ${rows.length} rows (at most ${MAX_REPORT_ROWS}); group by fewer or coarser columns, or shorten the range.`);
+    }
+
+    const names = {
+      offers: new Map(sql.offers.list().map((x) => [x.id, x.name])),
+      partners: new Map(groupBy.includes('partner') ? sql.accounts.list({}).map((x) => [x.id, x.name]) : []),
+    };
+    const base = BASE_AGGREGATES[spec.dataset];
+    const columns: ReportColumn[] = visible.map((id) => {
+      const def = columnDef(id)!;
+      return { id, label: def.label, kind: def.kind, format: def.format };
+    });
+
+    const totalsByCurrency = new Map<string, Record<string, number>>();
+    const out: ReportRow[] = rows.map((r: AggregateRow) => {
+      const sums: Record<string, number> = {};
+      for (const a of base) sums[a] = Number(r[a] ?? 0);
+      const currency = byCurrency ? String(r.currency ?? account.currency) : null;
+      const tkey = currency ?? '';
+      const t = totalsByCurrency.get(tkey) ?? Object.fromEntries(base.map((a) => [a, 0]));
+      for (const a of base) t[a] = (t[a] ?? 0) + (sums[a] ?? 0);
+      totalsByCurrency.set(tkey, t);
+      const metrics = deriveMetrics(sums, spec.dataset);
+      const row: ReportRow = {};
+      for (const id of visible) {
+        const def = columnDef(id)!;
+        if (def.kind === 'dimension') {
+          const raw = r[`d${groupBy.indexOf(id)}`] ?? null;
+          row[id] = dimensionValue(def, raw, names);
+          if (id === 'offer' || id === 'partner') row[`${id}_id`] = raw;
+        } else {
+          row[id] = metrics[id] ?? null;
+        }
+      }
+      if (currency !== null) row.currency = currency;
+      return row;
+    });
+
+    const order = spec.sort.length
+      ? spec.sort.filter((s) => visible.includes(s.column))
+      : groupBy.map((column) => ({ column, direction: 'asc' as const }));
+    const tieBreak = groupBy.map((column) => ({ column, direction: 'asc' as const }));
+    const keys = [...order, ...tieBreak, ...(byCurrency ? [{ column: 'currency', direction: 'asc' as const }] : [])];
+    out.sort((a, b) => {
+      for (const k of keys) {
+        const c = compareValues(a[k.column], b[k.column]);
+        if (c !== 0) return k.direction === 'desc' ? -c : c;
+      }
+      return 0;
+    });
+
+    const totals: ReportRow[] = [...totalsByCurrency.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([currency, sums]) => {
+        const metrics = deriveMetrics(sums, spec.dataset);
+        const row: ReportRow = {};
+        for (const id of visible) if (columnDef(id)?.kind === 'metric') row[id] = metrics[id] ?? null;
+        if (byCurrency) row.currency = currency;
+        return row;
+      });
+    if (totals.length === 0) {
+      const metrics = deriveMetrics(Object.fromEntries(base.map((a) => [a, 0])), spec.dataset);
+      const row: ReportRow = {};
+      for (const id of visible) if (columnDef(id)?.kind === 'metric') row[id] = metrics[id] ?? null;
+      if (byCurrency) row.currency = account.currency;
+      totals.push(row);
+    }
+
+    const offset = o.offset ?? 0;
+    const page = o.limit === undefined ? out.slice(offset) : out.slice(offset, offset + o.limit);
+    return {
+      reportId: o.reportId ?? null,
+      name: o.name ?? 'Ad-hoc report',
+      dataset: spec.dataset,
+      columns,
+      rows: page,
+      totals,
+      range: { from: range.from, to: range.to, timezone: range.timezone, startMs: range.startMs, endMs: range.endMs },
+      totalRows: out.length,
+      hiddenColumns,
+    };
+  }
+
+  function resolveRunRange(spec: ReportSpec, from: string | undefined, to: string | undefined, tz: string | undefined, maxDays?: number) {
+    const timezone = tz ?? spec.timezone;
+    if ((from === undefined) !== (to === undefined)) {
+      throw invalid('incomplete_range', 'Give both from and to, or neither for the report\'s default range.', [
+        { field: from === undefined ? 'from' : 'to', message: 'required when the other end is given' },
+      ]);
+    }
+    const r = from && to ? { from, to } : presetRange(spec.defaultRange, timezone, ctx.now());
+    return resolveRange(r.from, r.to, timezone, maxDays);
+  }
+
+  return {
+    get,
+    list(): ReportDefinition[] {
+      return sql.reports.list();
+    },
+    /** The definitions an account may run. */
+    listFor(accountId: number): ReportDefinition[] {
+      return sql.reports.listForAccount(accountId);
+    },
+
+    create(input: ReportCreateInput): ReportDefinition {
+      const r = parseInput(reportCreateInput, input, 'report');
+      const spec = toSpec(r);
+      checkSpec(spec, r.audience);
+      return ctx.db.transaction(() => {
+        const id = sql.reports.insert({ name: r.name, description: r.description, spec, audience: r.audience }, ctx.now(), ctx.actor);
+        const created = get(id);
+        ctx.audit('report.create', 'report', id, null, created);
+        return created;
+      })();
+    },
+
+    update(input: ReportUpdateInput): ReportDefinition {
+      const u = parseInput(reportUpdateInput, input, 'report update');
+      return ctx.db.transaction(() => {
+        const before = get(u.id);
+        const spec = parseInput(reportSpec, { ...toSpec(before), ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) }, 'report');
+        const audience = u.audience ?? before.audience;
+        checkSpec(spec, audience);
+        sql.reports.update(u.id, { name: u.name ?? before.name, description: u.description ?? before.description, spec: toSpec(spec), audience }, ctx.now());
+        const after = get(u.id);
+        ctx.audit('report.update', 'report', u.id, before, after);
+        return after;
+      })();
+    },
+
+    remove(id: number): void {
+      ctx.db.transaction(() => {
+        const before = get(id);
+        sql.reports.remove(id);
+        ctx.audit('report.delete', 'report', id, before, null);
+      })();
+    },
+
+    /** Runs a saved report as an account: its rows only, its visible columns only. */
+    run(input: ReportRunInput, maxDays?: number): ReportResult {
+      const r = parseInput(reportRunInput, input, 'report run');
+      const d = get(r.reportId);
+      const account = accounts.get(r.accountId);
+      if (!mayRun(d, account)) {
+        throw forbidden('report_not_shared', `Report ${d.id} (${d.name}) is not shared with ${account.name} (account ${account.id}).`);
+      }
+      const range = resolveRunRange(d, r.from, r.to, r.timezone, maxDays);
+      return runSpec({ spec: d, account, range, params: r.params, limit: r.limit, offset: r.offset, reportId: d.id, name: d.name });
+    },
+
+    /** Runs an unsaved spec (preview while editing, ad-hoc statistics) as an account. */
+    preview(input: { spec: ReportSpecInput; accountId: number; from?: string; to?: string; timezone?: string; limit?: number }, maxDays?: number): ReportResult {
+      const spec = parseInput(reportSpec, input.spec, 'report');
+      const account = accounts.get(input.accountId);
+      const problems = specProblems(spec, false);
+      if (problems.length) throw invalid('invalid_report', `The report cannot run: ${problems.map((p) => p.message).join('; ')}.`, problems);
+      const range = resolveRunRange(spec, input.from, input.to, input.timezone, maxDays);
+      return runSpec({ spec, account, range, limit: input.limit });
+    },
+
+    runSpec,
+    mayRun,
+  };
+}
+
+export type ReportService = ReturnType<typeof reportService>;

@@ -1,0 +1,62 @@
+/**
+ * Where the re-showable copy of a key's secret is sealed. The desktop app seals with Electron
+ * safeStorage (the OS keychain); headless mode with a master key kept beside the database in a
+ * 0600 file or given in PARTNERGATE_MASTER_KEY. The database only ever holds ciphertext.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PartnergateError } from '../../shared/errors.ts';
+
+export interface SecretBox {
+  /** Names the sealing method and key, stored with each sealed copy. */
+  readonly id: string;
+  seal(plain: string): Promise<Buffer>;
+  open(sealed: Buffer): Promise<string>;
+}
+
+export const MASTER_KEY_FILE = 'master.key';
+export const MASTER_KEY_ENV = 'PARTNERGATE_MASTER_KEY';
+
+function parseMasterKey(text: string, source: string): Buffer {
+  const key = Buffer.from(text.trim(), 'base64');
+  if (key.length !== 32) {
+    throw new PartnergateError(
+      'environment',
+      'invalid_master_key',
+      `The master key in ${source} must be 32 bytes written in base64 (44 characters).`,
+    );
+  }
+  return key;
+}
+
+/** AES-256-GCM with a fresh nonce per secret: `nonce(12) | tag(16) | ciphertext`. */
+export function masterKeyBox(key: Buffer): SecretBox {
+  const fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 12);
+  return {
+    id: `master-key:${fingerprint}`,
+    seal(plain) {
+      const nonce = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, nonce);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return Promise.resolve(Buffer.concat([nonce, cipher.getAuthTag(), body]));
+    },
+    open(sealed) {
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+      decipher.setAuthTag(sealed.subarray(12, 28));
+      return Promise.resolve(Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8'));
+    },
+  };
+}
+
+/** The headless box: the environment variable, else `master.key` in the data dir, created on first use. */
+export function loadMasterKeyBox(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
+  const fromEnv = env[MASTER_KEY_ENV];
+  if (fromEnv) return masterKeyBox(parseMasterKey(fromEnv, MASTER_KEY_ENV));
+  const file = join(dataDir, MASTER_KEY_FILE);
+  if (existsSync(file)) return masterKeyBox(parseMasterKey(readFileSync(file, 'utf8'), file));
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return masterKeyBox(key);
+}

@@ -1,0 +1,128 @@
+/**
+ * `partnergate` command line. Every command opens the same core the desktop app and the
+ * headless server use, prints a table for people or JSON with `--json`, and exits 0 when done,
+ * 1 when the command was understood but could not be carried out, 2 when the command or one of
+ * its values was wrong.
+ */
+import { Command, CommanderError } from 'commander';
+import { userInfo } from 'node:os';
+import { isPartnergateError, type PartnergateError } from '../../shared/errors.ts';
+import { openCore, type Core } from '../core.ts';
+import { resolveDataDir } from '../data-dir.ts';
+import { registerAccountCommands } from './commands/accounts.ts';
+import { registerKeyCommands } from './commands/keys.ts';
+import { registerWhitelistCommands } from './commands/whitelist.ts';
+import { registerReportCommands } from './commands/reports.ts';
+import { registerDataCommands } from './commands/data.ts';
+import { registerSettingsCommands } from './commands/settings.ts';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Fixed clock for tests. */
+  now?: () => number;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export interface GlobalOptions {
+  dataDir?: string;
+  json?: boolean;
+}
+
+/** What every command gets: output helpers and the core, opened on first use and closed after. */
+export interface CliApp {
+  io: CliIo;
+  globals(cmd: Command): GlobalOptions;
+  core(cmd: Command): Core;
+  /** Prints a result: JSON with `--json`, else the human text. */
+  print(cmd: Command, value: unknown, human: () => string): void;
+  note(text: string): void;
+  /** Ends with this exit code once the command finishes (e.g. 1 for "address refused"). */
+  exitWith(code: number): void;
+}
+
+function actor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+export function buildProgram(io: CliIo): { program: Command; app: CliApp; close: () => void; exitCode: () => number } {
+  let core: Core | undefined;
+  let exitCode = EXIT_OK;
+  const program = new Command('partnergate')
+    .description('Issue partner API keys, whitelist their addresses, define their reports and serve them.')
+    .option('--data-dir <dir>', 'where the database lives (default: PARTNERGATE_DATA_DIR, else the per-user app-data folder)')
+    .option('--json', 'print machine-readable JSON')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+
+  const app: CliApp = {
+    io,
+    globals: (cmd) => cmd.optsWithGlobals<GlobalOptions>(),
+    core(cmd) {
+      if (!core) {
+        const { dir } = resolveDataDir(app.globals(cmd).dataDir, io.env);
+        core = openCore({ dataDir: dir, actor: actor(), ...(io.now ? { now: io.now } : {}) });
+      }
+      return core;
+    },
+    print(cmd, value, human) {
+      io.stdout(app.globals(cmd).json ? `${JSON.stringify(value, null, 2)}\n` : human());
+    },
+    note: (text) => io.stderr(`${text}\n`),
+    exitWith: (code) => {
+      exitCode = code;
+    },
+  };
+
+  registerAccountCommands(program, app);
+  registerKeyCommands(program, app);
+  registerWhitelistCommands(program, app);
+  registerReportCommands(program, app);
+  registerDataCommands(program, app);
+  registerSettingsCommands(program, app);
+
+  return { program, app, close: () => core?.close(), exitCode: () => exitCode };
+}
+
+function errorJson(e: PartnergateError) {
+  return { error: { code: e.code, message: e.message, details: e.details } };
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const { program, close, exitCode } = buildProgram(io);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode();
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return EXIT_OK;
+      if (e.code === 'commander.help') return EXIT_USAGE; // help shown because a command was missing
+      return EXIT_USAGE; // commander already printed what was wrong
+    }
+    if (isPartnergateError(e)) {
+      if (json) io.stderr(`${JSON.stringify(errorJson(e), null, 2)}\n`);
+      else {
+        io.stderr(`partnergate: ${e.message}\n`);
+        const extra = e.details.filter((d) => !e.message.includes(d.message));
+        for (const d of extra) io.stderr(`  - ${d.field ? `${d.field}: ` : ''}${d.message}\n`);
+      }
+      return e.kind === 'invalid' ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr(json ? `${JSON.stringify({ error: { code: 'internal_error', message } })}\n` : `partnergate: unexpected error: ${message}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    close();
+  }
+}

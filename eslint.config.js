@@ -31,7 +31,10 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'shared/ must not import Node built-ins.' },
             { group: ['electron', 'electron/*'], message: 'shared/ must not import electron.' },
-            { group: ['../main/*', '../renderer/*', '../preload/*'], message: 'shared/ stands alone.' },
+            {
+              group: ['../main/*', '../renderer/*', '../preload/*'],
+              message: 'shared/ stands alone.',
+            },
           ],
         },
       ],

@@ -76,7 +76,13 @@ export function openCore(o: CoreOptions): Core {
   try {
     const settings = o.settings ?? confSettingsStore(o.dataDir);
     const secretBox = o.secretBox ?? loadMasterKeyBox(o.dataDir);
-    const ctx = createContext({ db, actor: o.actor, secretBox, settings, ...(o.now ? { now: o.now } : {}) });
+    const ctx = createContext({
+      db,
+      actor: o.actor,
+      secretBox,
+      settings,
+      ...(o.now ? { now: o.now } : {}),
+    });
     return {
       ...createServices(ctx, databaseFile),
       dataDir: o.dataDir,

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PartnergateError } from '../shared/errors.ts';
@@ -27,14 +27,25 @@ export interface DataDirChoice {
 }
 
 /** `--data-dir`, else `PARTNERGATE_DATA_DIR`, else the per-user app-data folder. */
-export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): DataDirChoice {
+export function resolveDataDir(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): DataDirChoice {
   if (flag) return { dir: resolve(flag), source: 'flag' };
-  if (env.PARTNERGATE_DATA_DIR) return { dir: resolve(env.PARTNERGATE_DATA_DIR), source: 'environment' };
+  if (env.PARTNERGATE_DATA_DIR)
+    return { dir: resolve(env.PARTNERGATE_DATA_DIR), source: 'environment' };
   return { dir: defaultDataDir(process.platform, env), source: 'default' };
 }
 
 /** Creates the folder if needed and proves it can be written, with a message that says which. */
 export function ensureWritableDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new PartnergateError(
+      'environment',
+      'data_dir_not_a_directory',
+      `The data directory ${dir} is a file, not a folder.`,
+    );
+  }
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -43,9 +54,6 @@ export function ensureWritableDir(dir: string): void {
       'data_dir_not_writable',
       `Cannot create the data directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Choose another with --data-dir or PARTNERGATE_DATA_DIR.`,
     );
-  }
-  if (!statSync(dir).isDirectory()) {
-    throw new PartnergateError('environment', 'data_dir_not_a_directory', `The data directory ${dir} is a file, not a folder.`);
   }
   try {
     accessSync(dir, constants.W_OK | constants.R_OK);

@@ -42,7 +42,7 @@ export function confSettingsStore(dataDir: string): SettingsStore {
     get: () => parseSettings(conf.store, conf.path),
     update(patch) {
       const next = parseSettings(patch(parseSettings(conf.store, conf.path)), conf.path);
-      conf.store = next as unknown as Record<string, unknown>;
+      conf.store = next;
       return next;
     },
   };

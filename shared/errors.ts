@@ -40,7 +40,11 @@ export function invalid(code: string, message: string, details?: ErrorDetail[]):
 }
 
 export function notFound(what: string, id: number | string): PartnergateError {
-  return new PartnergateError('not_found', `${what}_not_found`, `No ${what} with id ${id}.`);
+  return new PartnergateError(
+    'not_found',
+    `${what.replace(/ /g, '_')}_not_found`,
+    `No ${what} with id ${id}.`,
+  );
 }
 
 export function conflict(code: string, message: string): PartnergateError {

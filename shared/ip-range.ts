@@ -103,14 +103,22 @@ export function fromToRange(from: string, to: string): IpRange {
       `The range ends (${b.text}) before it starts (${a.text}); swap From and To.`,
     );
   }
-  if (order === 0) return { kind: 'single', family: a.family, start: a.bytes, end: a.bytes, text: a.text };
-  return { kind: 'range', family: a.family, start: a.bytes, end: b.bytes, text: `${a.text}-${b.text}` };
+  if (order === 0)
+    return { kind: 'single', family: a.family, start: a.bytes, end: a.bytes, text: a.text };
+  return {
+    kind: 'range',
+    family: a.family,
+    start: a.bytes,
+    end: b.bytes,
+    text: `${a.text}-${b.text}`,
+  };
 }
 
 export function cidrRange(cidr: string): IpRange {
   const trimmed = cidr.trim();
   const slash = trimmed.lastIndexOf('/');
-  if (slash < 0) throw invalid('invalid_cidr', `"${cidr}" is not CIDR notation (expected ADDRESS/PREFIX).`);
+  if (slash < 0)
+    throw invalid('invalid_cidr', `"${cidr}" is not CIDR notation (expected ADDRESS/PREFIX).`);
   const addressText = trimmed.slice(0, slash);
   const prefixText = trimmed.slice(slash + 1);
   const a = parseAddress(addressText);
@@ -150,7 +158,8 @@ const V4_ALL = maskRange(fromV4Octets([0, 0, 0, 0]), 96);
 
 /** True for 0.0.0.0–255.255.255.255 and ::/0 (and anything wider than the former). */
 export function isOpenToEveryAddress(range: Pick<IpRange, 'start' | 'end' | 'family'>): boolean {
-  if (range.family === 6) return range.start.every((b) => b === 0) && range.end.every((b) => b === 0xff);
+  if (range.family === 6)
+    return range.start.every((b) => b === 0) && range.end.every((b) => b === 0xff);
   return compareBytes(range.start, V4_ALL.start) <= 0 && compareBytes(range.end, V4_ALL.end) >= 0;
 }
 
@@ -164,8 +173,12 @@ export interface RuleOverlap<T> {
 }
 
 /** Pairs of rules that cover some of the same addresses, with how they relate. */
-export function findOverlaps<T extends Pick<IpRange, 'start' | 'end'>>(rules: readonly T[]): RuleOverlap<T>[] {
-  const sorted = [...rules].sort((x, y) => compareBytes(x.start, y.start) || compareBytes(y.end, x.end));
+export function findOverlaps<T extends Pick<IpRange, 'start' | 'end'>>(
+  rules: readonly T[],
+): RuleOverlap<T>[] {
+  const sorted = [...rules].sort(
+    (x, y) => compareBytes(x.start, y.start) || compareBytes(y.end, x.end),
+  );
   const out: RuleOverlap<T>[] = [];
   for (let i = 0; i < sorted.length; i++) {
     const a = sorted[i]!;

@@ -8,7 +8,9 @@ export function currencyDigits(currency: string): number {
   let d = digitsCache.get(currency);
   if (d === undefined) {
     try {
-      d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+      d =
+        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+          .maximumFractionDigits ?? 2;
     } catch {
       d = 2;
     }
@@ -24,7 +26,9 @@ export function toMajorUnits(minor: number, currency: string): number {
 }
 
 export function formatMoney(minor: number, currency: string, locale = 'en-US'): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** currencyDigits(currency));
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(
+    minor / 10 ** currencyDigits(currency),
+  );
 }
 
 /**
@@ -35,16 +39,27 @@ export function formatMoney(minor: number, currency: string, locale = 'en-US'): 
 export function parseMoney(text: string, currency: string, field = 'amount'): number {
   const t = text.trim();
   const digits = currencyDigits(currency);
-  if (t.startsWith('-')) throw invalid('negative_amount', `${field} "${text}" is negative; amounts must be 0 or more.`, [{ field, message: 'negative' }]);
+  if (t.startsWith('-'))
+    throw invalid('negative_amount', `${field} "${text}" is negative; amounts must be 0 or more.`, [
+      { field, message: 'negative' },
+    ]);
   const m = /^(\d+)(?:\.(\d+))?$/.exec(t);
-  if (!m) throw invalid('invalid_amount', `${field} "${text}" is not a number (write it like 12.50).`, [{ field, message: 'not a number' }]);
+  if (!m)
+    throw invalid('invalid_amount', `${field} "${text}" is not a number (write it like 12.50).`, [
+      { field, message: 'not a number' },
+    ]);
   const frac = m[2] ?? '';
   if (frac.length > digits) {
-    throw invalid('too_many_decimals', `${field} "${text}" has more decimals than ${currency} allows (${digits}).`, [
-      { field, message: `at most ${digits} decimals` },
-    ]);
+    throw invalid(
+      'too_many_decimals',
+      `${field} "${text}" has more decimals than ${currency} allows (${digits}).`,
+      [{ field, message: `at most ${digits} decimals` }],
+    );
   }
   const minor = Number(m[1]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
-  if (!Number.isSafeInteger(minor)) throw invalid('invalid_amount', `${field} "${text}" is too large.`, [{ field, message: 'too large' }]);
+  if (!Number.isSafeInteger(minor))
+    throw invalid('invalid_amount', `${field} "${text}" is too large.`, [
+      { field, message: 'too large' },
+    ]);
   return minor;
 }

@@ -51,7 +51,15 @@ const dim = (
   label: string,
   datasets: readonly Dataset[],
   extra: Partial<DimensionDef> = {},
-): DimensionDef => ({ id, kind: 'dimension', label, datasets, format: 'text', filterable: true, ...extra });
+): DimensionDef => ({
+  id,
+  kind: 'dimension',
+  label,
+  datasets,
+  format: 'text',
+  filterable: true,
+  ...extra,
+});
 
 export const DIMENSIONS: readonly DimensionDef[] = [
   dim('hour', 'Hour', ALL, { grain: 'hour', format: 'date', filterable: false }),
@@ -81,15 +89,71 @@ const metric = (
 
 export const METRICS: readonly MetricDef[] = [
   metric('clicks', 'Clicks', ['performance', 'clicks'], 'integer', 'Clicks recorded.'),
-  metric('conversions', 'Conversions', ['performance', 'conversions'], 'integer', 'Conversions of any status.'),
-  metric('approved', 'Approved', ['performance', 'conversions'], 'integer', 'Approved conversions.'),
-  metric('pending', 'Pending', ['performance', 'conversions'], 'integer', 'Conversions awaiting review.'),
-  metric('rejected', 'Rejected', ['performance', 'conversions'], 'integer', 'Rejected conversions.'),
-  metric('payout', 'Payout', ['performance', 'conversions'], 'money', 'Payout of approved conversions.'),
-  metric('pending_payout', 'Pending payout', ['performance', 'conversions'], 'money', 'Payout of pending conversions.'),
-  metric('revenue', 'Revenue', ['performance', 'conversions'], 'money', 'Network revenue of approved conversions.', true),
-  metric('profit', 'Profit', ['performance', 'conversions'], 'money', 'Revenue minus payout of approved conversions.', true),
-  metric('sale_amount', 'Sale amount', ['performance', 'conversions'], 'money', 'Order value of approved conversions.'),
+  metric(
+    'conversions',
+    'Conversions',
+    ['performance', 'conversions'],
+    'integer',
+    'Conversions of any status.',
+  ),
+  metric(
+    'approved',
+    'Approved',
+    ['performance', 'conversions'],
+    'integer',
+    'Approved conversions.',
+  ),
+  metric(
+    'pending',
+    'Pending',
+    ['performance', 'conversions'],
+    'integer',
+    'Conversions awaiting review.',
+  ),
+  metric(
+    'rejected',
+    'Rejected',
+    ['performance', 'conversions'],
+    'integer',
+    'Rejected conversions.',
+  ),
+  metric(
+    'payout',
+    'Payout',
+    ['performance', 'conversions'],
+    'money',
+    'Payout of approved conversions.',
+  ),
+  metric(
+    'pending_payout',
+    'Pending payout',
+    ['performance', 'conversions'],
+    'money',
+    'Payout of pending conversions.',
+  ),
+  metric(
+    'revenue',
+    'Revenue',
+    ['performance', 'conversions'],
+    'money',
+    'Network revenue of approved conversions.',
+    true,
+  ),
+  metric(
+    'profit',
+    'Profit',
+    ['performance', 'conversions'],
+    'money',
+    'Revenue minus payout of approved conversions.',
+    true,
+  ),
+  metric(
+    'sale_amount',
+    'Sale amount',
+    ['performance', 'conversions'],
+    'money',
+    'Order value of approved conversions.',
+  ),
   metric('cr', 'Conversion rate', ['performance'], 'percent', 'Conversions per 100 clicks.'),
   metric('epc', 'EPC', ['performance'], 'money', 'Approved payout per click.'),
   metric('leads', 'Leads', ['leads'], 'integer', 'Registrations.'),
@@ -125,7 +189,10 @@ export function isMoneyMetric(id: string): boolean {
 /** Columns a partner account may never receive. */
 export function isHiddenFromPartners(id: string): boolean {
   const c = BY_ID.get(id);
-  return (c?.kind === 'metric' && c.partnerHidden === true) || (c?.kind === 'dimension' && c.employeeOnly === true);
+  return (
+    (c?.kind === 'metric' && c.partnerHidden === true) ||
+    (c?.kind === 'dimension' && c.employeeOnly === true)
+  );
 }
 
 /** The columns a kind of account may use on a dataset (what the partner API's /schema lists). */

@@ -5,9 +5,7 @@
 import { z } from 'zod';
 import { SCOPES } from './scopes.ts';
 import {
-  CONVERSION_STATUSES,
   DATASETS,
-  LEAD_STATUSES,
   type ConversionStatus,
   type Dataset,
   type LeadStatus,
@@ -25,7 +23,9 @@ export const id = z.int().positive();
 export const currencyCode = z
   .string()
   .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals, e.g. USD');
-export const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin');
+export const timeZone = z
+  .string()
+  .refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin');
 /** Calendar date as written in reports and query strings. */
 export const isoDate = z.iso.date('must be a date written YYYY-MM-DD');
 const optionalText = (max: number) => z.string().trim().max(max).optional();
@@ -105,7 +105,12 @@ export const scope = z.enum(SCOPES, { error: `must be one of ${SCOPES.join(', ')
 
 export const rateLimit = z.object({
   count: z.int().min(1).max(1_000_000),
-  windowMs: z.int().refine((ms) => [1000, 60_000, 3_600_000, 86_400_000].includes(ms), 'must be a second, a minute, an hour or a day'),
+  windowMs: z
+    .int()
+    .refine(
+      (ms) => [1000, 60_000, 3_600_000, 86_400_000].includes(ms),
+      'must be a second, a minute, an hour or a day',
+    ),
 });
 
 export const keyIssueInput = z.object({
@@ -132,7 +137,10 @@ export const keyRevokeInput = z.object({
 export const keyRotateInput = z.object({
   id,
   /** How long the old secret keeps working; 0 stops it at once. */
-  graceMs: z.int().min(0).max(90 * 86_400_000, 'the grace period can be at most 90 days'),
+  graceMs: z
+    .int()
+    .min(0)
+    .max(90 * 86_400_000, 'the grace period can be at most 90 days'),
 });
 
 export const keyUpdateInput = z.object({
@@ -180,9 +188,25 @@ export interface IssuedKey {
 }
 
 export const ipRuleInput = z.discriminatedUnion('kind', [
-  z.object({ keyId: id, kind: z.literal('single'), address: z.string().min(1), note: optionalText(200) }),
-  z.object({ keyId: id, kind: z.literal('range'), from: z.string().min(1), to: z.string().min(1), note: optionalText(200) }),
-  z.object({ keyId: id, kind: z.literal('cidr'), cidr: z.string().min(1), note: optionalText(200) }),
+  z.object({
+    keyId: id,
+    kind: z.literal('single'),
+    address: z.string().min(1),
+    note: optionalText(200),
+  }),
+  z.object({
+    keyId: id,
+    kind: z.literal('range'),
+    from: z.string().min(1),
+    to: z.string().min(1),
+    note: optionalText(200),
+  }),
+  z.object({
+    keyId: id,
+    kind: z.literal('cidr'),
+    cidr: z.string().min(1),
+    note: optionalText(200),
+  }),
 ]);
 export type IpRuleInput = z.input<typeof ipRuleInput>;
 
@@ -203,7 +227,12 @@ export interface IpRule {
 export interface WhitelistReport {
   rules: IpRule[];
   openToEveryAddress: boolean;
-  overlaps: { ruleId: number; otherRuleId: number; relation: 'duplicate' | 'contains' | 'overlaps'; message: string }[];
+  overlaps: {
+    ruleId: number;
+    otherRuleId: number;
+    relation: 'duplicate' | 'contains' | 'overlaps';
+    message: string;
+  }[];
   /** A key with no rules refuses every address. */
   empty: boolean;
 }
@@ -244,7 +273,10 @@ export const reportSort = z.object({
 
 export const reportAudience = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all') }),
-  z.object({ kind: z.literal('accounts'), accountIds: z.array(id).min(1, 'name at least one account') }),
+  z.object({
+    kind: z.literal('accounts'),
+    accountIds: z.array(id).min(1, 'name at least one account'),
+  }),
 ]);
 export type ReportAudience = z.infer<typeof reportAudience>;
 

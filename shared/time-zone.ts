@@ -13,9 +13,11 @@ export function isTimeZone(tz: string): boolean {
 
 export function assertTimeZone(tz: string, field = 'timezone'): string {
   if (!isTimeZone(tz)) {
-    throw invalid('invalid_timezone', `"${tz}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC).`, [
-      { field, message: 'unknown time zone' },
-    ]);
+    throw invalid(
+      'invalid_timezone',
+      `"${tz}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC).`,
+      [{ field, message: 'unknown time zone' }],
+    );
   }
   return tz;
 }

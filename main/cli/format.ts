@@ -7,11 +7,30 @@ export function formatTime(ms: number | null | undefined): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }
 
-export function table(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
-  const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number));
+export function table(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+): string {
+  const cell = (v: unknown): string =>
+    typeof v === 'string'
+      ? v
+      : typeof v === 'number' || typeof v === 'boolean'
+        ? String(v)
+        : v === null || v === undefined
+          ? '—'
+          : JSON.stringify(v);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n') + '\n';
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return (
+    [
+      line(columns.map((c) => c.toUpperCase())),
+      ...rows.map((r) => line(columns.map((c) => cell(r[c])))),
+    ].join('\n') + '\n'
+  );
 }
 
 export function keyLine(k: ApiKey): Record<string, unknown> {
@@ -20,7 +39,8 @@ export function keyLine(k: ApiKey): Record<string, unknown> {
     account: `${k.accountName} (#${k.accountId})`,
     label: k.label,
     prefix: `${k.displayPrefix}…`,
-    status: k.replacedByKeyId && k.status === 'active' ? `rotating → #${k.replacedByKeyId}` : k.status,
+    status:
+      k.replacedByKeyId && k.status === 'active' ? `rotating → #${k.replacedByKeyId}` : k.status,
     expires: k.expiresAt === null ? 'never' : formatTime(k.expiresAt),
     rate: formatRateLimit(k.rateLimit),
     rules: k.ipRuleCount,
@@ -39,11 +59,18 @@ export function keyDetails(k: ApiKey): string {
     ['Rate limit', formatRateLimit(k.rateLimit)],
     ['Query-string auth', k.allowQueryAuth ? 'allowed' : 'off'],
     ['Created', `${formatTime(k.createdAt)} by ${k.createdBy}`],
-    ['Last used', k.lastUsedAt ? `${formatTime(k.lastUsedAt)} from ${k.lastUsedIp ?? '?'}` : 'never'],
+    [
+      'Last used',
+      k.lastUsedAt ? `${formatTime(k.lastUsedAt)} from ${k.lastUsedIp ?? '?'}` : 'never',
+    ],
     ['Secret kept', k.secretRetained ? 'yes (reveal with `key reveal`)' : 'no (shown once)'],
   ];
   if (k.rotatedFromKeyId) rows.push(['Rotated from', `#${k.rotatedFromKeyId}`]);
-  if (k.replacedByKeyId) rows.push(['Replaced by', `#${k.replacedByKeyId}, old secret works until ${formatTime(k.graceUntil)}`]);
+  if (k.replacedByKeyId)
+    rows.push([
+      'Replaced by',
+      `#${k.replacedByKeyId}, old secret works until ${formatTime(k.graceUntil)}`,
+    ]);
   const w = Math.max(...rows.map(([a]) => a.length));
   return rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`).join('\n') + '\n';
 }

@@ -53,12 +53,22 @@ function actor(): string {
   }
 }
 
-export function buildProgram(io: CliIo): { program: Command; app: CliApp; close: () => void; exitCode: () => number } {
+export function buildProgram(io: CliIo): {
+  program: Command;
+  app: CliApp;
+  close: () => void;
+  exitCode: () => number;
+} {
   let core: Core | undefined;
   let exitCode = EXIT_OK;
   const program = new Command('partnergate')
-    .description('Issue partner API keys, whitelist their addresses, define their reports and serve them.')
-    .option('--data-dir <dir>', 'where the database lives (default: PARTNERGATE_DATA_DIR, else the per-user app-data folder)')
+    .description(
+      'Issue partner API keys, whitelist their addresses, define their reports and serve them.',
+    )
+    .option(
+      '--data-dir <dir>',
+      'where the database lives (default: PARTNERGATE_DATA_DIR, else the per-user app-data folder)',
+    )
     .option('--json', 'print machine-readable JSON')
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -106,7 +116,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return exitCode();
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return EXIT_OK;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.exitCode === 0
+      )
+        return EXIT_OK;
       if (e.code === 'commander.help') return EXIT_USAGE; // help shown because a command was missing
       return EXIT_USAGE; // commander already printed what was wrong
     }
@@ -120,7 +135,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return e.kind === 'invalid' ? EXIT_USAGE : EXIT_FAILURE;
     }
     const message = e instanceof Error ? e.message : String(e);
-    io.stderr(json ? `${JSON.stringify({ error: { code: 'internal_error', message } })}\n` : `partnergate: unexpected error: ${message}\n`);
+    io.stderr(
+      json
+        ? `${JSON.stringify({ error: { code: 'internal_error', message } })}\n`
+        : `partnergate: unexpected error: ${message}\n`,
+    );
     return EXIT_FAILURE;
   } finally {
     close();

@@ -47,12 +47,18 @@ export function accountStatements(db: Db) {
       AND (@search IS NULL OR name LIKE @search ESCAPE '\\' OR email LIKE @search ESCAPE '\\'
            OR company LIKE @search ESCAPE '\\' OR CAST(id AS TEXT) = @exact)
     ORDER BY name COLLATE NOCASE, id`);
-  const assigned = db.prepare(`SELECT partner_id FROM employee_partners WHERE employee_id = ? ORDER BY partner_id`).pluck();
+  const assigned = db
+    .prepare(`SELECT partner_id FROM employee_partners WHERE employee_id = ? ORDER BY partner_id`)
+    .pluck();
   const allAssigned = db.prepare(`SELECT employee_id, partner_id FROM employee_partners`);
   const clearAssigned = db.prepare(`DELETE FROM employee_partners WHERE employee_id = ?`);
-  const addAssigned = db.prepare(`INSERT INTO employee_partners (employee_id, partner_id) VALUES (?, ?)`);
+  const addAssigned = db.prepare(
+    `INSERT INTO employee_partners (employee_id, partner_id) VALUES (?, ?)`,
+  );
   const idsOfKind = db.prepare(`SELECT id FROM accounts WHERE kind IN ('affiliate', 'ib')`).pluck();
-  const kindsOf = db.prepare(`SELECT id, kind FROM accounts WHERE id IN (SELECT value FROM json_each(?))`);
+  const kindsOf = db.prepare(
+    `SELECT id, kind FROM accounts WHERE id IN (SELECT value FROM json_each(?))`,
+  );
 
   const toAccount = (row: AccountRow, partnerIds: number[]): Account => ({
     id: row.id,
@@ -82,7 +88,9 @@ export function accountStatements(db: Db) {
       return row && toAccount(row, row.kind === 'employee' ? (assigned.all(id) as number[]) : []);
     },
     list(filter: AccountFilter): Account[] {
-      const search = filter.search ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+      const search = filter.search
+        ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+        : null;
       const rows = list.all({
         kind: filter.kind ?? null,
         status: filter.status ?? null,

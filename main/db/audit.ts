@@ -33,7 +33,8 @@ export interface AuditQuery {
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 export function auditStatements(db: Db) {
-  const insert = db.prepare(`INSERT INTO audit_log (at, actor, action, entity_type, entity_id, before_json, after_json)
+  const insert =
+    db.prepare(`INSERT INTO audit_log (at, actor, action, entity_type, entity_id, before_json, after_json)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const query = db.prepare(`SELECT * FROM audit_log
     WHERE (@entityType IS NULL OR entity_type = @entityType)

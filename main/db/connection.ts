@@ -33,7 +33,10 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
   try {
     db = new Database(file);
   } catch (e) {
-    throw environmentError('database_unopenable', `Cannot open the database ${file}: ${(e as Error).message}`);
+    throw environmentError(
+      'database_unopenable',
+      `Cannot open the database ${file}: ${(e as Error).message}`,
+    );
   }
   try {
     checkIdentity(db, file);
@@ -58,7 +61,10 @@ function checkIdentity(db: Db, file: string): void {
     tableCount = (db.prepare(`SELECT count(*) AS n FROM sqlite_schema`).get() as { n: number }).n;
   } catch (e) {
     if ((e as { code?: string }).code === 'SQLITE_NOTADB') {
-      throw environmentError('not_a_partnergate_database', `${file} is not a Partnergate database (not an SQLite file).`);
+      throw environmentError(
+        'not_a_partnergate_database',
+        `${file} is not a Partnergate database (not an SQLite file).`,
+      );
     }
     throw e;
   }
@@ -78,7 +84,9 @@ function migrate(db: Db, migrations: readonly Migration[], file: string): void {
     sha256 TEXT NOT NULL,
     applied_at INTEGER NOT NULL
   ) STRICT`);
-  const applied = db.prepare(`SELECT version, name, sha256 FROM schema_migrations ORDER BY version`).all() as AppliedMigration[];
+  const applied = db
+    .prepare(`SELECT version, name, sha256 FROM schema_migrations ORDER BY version`)
+    .all() as AppliedMigration[];
   const known = new Map(migrations.map((m) => [m.version, m]));
   for (const a of applied) {
     const m = known.get(a.version);
@@ -96,7 +104,9 @@ function migrate(db: Db, migrations: readonly Migration[], file: string): void {
     }
   }
   const done = new Set(applied.map((a) => a.version));
-  const record = db.prepare(`INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)`);
+  const record = db.prepare(
+    `INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)`,
+  );
   for (const m of migrations) {
     if (done.has(m.version)) continue;
     db.transaction(() => {
@@ -106,7 +116,8 @@ function migrate(db: Db, migrations: readonly Migration[], file: string): void {
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
   }
-  if (applied.length === 0 && migrations.length === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
+  if (applied.length === 0 && migrations.length === 0)
+    db.pragma(`application_id = ${APPLICATION_ID}`);
 }
 
 export function schemaVersion(db: Db): number {

@@ -3,17 +3,21 @@ import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/sch
 import type { Db } from './connection.ts';
 
 export function eventStatements(db: Db) {
-  const click = db.prepare(`INSERT INTO clicks (ts, partner_id, offer_id, sub1, sub2, sub3, sub4, sub5, country, device, click_id)
+  const click =
+    db.prepare(`INSERT INTO clicks (ts, partner_id, offer_id, sub1, sub2, sub3, sub4, sub5, country, device, click_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const conversion = db.prepare(`INSERT INTO conversions (ts, partner_id, offer_id, status, revenue, payout, sale_amount,
+  const conversion =
+    db.prepare(`INSERT INTO conversions (ts, partner_id, offer_id, status, revenue, payout, sale_amount,
       currency, sub1, sub2, sub3, sub4, sub5, country, device, click_id, transaction_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (transaction_id) DO NOTHING`);
-  const lead = db.prepare(`INSERT INTO leads (registered_at, partner_id, offer_id, lead_ref, country, status, ftd_at,
+  const lead =
+    db.prepare(`INSERT INTO leads (registered_at, partner_id, offer_id, lead_ref, country, status, ftd_at,
       ftd_amount, deposits, withdrawals, volume_centilots, commission, currency)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (lead_ref) DO NOTHING`);
-  const counts = db.prepare(`SELECT (SELECT count(*) FROM clicks) AS clicks, (SELECT count(*) FROM conversions) AS conversions,
+  const counts =
+    db.prepare(`SELECT (SELECT count(*) FROM clicks) AS clicks, (SELECT count(*) FROM conversions) AS conversions,
     (SELECT count(*) FROM leads) AS leads`);
   const hasTransaction = db.prepare(`SELECT 1 FROM conversions WHERE transaction_id = ?`).pluck();
   return {
@@ -23,15 +27,41 @@ export function eventStatements(db: Db) {
     /** False when the transaction id is already stored (a repeat is not a new conversion). */
     insertConversion(c: ConversionRecord): boolean {
       return (
-        conversion.run(c.ts, c.partnerId, c.offerId, c.status, c.revenue, c.payout, c.saleAmount, c.currency, ...c.subs,
-          c.country, c.device, c.clickId, c.transactionId).changes === 1
+        conversion.run(
+          c.ts,
+          c.partnerId,
+          c.offerId,
+          c.status,
+          c.revenue,
+          c.payout,
+          c.saleAmount,
+          c.currency,
+          ...c.subs,
+          c.country,
+          c.device,
+          c.clickId,
+          c.transactionId,
+        ).changes === 1
       );
     },
     /** False when the lead reference is already stored. */
     insertLead(l: LeadRecord): boolean {
       return (
-        lead.run(l.registeredAt, l.partnerId, l.offerId, l.leadRef, l.country, l.status, l.ftdAt, l.ftdAmount, l.deposits,
-          l.withdrawals, l.volumeCentilots, l.commission, l.currency).changes === 1
+        lead.run(
+          l.registeredAt,
+          l.partnerId,
+          l.offerId,
+          l.leadRef,
+          l.country,
+          l.status,
+          l.ftdAt,
+          l.ftdAmount,
+          l.deposits,
+          l.withdrawals,
+          l.volumeCentilots,
+          l.commission,
+          l.currency,
+        ).changes === 1
       );
     },
     counts(): { clicks: number; conversions: number; leads: number } {

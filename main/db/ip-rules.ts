@@ -40,10 +40,13 @@ const toRecord = (r: IpRuleRow): IpRuleRecord => ({
 });
 
 export function ipRuleStatements(db: Db) {
-  const insert = db.prepare(`INSERT INTO ip_rules (key_id, kind, family, start_addr, end_addr, text, note, created_at, created_by)
+  const insert =
+    db.prepare(`INSERT INTO ip_rules (key_id, kind, family, start_addr, end_addr, text, note, created_at, created_by)
     VALUES (@keyId, @kind, @family, @start, @end, @text, @note, @createdAt, @createdBy)`);
   const byId = db.prepare(`SELECT * FROM ip_rules WHERE id = ?`);
-  const byKey = db.prepare(`SELECT * FROM ip_rules WHERE key_id = ? ORDER BY start_addr, end_addr DESC, id`);
+  const byKey = db.prepare(
+    `SELECT * FROM ip_rules WHERE key_id = ? ORDER BY start_addr, end_addr DESC, id`,
+  );
   const remove = db.prepare(`DELETE FROM ip_rules WHERE id = ?`);
   const all = db.prepare(`SELECT * FROM ip_rules ORDER BY key_id, start_addr`);
   return {

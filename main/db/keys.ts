@@ -115,21 +115,35 @@ export function keyStatements(db: Db) {
      @secretSealed, @sealedWith)`);
   const byId = db.prepare(`${SELECT} WHERE k.id = ?`);
   const byHash = db.prepare(`${SELECT} WHERE k.key_hash = ?`);
-  const list = db.prepare(`${SELECT} WHERE (@accountId IS NULL OR k.account_id = @accountId) ORDER BY k.id`);
+  const list = db.prepare(
+    `${SELECT} WHERE (@accountId IS NULL OR k.account_id = @accountId) ORDER BY k.id`,
+  );
   const sealed = db.prepare(`SELECT secret_sealed, sealed_with FROM api_keys WHERE id = ?`);
   const setExpiry = db.prepare(`UPDATE api_keys SET expires_at = ? WHERE id = ?`);
-  const revoke = db.prepare(`UPDATE api_keys SET revoked_at = ?, revoked_reason = ?, secret_sealed = NULL, sealed_with = NULL WHERE id = ?`);
-  const markRotated = db.prepare(`UPDATE api_keys SET replaced_by_key_id = ?, grace_until = ? WHERE id = ?`);
+  const revoke = db.prepare(
+    `UPDATE api_keys SET revoked_at = ?, revoked_reason = ?, secret_sealed = NULL, sealed_with = NULL WHERE id = ?`,
+  );
+  const markRotated = db.prepare(
+    `UPDATE api_keys SET replaced_by_key_id = ?, grace_until = ? WHERE id = ?`,
+  );
   const update = db.prepare(`UPDATE api_keys SET label = @label, scopes = @scopes,
     rate_limit_count = @rateLimitCount, rate_limit_window_ms = @rateLimitWindowMs,
     allow_query_auth = @allowQueryAuth WHERE id = @id`);
-  const dropSealed = db.prepare(`UPDATE api_keys SET secret_sealed = NULL, sealed_with = NULL WHERE secret_sealed IS NOT NULL`);
-  const touch = db.prepare(`UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`);
+  const dropSealed = db.prepare(
+    `UPDATE api_keys SET secret_sealed = NULL, sealed_with = NULL WHERE secret_sealed IS NOT NULL`,
+  );
+  const touch = db.prepare(
+    `UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+  );
 
   return {
     insert(k: KeyInsert): number {
       return Number(
-        insert.run({ ...k, scopes: JSON.stringify(k.scopes), allowQueryAuth: k.allowQueryAuth ? 1 : 0 }).lastInsertRowid,
+        insert.run({
+          ...k,
+          scopes: JSON.stringify(k.scopes),
+          allowQueryAuth: k.allowQueryAuth ? 1 : 0,
+        }).lastInsertRowid,
       );
     },
     get(id: number): KeyRecord | undefined {
@@ -144,8 +158,11 @@ export function keyStatements(db: Db) {
       return (list.all({ accountId: accountId ?? null }) as KeyRow[]).map(toRecord);
     },
     sealedSecret(id: number): { sealed: Buffer; sealedWith: string } | undefined {
-      const r = sealed.get(id) as { secret_sealed: Buffer | null; sealed_with: string | null } | undefined;
-      return r?.secret_sealed && r.sealed_with ? { sealed: r.secret_sealed, sealedWith: r.sealed_with } : undefined;
+      const r = sealed.get(id) as
+        { secret_sealed: Buffer | null; sealed_with: string | null } | undefined;
+      return r?.secret_sealed && r.sealed_with
+        ? { sealed: r.secret_sealed, sealedWith: r.sealed_with }
+        : undefined;
     },
     setExpiry(id: number, expiresAt: number | null): void {
       setExpiry.run(expiresAt, id);
@@ -156,8 +173,19 @@ export function keyStatements(db: Db) {
     markRotated(id: number, replacedBy: number, graceUntil: number): void {
       markRotated.run(replacedBy, graceUntil, id);
     },
-    update(id: number, k: Pick<KeyRecord, 'label' | 'scopes' | 'rateLimitCount' | 'rateLimitWindowMs' | 'allowQueryAuth'>): void {
-      update.run({ ...k, id, scopes: JSON.stringify(k.scopes), allowQueryAuth: k.allowQueryAuth ? 1 : 0 });
+    update(
+      id: number,
+      k: Pick<
+        KeyRecord,
+        'label' | 'scopes' | 'rateLimitCount' | 'rateLimitWindowMs' | 'allowQueryAuth'
+      >,
+    ): void {
+      update.run({
+        ...k,
+        id,
+        scopes: JSON.stringify(k.scopes),
+        allowQueryAuth: k.allowQueryAuth ? 1 : 0,
+      });
     },
     dropAllSealedSecrets(): number {
       return dropSealed.run().changes;

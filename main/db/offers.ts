@@ -23,7 +23,9 @@ export function offerStatements(db: Db) {
   const insert = db.prepare(`INSERT INTO offers (name, status, default_payout, currency, created_at)
     VALUES (@name, @status, @defaultPayout, @currency, @now)`);
   const byId = db.prepare(`SELECT * FROM offers WHERE id = ?`);
-  const list = db.prepare(`SELECT * FROM offers WHERE (@status IS NULL OR status = @status) ORDER BY name COLLATE NOCASE, id`);
+  const list = db.prepare(
+    `SELECT * FROM offers WHERE (@status IS NULL OR status = @status) ORDER BY name COLLATE NOCASE, id`,
+  );
   const currencies = db.prepare(`SELECT id, currency FROM offers`);
   return {
     insert(o: Omit<Offer, 'id' | 'createdAt'>, now: number): number {
@@ -38,7 +40,9 @@ export function offerStatements(db: Db) {
     },
     /** Offer id → currency, for validating imported rows without a query each. */
     currencyById(): Map<number, string> {
-      return new Map((currencies.all() as { id: number; currency: string }[]).map((r) => [r.id, r.currency]));
+      return new Map(
+        (currencies.all() as { id: number; currency: string }[]).map((r) => [r.id, r.currency]),
+      );
     },
   };
 }

@@ -20,18 +20,24 @@ export interface ReportWrite {
 }
 
 export function reportDefinitionStatements(db: Db) {
-  const insert = db.prepare(`INSERT INTO report_definitions (name, description, spec, audience, created_at, updated_at, created_by)
+  const insert =
+    db.prepare(`INSERT INTO report_definitions (name, description, spec, audience, created_at, updated_at, created_by)
     VALUES (@name, @description, @spec, @audience, @now, @now, @actor)`);
-  const update = db.prepare(`UPDATE report_definitions SET name = @name, description = @description, spec = @spec,
+  const update =
+    db.prepare(`UPDATE report_definitions SET name = @name, description = @description, spec = @spec,
     audience = @audience, updated_at = @now WHERE id = @id`);
   const byId = db.prepare(`SELECT * FROM report_definitions WHERE id = ?`);
   const list = db.prepare(`SELECT * FROM report_definitions ORDER BY name COLLATE NOCASE, id`);
   const forAccount = db.prepare(`SELECT d.* FROM report_definitions d
     WHERE d.audience = 'all' OR EXISTS (SELECT 1 FROM report_audience ra WHERE ra.report_id = d.id AND ra.account_id = ?)
     ORDER BY d.name COLLATE NOCASE, d.id`);
-  const audienceOf = db.prepare(`SELECT account_id FROM report_audience WHERE report_id = ? ORDER BY account_id`).pluck();
+  const audienceOf = db
+    .prepare(`SELECT account_id FROM report_audience WHERE report_id = ? ORDER BY account_id`)
+    .pluck();
   const clearAudience = db.prepare(`DELETE FROM report_audience WHERE report_id = ?`);
-  const addAudience = db.prepare(`INSERT INTO report_audience (report_id, account_id) VALUES (?, ?)`);
+  const addAudience = db.prepare(
+    `INSERT INTO report_audience (report_id, account_id) VALUES (?, ?)`,
+  );
   const remove = db.prepare(`DELETE FROM report_definitions WHERE id = ?`);
 
   const toDefinition = (r: ReportRow): ReportDefinition => ({
@@ -39,7 +45,10 @@ export function reportDefinitionStatements(db: Db) {
     id: r.id,
     name: r.name,
     description: r.description,
-    audience: r.audience === 'all' ? { kind: 'all' } : { kind: 'accounts', accountIds: audienceOf.all(r.id) as number[] },
+    audience:
+      r.audience === 'all'
+        ? { kind: 'all' }
+        : { kind: 'accounts', accountIds: audienceOf.all(r.id) as number[] },
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     createdBy: r.created_by,
@@ -53,14 +62,27 @@ export function reportDefinitionStatements(db: Db) {
   return {
     insert(r: ReportWrite, now: number, actor: string): number {
       const id = Number(
-        insert.run({ name: r.name, description: r.description, spec: JSON.stringify(r.spec), audience: r.audience.kind, now, actor })
-          .lastInsertRowid,
+        insert.run({
+          name: r.name,
+          description: r.description,
+          spec: JSON.stringify(r.spec),
+          audience: r.audience.kind,
+          now,
+          actor,
+        }).lastInsertRowid,
       );
       writeAudience(id, r.audience);
       return id;
     },
     update(id: number, r: ReportWrite, now: number): void {
-      update.run({ id, name: r.name, description: r.description, spec: JSON.stringify(r.spec), audience: r.audience.kind, now });
+      update.run({
+        id,
+        name: r.name,
+        description: r.description,
+        spec: JSON.stringify(r.spec),
+        audience: r.audience.kind,
+        now,
+      });
       writeAudience(id, r.audience);
     },
     get(id: number): ReportDefinition | undefined {

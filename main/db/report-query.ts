@@ -33,15 +33,47 @@ export type AggregateRow = Record<string, string | number | null>;
 
 /** Base aggregates each table contributes; the derived metrics are computed from these. */
 export const BASE_AGGREGATES: Record<Dataset, readonly string[]> = {
-  performance: ['clicks', 'conversions', 'approved', 'pending', 'rejected', 'payout', 'pending_payout', 'revenue', 'sale_amount'],
+  performance: [
+    'clicks',
+    'conversions',
+    'approved',
+    'pending',
+    'rejected',
+    'payout',
+    'pending_payout',
+    'revenue',
+    'sale_amount',
+  ],
   clicks: ['clicks'],
-  conversions: ['conversions', 'approved', 'pending', 'rejected', 'payout', 'pending_payout', 'revenue', 'sale_amount'],
-  leads: ['leads', 'ftd', 'ftd_amount', 'deposits', 'withdrawals', 'net_deposits', 'volume_centilots', 'commission'],
+  conversions: [
+    'conversions',
+    'approved',
+    'pending',
+    'rejected',
+    'payout',
+    'pending_payout',
+    'revenue',
+    'sale_amount',
+  ],
+  leads: [
+    'leads',
+    'ftd',
+    'ftd_amount',
+    'deposits',
+    'withdrawals',
+    'net_deposits',
+    'volume_centilots',
+    'commission',
+  ],
 };
 
 type Table = 'clicks' | 'conversions' | 'leads';
 
-const TIME_COLUMN: Record<Table, string> = { clicks: 'ts', conversions: 'ts', leads: 'registered_at' };
+const TIME_COLUMN: Record<Table, string> = {
+  clicks: 'ts',
+  conversions: 'ts',
+  leads: 'registered_at',
+};
 
 const TABLE_AGGREGATES: Record<Table, Record<string, string>> = {
   clicks: { clicks: 'count(*)' },
@@ -67,8 +99,22 @@ const TABLE_AGGREGATES: Record<Table, Record<string, string>> = {
   },
 };
 
-const GRAIN: Partial<Record<string, TimeGrain>> = { hour: 'hour', day: 'day', week: 'week', month: 'month' };
-const PLAIN_COLUMNS = new Set(['sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'country', 'device', 'status']);
+const GRAIN: Partial<Record<string, TimeGrain>> = {
+  hour: 'hour',
+  day: 'day',
+  week: 'week',
+  month: 'month',
+};
+const PLAIN_COLUMNS = new Set([
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
+  'country',
+  'device',
+  'status',
+]);
 
 function tablesOf(dataset: Dataset): Table[] {
   return dataset === 'performance' ? ['clicks', 'conversions'] : [dataset];
@@ -77,7 +123,10 @@ function tablesOf(dataset: Dataset): Table[] {
 function localTimeExpr(table: Table, segmentCount: number): string {
   const ts = TIME_COLUMN[table];
   if (segmentCount === 1) return `(${ts} + @o0)`;
-  const cases = Array.from({ length: segmentCount - 1 }, (_, i) => `WHEN ${ts} < @t${i} THEN ${ts} + @o${i}`);
+  const cases = Array.from(
+    { length: segmentCount - 1 },
+    (_, i) => `WHEN ${ts} < @t${i} THEN ${ts} + @o${i}`,
+  );
   return `(CASE ${cases.join(' ')} ELSE ${ts} + @o${segmentCount - 1} END)`;
 }
 
@@ -139,7 +188,11 @@ function branchSql(table: Table, q: ReportQuery, aggregates: readonly string[]):
   for (const a of aggregates) select.push(`${own[a] ?? '0'} AS ${a}`);
   const where = [`${ts} >= @start`, `${ts} < @end`];
   if (q.partnerIds !== null) {
-    where.push(q.partnerIds.length === 1 ? 'partner_id = @partner' : 'partner_id IN (SELECT value FROM json_each(@partners))');
+    where.push(
+      q.partnerIds.length === 1
+        ? 'partner_id = @partner'
+        : 'partner_id IN (SELECT value FROM json_each(@partners))',
+    );
   }
   q.filters.forEach((f, i) => where.push(filterExpr(f, i)));
   return `SELECT ${select.join(', ')} FROM ${table} WHERE ${where.join(' AND ')}${
@@ -173,13 +226,17 @@ export function reportQueryRunner(db: Db) {
   return {
     /** Runs the grouped aggregate; each row has `d0…dn`, `currency` when asked, and the base aggregates. */
     run(q: ReportQuery): AggregateRow[] {
-      const params: Record<string, number | string> = { start: q.startMs, end: q.endMs };
+      // better-sqlite3 binds JS numbers as REAL; BigInt keeps the bucket arithmetic in integers.
+      const params: Record<string, bigint | string> = {
+        start: BigInt(q.startMs),
+        end: BigInt(q.endMs),
+      };
       q.segments.forEach((s, i) => {
-        params[`o${i}`] = s.offsetMs;
-        if (i < q.segments.length - 1) params[`t${i}`] = s.untilMs;
+        params[`o${i}`] = BigInt(s.offsetMs);
+        if (i < q.segments.length - 1) params[`t${i}`] = BigInt(s.untilMs);
       });
       if (q.partnerIds !== null) {
-        if (q.partnerIds.length === 1) params.partner = q.partnerIds[0]!;
+        if (q.partnerIds.length === 1) params.partner = BigInt(q.partnerIds[0]!);
         else params.partners = JSON.stringify(q.partnerIds);
       }
       q.filters.forEach((f, i) => (params[`f${i}`] = JSON.stringify(f.values)));

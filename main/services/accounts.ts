@@ -25,11 +25,16 @@ export function accountService(ctx: ServiceContext) {
     const kinds = sql.accounts.kinds(partnerIds);
     for (const p of partnerIds) {
       const kind = kinds.get(p);
-      if (!kind) throw invalid('unknown_partner', `Partner ${p} does not exist.`, [{ field: 'assignedPartnerIds', message: `no account ${p}` }]);
-      if (kind === 'employee') {
-        throw invalid('not_a_partner', `Account ${p} is an employee, not a partner; only partners can be assigned.`, [
-          { field: 'assignedPartnerIds', message: `account ${p} is an employee` },
+      if (!kind)
+        throw invalid('unknown_partner', `Partner ${p} does not exist.`, [
+          { field: 'assignedPartnerIds', message: `no account ${p}` },
         ]);
+      if (kind === 'employee') {
+        throw invalid(
+          'not_a_partner',
+          `Account ${p} is an employee, not a partner; only partners can be assigned.`,
+          [{ field: 'assignedPartnerIds', message: `account ${p} is an employee` }],
+        );
       }
     }
   }
@@ -45,14 +50,21 @@ export function accountService(ctx: ServiceContext) {
       const a = parseInput(accountCreateInput, input, 'account');
       const isEmployee = a.kind === 'employee';
       if (!isEmployee && (a.employeeAccess || a.assignedPartnerIds?.length)) {
-        throw invalid('employee_only_field', 'Only employee accounts can be given access to other partners.', [
-          { field: 'employeeAccess', message: 'partners only ever see their own data' },
-        ]);
+        throw invalid(
+          'employee_only_field',
+          'Only employee accounts can be given access to other partners.',
+          [{ field: 'employeeAccess', message: 'partners only ever see their own data' }],
+        );
       }
       const assigned = [...new Set(a.assignedPartnerIds ?? [])];
-      const employeeAccess = isEmployee ? (a.employeeAccess ?? (assigned.length ? 'assigned' : 'all')) : null;
+      const employeeAccess = isEmployee
+        ? (a.employeeAccess ?? (assigned.length ? 'assigned' : 'all'))
+        : null;
       if (employeeAccess === 'all' && assigned.length) {
-        throw invalid('conflicting_access', 'An employee who sees all partners cannot also have a list of assigned partners.');
+        throw invalid(
+          'conflicting_access',
+          'An employee who sees all partners cannot also have a list of assigned partners.',
+        );
       }
       checkAssigned(assigned);
       const write: AccountWrite = {
@@ -81,14 +93,23 @@ export function accountService(ctx: ServiceContext) {
         const before = get(u.id);
         const isEmployee = before.kind === 'employee';
         if (!isEmployee && (u.employeeAccess !== undefined || u.assignedPartnerIds !== undefined)) {
-          throw invalid('employee_only_field', 'Only employee accounts can be given access to other partners.');
+          throw invalid(
+            'employee_only_field',
+            'Only employee accounts can be given access to other partners.',
+          );
         }
         const employeeAccess = isEmployee
           ? (u.employeeAccess ?? (u.assignedPartnerIds ? 'assigned' : before.employeeAccess))
           : null;
-        const assigned = employeeAccess === 'all' ? [] : [...new Set(u.assignedPartnerIds ?? before.assignedPartnerIds)];
+        const assigned =
+          employeeAccess === 'all'
+            ? []
+            : [...new Set(u.assignedPartnerIds ?? before.assignedPartnerIds)];
         if (u.employeeAccess === 'all' && u.assignedPartnerIds?.length) {
-          throw invalid('conflicting_access', 'An employee who sees all partners cannot also have a list of assigned partners.');
+          throw invalid(
+            'conflicting_access',
+            'An employee who sees all partners cannot also have a list of assigned partners.',
+          );
         }
         checkAssigned(assigned);
         const write: AccountWrite = {
@@ -118,7 +139,10 @@ export function accountService(ctx: ServiceContext) {
 
     assertActive(account: Account): void {
       if (account.status === 'suspended') {
-        throw conflict('account_suspended', `Account ${account.id} (${account.name}) is suspended.`);
+        throw conflict(
+          'account_suspended',
+          `Account ${account.id} (${account.name}) is suspended.`,
+        );
       }
     },
   };

@@ -34,7 +34,13 @@ export interface ServiceContext {
   secretBox: SecretBox;
   settings: SettingsStore;
   /** Records an admin change; call inside the same transaction as the change. */
-  audit(action: string, entityType: string, entityId: number | null, before: unknown, after: unknown): void;
+  audit(
+    action: string,
+    entityType: string,
+    entityId: number | null,
+    before: unknown,
+    after: unknown,
+  ): void;
 }
 
 export interface ContextOptions {

@@ -30,7 +30,10 @@ export function seededRandom(seed: number): () => number {
   let c = 0xb7e15162;
   let d = seed | 0;
   const next = () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    d |= 0;
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
@@ -43,14 +46,91 @@ export function seededRandom(seed: number): () => number {
   return next;
 }
 
-const FIRST = ['Atlas', 'Blue', 'Crest', 'Delta', 'Echo', 'Fox', 'Granite', 'Harbor', 'Iris', 'Juno', 'Kite', 'Lumen', 'Maple', 'Nova', 'Orbit', 'Pine', 'Quartz', 'Raven', 'Summit', 'Tidal', 'Umber', 'Vista', 'Willow', 'Zephyr'];
-const SECOND = ['Media', 'Digital', 'Traffic', 'Ads', 'Partners', 'Growth', 'Leads', 'Performance', 'Networks', 'Labs'];
+const FIRST = [
+  'Atlas',
+  'Blue',
+  'Crest',
+  'Delta',
+  'Echo',
+  'Fox',
+  'Granite',
+  'Harbor',
+  'Iris',
+  'Juno',
+  'Kite',
+  'Lumen',
+  'Maple',
+  'Nova',
+  'Orbit',
+  'Pine',
+  'Quartz',
+  'Raven',
+  'Summit',
+  'Tidal',
+  'Umber',
+  'Vista',
+  'Willow',
+  'Zephyr',
+];
+const SECOND = [
+  'Media',
+  'Digital',
+  'Traffic',
+  'Ads',
+  'Partners',
+  'Growth',
+  'Leads',
+  'Performance',
+  'Networks',
+  'Labs',
+];
 const IB_NAMES = ['Capital', 'Markets', 'Trading Club', 'FX Academy', 'Invest Group', 'Signals'];
-const OFFER_NAMES = ['Crypto Wallet Pro', 'VPN Shield', 'Dating Plus', 'Sweepstakes iPhone', 'Forex Starter', 'Casino Royale', 'Sports Bet 100', 'Keto Diet', 'Antivirus Max', 'Solar Quotes', 'Insurance Compare', 'Language App', 'Meal Kit', 'Fitness Tracker', 'Credit Score', 'Travel Deals', 'Stock Trading', 'Gold CFD', 'Mobile Game', 'Streaming TV'];
-const COUNTRIES: [string, number][] = [['US', 30], ['DE', 12], ['GB', 11], ['FR', 8], ['CA', 7], ['AU', 5], ['BR', 6], ['IN', 6], ['ES', 5], ['IT', 4], ['NL', 3], ['PL', 3]];
-const DEVICES: [string, number][] = [['mobile', 62], ['desktop', 31], ['tablet', 7]];
+const OFFER_NAMES = [
+  'Crypto Wallet Pro',
+  'VPN Shield',
+  'Dating Plus',
+  'Sweepstakes iPhone',
+  'Forex Starter',
+  'Casino Royale',
+  'Sports Bet 100',
+  'Keto Diet',
+  'Antivirus Max',
+  'Solar Quotes',
+  'Insurance Compare',
+  'Language App',
+  'Meal Kit',
+  'Fitness Tracker',
+  'Credit Score',
+  'Travel Deals',
+  'Stock Trading',
+  'Gold CFD',
+  'Mobile Game',
+  'Streaming TV',
+];
+const COUNTRIES: [string, number][] = [
+  ['US', 30],
+  ['DE', 12],
+  ['GB', 11],
+  ['FR', 8],
+  ['CA', 7],
+  ['AU', 5],
+  ['BR', 6],
+  ['IN', 6],
+  ['ES', 5],
+  ['IT', 4],
+  ['NL', 3],
+  ['PL', 3],
+];
+const DEVICES: [string, number][] = [
+  ['mobile', 62],
+  ['desktop', 31],
+  ['tablet', 7],
+];
 /** Share of a day's traffic in each hour (local evening peak, night trough). */
-const HOUR_WEIGHTS = [2, 1.4, 1, 0.8, 0.8, 1, 1.6, 2.6, 3.6, 4.2, 4.6, 4.8, 5, 5, 4.8, 4.8, 5, 5.4, 6, 6.6, 7, 6.4, 5, 3.4];
+const HOUR_WEIGHTS = [
+  2, 1.4, 1, 0.8, 0.8, 1, 1.6, 2.6, 3.6, 4.2, 4.6, 4.8, 5, 5, 4.8, 4.8, 5, 5.4, 6, 6.6, 7, 6.4, 5,
+  3.4,
+];
 const WEEKDAY_FACTOR = [0.85, 1.05, 1.08, 1.06, 1.02, 0.95, 0.8]; // Sunday first
 
 function picker<T>(items: readonly [T, number][]): (r: number) => T {
@@ -95,9 +175,16 @@ export interface DemoServices {
   reports: ReportService;
 }
 
-export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: DemoOptions): Promise<DemoSummary> {
+export async function generateDemoData(
+  ctx: ServiceContext,
+  s: DemoServices,
+  o: DemoOptions,
+): Promise<DemoSummary> {
   if (ctx.sql.accounts.list({}).length > 0 || ctx.sql.offers.list().length > 0) {
-    throw invalid('store_not_empty', 'Demo data goes into an empty store only; this one already has accounts or offers. Use a new --data-dir.');
+    throw invalid(
+      'store_not_empty',
+      'Demo data goes into an empty store only; this one already has accounts or offers. Use a new --data-dir.',
+    );
   }
   const scale = DEMO_SCALES[o.scale];
   const rnd = seededRandom(o.seed);
@@ -115,7 +202,12 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
     const name = `${OFFER_NAMES[i % OFFER_NAMES.length]}${i >= OFFER_NAMES.length ? ` ${Math.floor(i / OFFER_NAMES.length) + 1}` : ''}`;
     const currency = rnd() < 0.15 ? 'EUR' : 'USD';
     offers.push(
-      s.offers.create({ name, status: rnd() < 0.9 ? 'active' : 'paused', defaultPayout: Math.round((2 + rnd() * 120) * 100), currency }),
+      s.offers.create({
+        name,
+        status: rnd() < 0.9 ? 'active' : 'paused',
+        defaultPayout: Math.round((2 + rnd() * 120) * 100),
+        currency,
+      }),
     );
   }
 
@@ -130,7 +222,13 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
         email: `reports@${slug}.example`,
         company: `${name} Ltd`,
         status: i === 1 ? 'onboarding' : i === scale.partners - 1 ? 'suspended' : 'active',
-        timezone: pick(['UTC', 'Europe/Berlin', 'America/New_York', 'Europe/London', 'Asia/Singapore']),
+        timezone: pick([
+          'UTC',
+          'Europe/Berlin',
+          'America/New_York',
+          'Europe/London',
+          'Asia/Singapore',
+        ]),
       }),
     );
   }
@@ -149,7 +247,12 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
     );
   }
   const employees = [
-    s.accounts.create({ kind: 'employee', name: 'Dana Analyst', email: 'dana@network.example', employeeAccess: 'all' }),
+    s.accounts.create({
+      kind: 'employee',
+      name: 'Dana Analyst',
+      email: 'dana@network.example',
+      employeeAccess: 'all',
+    }),
     s.accounts.create({
       kind: 'employee',
       name: 'Sam Account Manager',
@@ -160,16 +263,25 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
 
   // Each affiliate runs a few offers with its own conversion rate; each IB one or two campaigns.
   const affiliateOffers = offers.slice(0, Math.max(1, Math.ceil(offers.length * 0.75)));
-  const brokerOffers = offers.slice(affiliateOffers.length).length ? offers.slice(affiliateOffers.length) : offers.slice(-1);
+  const brokerOffers = offers.slice(affiliateOffers.length).length
+    ? offers.slice(affiliateOffers.length)
+    : offers.slice(-1);
   const plans = partners.map((p, i) => ({
     partner: p,
     weight: 0.2 + rnd() ** 2 * 3,
     offers: Array.from({ length: 2 + Math.floor(rnd() * 4) }, () => pick(affiliateOffers)),
     cr: 0.01 + rnd() * 0.06,
-    subs: Array.from({ length: 3 + (i % 5) }, (_, k) => `${['fb', 'gg', 'tt', 'nl', 'pu'][k % 5]}_${(i * 13 + k * 7) % 97}`),
+    subs: Array.from(
+      { length: 3 + (i % 5) },
+      (_, k) => `${['fb', 'gg', 'tt', 'nl', 'pu'][k % 5]}_${(i * 13 + k * 7) % 97}`,
+    ),
     live: p.status !== 'onboarding',
   }));
-  const ibPlans = ibs.map((p) => ({ partner: p, weight: 0.4 + rnd() * 2, offers: [pick(brokerOffers), pick(brokerOffers)] }));
+  const ibPlans = ibs.map((p) => ({
+    partner: p,
+    weight: 0.4 + rnd() * 2,
+    offers: [pick(brokerOffers), pick(brokerOffers)],
+  }));
 
   const leadShare = scale.ibs ? 0.02 : 0;
   const totalWeight = plans.reduce((sum, p) => sum + (p.live ? p.weight : 0), 0) || 1;
@@ -178,11 +290,13 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
   const leadsPlanned = scale.events * leadShare;
   const planned = scale.events;
 
-  const insertAll = ctx.db.transaction((clicks: ClickRecord[], conversions: ConversionRecord[], leads: LeadRecord[]) => {
-    for (const c of clicks) ctx.sql.events.insertClick(c);
-    for (const c of conversions) ctx.sql.events.insertConversion(c);
-    for (const l of leads) ctx.sql.events.insertLead(l);
-  });
+  const insertAll = ctx.db.transaction(
+    (clicks: ClickRecord[], conversions: ConversionRecord[], leads: LeadRecord[]) => {
+      for (const c of clicks) ctx.sql.events.insertClick(c);
+      for (const c of conversions) ctx.sql.events.insertConversion(c);
+      for (const l of leads) ctx.sql.events.insertLead(l);
+    },
+  );
 
   let written = 0;
   let txn = 0;
@@ -218,7 +332,13 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
           ts,
           partnerId: plan.partner.id,
           offerId: offer.id,
-          subs: [sub, rnd() < 0.6 ? `c${Math.floor(rnd() * 40)}` : null, rnd() < 0.2 ? `kw${Math.floor(rnd() * 200)}` : null, null, null],
+          subs: [
+            sub,
+            rnd() < 0.6 ? `c${Math.floor(rnd() * 40)}` : null,
+            rnd() < 0.2 ? `kw${Math.floor(rnd() * 200)}` : null,
+            null,
+            null,
+          ],
           country: country(rnd()),
           device: device(rnd()),
           clickId: `c${plan.partner.id}-${offer.id}-${ts.toString(36)}-${k.toString(36)}`,
@@ -249,12 +369,17 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
       }
     }
     for (const plan of ibPlans) {
-      const n = Math.round(((leadsPlanned / DEMO_DAYS) * plan.weight * dayFactor) / ibPlans.reduce((s2, p) => s2 + p.weight, 0));
+      const n = Math.round(
+        ((leadsPlanned / DEMO_DAYS) * plan.weight * dayFactor) /
+          ibPlans.reduce((s2, p) => s2 + p.weight, 0),
+      );
       for (let k = 0; k < n; k++) {
         const offer = plan.offers[Math.floor(rnd() * plan.offers.length)]!;
         const registeredAt = day + hourOf(rnd()) * HOUR + Math.floor(rnd() * HOUR);
         const deposited = rnd() < 0.27;
-        const ftdAt = deposited ? Math.min(registeredAt + Math.floor(rnd() * 5 * DAY), endDay - 1) : null;
+        const ftdAt = deposited
+          ? Math.min(registeredAt + Math.floor(rnd() * 5 * DAY), endDay - 1)
+          : null;
         const ftdAmount = deposited ? Math.round((100 + rnd() ** 2 * 4900) * 100) : 0;
         const deposits = deposited ? ftdAmount + Math.round(rnd() * rnd() * ftdAmount * 3) : 0;
         const withdrawals = deposited ? Math.round(deposits * rnd() * 0.5) : 0;
@@ -265,7 +390,13 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
           offerId: offer.id,
           leadRef: `L${o.seed}-${++leadNo}`,
           country: country(rnd()),
-          status: deposited ? (rnd() < 0.6 ? 'active' : 'deposited') : rnd() < 0.1 ? 'rejected' : 'registered',
+          status: deposited
+            ? rnd() < 0.6
+              ? 'active'
+              : 'deposited'
+            : rnd() < 0.1
+              ? 'rejected'
+              : 'registered',
           ftdAt,
           ftdAmount,
           deposits,
@@ -295,7 +426,15 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
       name: 'Conversions by sub ID',
       description: 'Approved, pending and rejected conversions per sub ID.',
       dataset: 'conversions',
-      columns: ['sub1', 'conversions', 'approved', 'pending', 'rejected', 'payout', 'pending_payout'],
+      columns: [
+        'sub1',
+        'conversions',
+        'approved',
+        'pending',
+        'rejected',
+        'payout',
+        'pending_payout',
+      ],
       parameters: ['offer', 'status'],
       sort: [{ column: 'conversions', direction: 'desc' }],
       defaultRange: 'last_30_days',
@@ -307,7 +446,16 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
             name: 'Leads and deposits',
             description: 'Registrations, first deposits and commission per week.',
             dataset: 'leads',
-            columns: ['week', 'offer', 'leads', 'ftd', 'ftd_amount', 'net_deposits', 'volume_lots', 'commission'],
+            columns: [
+              'week',
+              'offer',
+              'leads',
+              'ftd',
+              'ftd_amount',
+              'net_deposits',
+              'volume_lots',
+              'commission',
+            ],
             defaultRange: 'last_30_days',
             timezone: 'Europe/London',
             audience: { kind: 'accounts', accountIds: ibs.map((i) => i.id) },
@@ -328,12 +476,21 @@ export async function generateDemoData(ctx: ServiceContext, s: DemoServices, o: 
 
   const demoKeys = [];
   const first = partners[0]!;
-  const k1 = await s.keys.issue({ accountId: first.id, label: 'BI warehouse', scopes: ['reports:read', 'stats:read', 'conversions:read', 'clicks:read', 'offers:read'] });
+  const k1 = await s.keys.issue({
+    accountId: first.id,
+    label: 'BI warehouse',
+    scopes: ['reports:read', 'stats:read', 'conversions:read', 'clicks:read', 'offers:read'],
+  });
   s.ipRules.add({ keyId: k1.key.id, kind: 'single', address: '127.0.0.1' });
   s.ipRules.add({ keyId: k1.key.id, kind: 'single', address: '::1' });
   demoKeys.push({ id: k1.key.id, account: first.name, label: k1.key.label });
   if (ibs[0]) {
-    const k2 = await s.keys.issue({ accountId: ibs[0].id, label: 'Google Sheets', scopes: ['reports:read', 'leads:read'], allowQueryAuth: true });
+    const k2 = await s.keys.issue({
+      accountId: ibs[0].id,
+      label: 'Google Sheets',
+      scopes: ['reports:read', 'leads:read'],
+      allowQueryAuth: true,
+    });
     s.ipRules.add({ keyId: k2.key.id, kind: 'cidr', cidr: '127.0.0.0/8' });
     demoKeys.push({ id: k2.key.id, account: ibs[0].name, label: k2.key.label });
   }

@@ -36,21 +36,34 @@ interface FieldSpec {
   required: boolean;
 }
 
-const SUBS = (n: number): FieldSpec => ({ aliases: [`sub${n}`, `sub_${n}`, n === 1 ? 'aff_sub' : `aff_sub${n}`, `subid${n}`], required: false });
+const SUBS = (n: number): FieldSpec => ({
+  aliases: [`sub${n}`, `sub_${n}`, n === 1 ? 'aff_sub' : `aff_sub${n}`, `subid${n}`],
+  required: false,
+});
 
 /** What each dataset's CSV must or may hold, with the header names other tools use for it. */
 export const IMPORT_FIELDS: Record<ImportDataset, Record<string, FieldSpec>> = {
   clicks: {
-    time: { aliases: ['time', 'ts', 'timestamp', 'click_time', 'clicked_at', 'datetime'], required: true },
+    time: {
+      aliases: ['time', 'ts', 'timestamp', 'click_time', 'clicked_at', 'datetime'],
+      required: true,
+    },
     partner_id: { aliases: ['partner_id', 'partner', 'affiliate_id', 'ib_id'], required: true },
     offer_id: { aliases: ['offer_id', 'offer', 'campaign_id'], required: true },
-    sub1: SUBS(1), sub2: SUBS(2), sub3: SUBS(3), sub4: SUBS(4), sub5: SUBS(5),
+    sub1: SUBS(1),
+    sub2: SUBS(2),
+    sub3: SUBS(3),
+    sub4: SUBS(4),
+    sub5: SUBS(5),
     country: { aliases: ['country', 'country_code', 'geo'], required: false },
     device: { aliases: ['device', 'device_type'], required: false },
     click_id: { aliases: ['click_id', 'clickid', 'transaction_ref'], required: false },
   },
   conversions: {
-    time: { aliases: ['time', 'ts', 'timestamp', 'conversion_time', 'converted_at', 'datetime'], required: true },
+    time: {
+      aliases: ['time', 'ts', 'timestamp', 'conversion_time', 'converted_at', 'datetime'],
+      required: true,
+    },
     partner_id: { aliases: ['partner_id', 'partner', 'affiliate_id', 'ib_id'], required: true },
     offer_id: { aliases: ['offer_id', 'offer', 'campaign_id'], required: true },
     status: { aliases: ['status', 'conversion_status'], required: true },
@@ -58,14 +71,24 @@ export const IMPORT_FIELDS: Record<ImportDataset, Record<string, FieldSpec>> = {
     payout: { aliases: ['payout', 'commission', 'affiliate_payout'], required: true },
     sale_amount: { aliases: ['sale_amount', 'sale', 'order_value', 'amount'], required: false },
     currency: { aliases: ['currency', 'currency_code'], required: false },
-    sub1: SUBS(1), sub2: SUBS(2), sub3: SUBS(3), sub4: SUBS(4), sub5: SUBS(5),
+    sub1: SUBS(1),
+    sub2: SUBS(2),
+    sub3: SUBS(3),
+    sub4: SUBS(4),
+    sub5: SUBS(5),
     country: { aliases: ['country', 'country_code', 'geo'], required: false },
     device: { aliases: ['device', 'device_type'], required: false },
     click_id: { aliases: ['click_id', 'clickid'], required: false },
-    transaction_id: { aliases: ['transaction_id', 'txn_id', 'order_id', 'conversion_id'], required: true },
+    transaction_id: {
+      aliases: ['transaction_id', 'txn_id', 'order_id', 'conversion_id'],
+      required: true,
+    },
   },
   leads: {
-    registered_at: { aliases: ['registered_at', 'registration_time', 'registered', 'time', 'signup_time'], required: true },
+    registered_at: {
+      aliases: ['registered_at', 'registration_time', 'registered', 'time', 'signup_time'],
+      required: true,
+    },
     partner_id: { aliases: ['partner_id', 'partner', 'ib_id', 'affiliate_id'], required: true },
     offer_id: { aliases: ['offer_id', 'offer', 'campaign_id', 'campaign'], required: true },
     lead_ref: { aliases: ['lead_ref', 'lead_id', 'client_id', 'account_number'], required: true },
@@ -81,7 +104,11 @@ export const IMPORT_FIELDS: Record<ImportDataset, Record<string, FieldSpec>> = {
   },
 };
 
-const normaliseHeader = (h: string) => h.trim().toLowerCase().replace(/[\s\-.]+/g, '_');
+const normaliseHeader = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-.]+/g, '_');
 
 export interface HeaderMapping {
   /** Field → header as written in the file. */
@@ -92,13 +119,25 @@ export interface HeaderMapping {
 }
 
 /** Matches a file's headers to a dataset's fields; `overrides` (field → header) win over aliases. */
-export function mapHeaders(dataset: ImportDataset, headers: readonly string[], overrides: Record<string, string> = {}): HeaderMapping {
+export function mapHeaders(
+  dataset: ImportDataset,
+  headers: readonly string[],
+  overrides: Record<string, string> = {},
+): HeaderMapping {
   const spec = IMPORT_FIELDS[dataset];
   const byNorm = new Map(headers.map((h) => [normaliseHeader(h), h]));
   const fields: Record<string, string> = {};
   for (const [field, header] of Object.entries(overrides)) {
-    if (!(field in spec)) throw invalid('unknown_import_field', `${field} is not a field of ${dataset} (fields: ${Object.keys(spec).join(', ')}).`);
-    if (!headers.includes(header)) throw invalid('unknown_import_header', `The file has no column "${header}" to map to ${field}.`);
+    if (!(field in spec))
+      throw invalid(
+        'unknown_import_field',
+        `${field} is not a field of ${dataset} (fields: ${Object.keys(spec).join(', ')}).`,
+      );
+    if (!headers.includes(header))
+      throw invalid(
+        'unknown_import_header',
+        `The file has no column "${header}" to map to ${field}.`,
+      );
     fields[field] = header;
   }
   const used = new Set(Object.values(fields));
@@ -113,14 +152,17 @@ export function mapHeaders(dataset: ImportDataset, headers: readonly string[], o
       }
     }
   }
-  const missing = Object.entries(spec).filter(([field, f]) => f.required && !fields[field]).map(([field]) => field);
+  const missing = Object.entries(spec)
+    .filter(([field, f]) => f.required && !fields[field])
+    .map(([field]) => field);
   return { fields, ignored: headers.filter((h) => !used.has(h)), missing };
 }
 
 class RowError extends Error {}
 
 const NAIVE_DATETIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
-const ZONED_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const ZONED_DATETIME =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
 /** Reads a time as exports write it: ISO 8601 with an offset, a plain date-time in `tz`, a date, or epoch seconds/ms. */
 export function parseTime(text: string, tz: string, field: string): number {
@@ -130,18 +172,27 @@ export function parseTime(text: string, tz: string, field: string): number {
   else if (/^\d{13}$/.test(t)) ms = Number(t);
   else if (ZONED_DATETIME.test(t)) ms = Date.parse(t);
   else {
-    const m = NAIVE_DATETIME.exec(t) ?? (/^\d{4}-\d{2}-\d{2}$/.test(t) ? ([t, t, '00', '00'] as unknown as RegExpExecArray) : null);
+    const m =
+      NAIVE_DATETIME.exec(t) ??
+      (/^\d{4}-\d{2}-\d{2}$/.test(t) ? ([t, t, '00', '00'] as unknown as RegExpExecArray) : null);
     if (m) {
       const [, date, hh, mm, ss, frac] = m;
-      const valid = !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date!);
+      const valid =
+        !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) &&
+        new Date(`${date}T00:00:00Z`).toISOString().startsWith(date!);
       if (valid && Number(hh) < 24 && Number(mm) < 60 && Number(ss ?? 0) < 60) {
         const midnight = localMidnight(date!, tz);
-        ms = midnight + ((Number(hh) * 60 + Number(mm)) * 60 + Number(ss ?? 0)) * 1000 + Number((frac ?? '').padEnd(3, '0'));
+        ms =
+          midnight +
+          ((Number(hh) * 60 + Number(mm)) * 60 + Number(ss ?? 0)) * 1000 +
+          Number((frac ?? '').padEnd(3, '0'));
       }
     }
   }
   if (!Number.isFinite(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.UTC(2100, 0, 1)) {
-    throw new RowError(`${field} "${text}" is not a valid date and time (use ISO 8601, e.g. 2026-03-01T14:05:00Z)`);
+    throw new RowError(
+      `${field} "${text}" is not a valid date and time (use ISO 8601, e.g. 2026-03-01T14:05:00Z)`,
+    );
   }
   return ms;
 }
@@ -179,7 +230,12 @@ function rowReader(record: Record<string, string>, mapping: Record<string, strin
   return { get, opt, req, money };
 }
 
-function parseIdIn(text: string, field: string, known: { has(id: number): boolean }, what: string): number {
+function parseIdIn(
+  text: string,
+  field: string,
+  known: { has(id: number): boolean },
+  what: string,
+): number {
   if (!/^\d{1,15}$/.test(text)) throw new RowError(`${field} "${text}" is not a whole number`);
   const id = Number(text);
   if (!known.has(id)) throw new RowError(`${what} ${id} does not exist`);
@@ -194,7 +250,8 @@ function country(v: string | null): string | null {
 
 function currencyOf(v: string, fallback: string | undefined): string {
   if (v === '') return fallback ?? 'USD';
-  if (!/^[A-Za-z]{3}$/.test(v)) throw new RowError(`currency "${v}" is not a three-letter ISO code`);
+  if (!/^[A-Za-z]{3}$/.test(v))
+    throw new RowError(`currency "${v}" is not a three-letter ISO code`);
   return v.toUpperCase();
 }
 
@@ -202,7 +259,11 @@ function subsOf(r: ReturnType<typeof rowReader>): ClickRecord['subs'] {
   return [r.opt('sub1'), r.opt('sub2'), r.opt('sub3'), r.opt('sub4'), r.opt('sub5')];
 }
 
-export function parseClickRow(record: Record<string, string>, mapping: Record<string, string>, l: Lookups): ClickRecord {
+export function parseClickRow(
+  record: Record<string, string>,
+  mapping: Record<string, string>,
+  l: Lookups,
+): ClickRecord {
   const r = rowReader(record, mapping);
   return {
     ts: parseTime(r.req('time'), l.tz, 'time'),
@@ -215,7 +276,11 @@ export function parseClickRow(record: Record<string, string>, mapping: Record<st
   };
 }
 
-export function parseConversionRow(record: Record<string, string>, mapping: Record<string, string>, l: Lookups): ConversionRecord {
+export function parseConversionRow(
+  record: Record<string, string>,
+  mapping: Record<string, string>,
+  l: Lookups,
+): ConversionRecord {
   const r = rowReader(record, mapping);
   const offerId = parseIdIn(r.req('offer_id'), 'offer_id', l.offerCurrency, 'offer');
   const currency = currencyOf(r.get('currency'), l.offerCurrency.get(offerId));
@@ -240,7 +305,11 @@ export function parseConversionRow(record: Record<string, string>, mapping: Reco
   };
 }
 
-export function parseLeadRow(record: Record<string, string>, mapping: Record<string, string>, l: Lookups): LeadRecord {
+export function parseLeadRow(
+  record: Record<string, string>,
+  mapping: Record<string, string>,
+  l: Lookups,
+): LeadRecord {
   const r = rowReader(record, mapping);
   const offerId = parseIdIn(r.req('offer_id'), 'offer_id', l.offerCurrency, 'offer');
   const currency = currencyOf(r.get('currency'), l.offerCurrency.get(offerId));
@@ -252,11 +321,14 @@ export function parseLeadRow(record: Record<string, string>, mapping: Record<str
   const ftdText = r.get('ftd_at');
   const ftdAt = ftdText === '' ? null : parseTime(ftdText, l.tz, 'ftd_at');
   const ftdAmount = r.money('ftd_amount', currency);
-  if (ftdAt === null && ftdAmount > 0) throw new RowError('ftd_amount is given but ftd_at (the first-deposit time) is empty');
+  if (ftdAt === null && ftdAmount > 0)
+    throw new RowError('ftd_amount is given but ftd_at (the first-deposit time) is empty');
   if (ftdAt !== null && ftdAt < registeredAt) throw new RowError('ftd_at is before registered_at');
   const volumeText = r.get('volume_lots');
   if (volumeText !== '' && !/^\d+(\.\d{1,2})?$/.test(volumeText)) {
-    throw new RowError(`volume_lots "${volumeText}" is not a non-negative number with at most 2 decimals`);
+    throw new RowError(
+      `volume_lots "${volumeText}" is not a non-negative number with at most 2 decimals`,
+    );
   }
   return {
     registeredAt,
@@ -272,6 +344,32 @@ export function parseLeadRow(record: Record<string, string>, mapping: Record<str
     volumeCentilots: volumeText === '' ? 0 : Math.round(Number(volumeText) * 100),
     commission: r.money('commission', currency),
     currency,
+  };
+}
+
+/** The rejects CSV: opened on the first rejected row, written with backpressure. */
+function rejectsWriter(path: string) {
+  let out: { csv: ReturnType<typeof stringify>; done: Promise<void> } | null = null;
+  return {
+    async write(
+      line: number,
+      reason: string,
+      record: Record<string, string>,
+      headers: string[],
+    ): Promise<void> {
+      if (!out) {
+        const csv = stringify({ header: true, columns: ['line', 'reason', ...headers] });
+        const file = createWriteStream(path);
+        csv.pipe(file);
+        out = { csv, done: finished(file) };
+      }
+      if (!out.csv.write({ line, reason, ...record })) await once(out.csv, 'drain');
+    },
+    async close(): Promise<void> {
+      if (!out) return;
+      out.csv.end();
+      await out.done;
+    },
   };
 }
 
@@ -326,20 +424,16 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
   };
 
   const parser = createReadStream(o.file).pipe(
-    parse({ columns: true, bom: true, skip_empty_lines: true, info: true, relax_column_count: false, trim: false }),
+    parse({
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      info: true,
+      relax_column_count: false,
+      trim: false,
+    }),
   );
-  let rejects: ReturnType<typeof stringify> | null = null;
-  let rejectsDone: Promise<void> | null = null;
-  const reject = async (line: number, reason: string, record: Record<string, string>, headers: string[]) => {
-    if (!rejects) {
-      rejects = stringify({ header: true, columns: ['line', 'reason', ...headers] });
-      const out = createWriteStream(rejectsPath);
-      rejects.pipe(out);
-      rejectsDone = finished(out);
-    }
-    if (!rejects.write({ line, reason, ...record })) await once(rejects, 'drain');
-  };
-
+  const rejects = rejectsWriter(rejectsPath);
   let mapping: HeaderMapping | null = null;
   let headers: string[] = [];
   let rowsRead = 0;
@@ -348,7 +442,10 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
   let committed = false;
   db.exec('BEGIN IMMEDIATE');
   try {
-    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       const { record, info } = item;
       if (!mapping) {
         headers = Object.keys(record);
@@ -363,21 +460,28 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       rowsRead++;
       try {
         let fresh = true;
-        if (o.dataset === 'clicks') events.insertClick(parseClickRow(record, mapping.fields, lookups));
+        if (o.dataset === 'clicks')
+          events.insertClick(parseClickRow(record, mapping.fields, lookups));
         else if (o.dataset === 'conversions') {
           const c = parseConversionRow(record, mapping.fields, lookups);
           fresh = events.insertConversion(c);
-          if (!fresh) throw new RowError(`transaction_id "${c.transactionId}" is already stored (or appears earlier in this file)`);
+          if (!fresh)
+            throw new RowError(
+              `transaction_id "${c.transactionId}" is already stored (or appears earlier in this file)`,
+            );
         } else {
           const l = parseLeadRow(record, mapping.fields, lookups);
           fresh = events.insertLead(l);
-          if (!fresh) throw new RowError(`lead_ref "${l.leadRef}" is already stored (or appears earlier in this file)`);
+          if (!fresh)
+            throw new RowError(
+              `lead_ref "${l.leadRef}" is already stored (or appears earlier in this file)`,
+            );
         }
         imported++;
       } catch (e) {
         if (!(e instanceof RowError)) throw e;
         rejected++;
-        await reject(info.lines, e.message, record, headers);
+        await rejects.write(info.lines, e.message, record, headers);
       }
       if (rowsRead % 10_000 === 0) o.onProgress?.(rowsRead);
     }
@@ -408,10 +512,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     throw e;
   } finally {
     o.onProgress?.(rowsRead);
-    if (rejects) {
-      (rejects as ReturnType<typeof stringify>).end();
-      await rejectsDone;
-    }
+    await rejects.close();
     db.close();
   }
   return {

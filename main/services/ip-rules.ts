@@ -11,7 +11,13 @@ import {
   singleRange,
   type IpRange,
 } from '../../shared/ip-range.ts';
-import { ipRuleInput, type AddressCheck, type IpRule, type IpRuleInput, type WhitelistReport } from '../../shared/schemas.ts';
+import {
+  ipRuleInput,
+  type AddressCheck,
+  type IpRule,
+  type IpRuleInput,
+  type WhitelistReport,
+} from '../../shared/schemas.ts';
 import type { IpRuleRecord } from '../db/ip-rules.ts';
 import type { ServiceContext } from './context.ts';
 import { parseInput } from './validate.ts';
@@ -60,24 +66,45 @@ export function whitelistReport(records: readonly IpRuleRecord[]): WhitelistRepo
         ? `${b.text} is already covered by ${a.text}`
         : `${b.text} ${RELATION_WORDS[relation]} ${a.text}`,
   }));
-  return { rules, overlaps, openToEveryAddress: rules.some((r) => r.openToEveryAddress), empty: rules.length === 0 };
+  return {
+    rules,
+    overlaps,
+    openToEveryAddress: rules.some((r) => r.openToEveryAddress),
+    empty: rules.length === 0,
+  };
 }
 
 /** Would this address be let through by these rules, and by which one? */
 export function matchAddress(records: readonly IpRuleRecord[], address: string): AddressCheck {
   const a = parseAddress(address);
   if (records.length === 0) {
-    return { address: a.text, allowed: false, rule: null, reason: 'The key has no whitelist rules, so every address is refused.' };
+    return {
+      address: a.text,
+      allowed: false,
+      rule: null,
+      reason: 'The key has no whitelist rules, so every address is refused.',
+    };
   }
   let best: IpRuleRecord | undefined;
   for (const r of records) {
     if (!rangeContains(r, a.bytes)) continue;
     // The narrowest matching rule explains the decision best.
-    if (!best || (compareBytes(r.start, best.start) >= 0 && compareBytes(r.end, best.end) <= 0)) best = r;
+    if (!best || (compareBytes(r.start, best.start) >= 0 && compareBytes(r.end, best.end) <= 0))
+      best = r;
   }
   return best
-    ? { address: a.text, allowed: true, rule: toIpRule(best), reason: `Allowed by rule ${best.id} (${best.text}).` }
-    : { address: a.text, allowed: false, rule: null, reason: `${a.text} is not covered by any of the key's ${records.length} rules.` };
+    ? {
+        address: a.text,
+        allowed: true,
+        rule: toIpRule(best),
+        reason: `Allowed by rule ${best.id} (${best.text}).`,
+      }
+    : {
+        address: a.text,
+        allowed: false,
+        rule: null,
+        reason: `${a.text} is not covered by any of the key's ${records.length} rules.`,
+      };
 }
 
 export interface RuleAdded {
@@ -106,7 +133,11 @@ export function ipRuleService(ctx: ServiceContext) {
       const range = rangeOf(i);
       return ctx.db.transaction(() => {
         const key = keyOf(i.keyId);
-        if (key.revokedAt !== null) throw conflict('key_revoked', `Key ${key.id} is revoked; its whitelist can no longer change.`);
+        if (key.revokedAt !== null)
+          throw conflict(
+            'key_revoked',
+            `Key ${key.id} is revoked; its whitelist can no longer change.`,
+          );
         const id = sql.ipRules.insert({
           keyId: i.keyId,
           kind: range.kind,
@@ -120,8 +151,11 @@ export function ipRuleService(ctx: ServiceContext) {
         });
         const rule = toIpRule(sql.ipRules.get(id)!);
         const report = whitelistReport(sql.ipRules.forKey(i.keyId));
-        const warnings = report.overlaps.filter((o) => o.ruleId === id || o.otherRuleId === id).map((o) => o.message);
-        if (rule.openToEveryAddress) warnings.unshift(`${rule.text} opens the key to every address.`);
+        const warnings = report.overlaps
+          .filter((o) => o.ruleId === id || o.otherRuleId === id)
+          .map((o) => o.message);
+        if (rule.openToEveryAddress)
+          warnings.unshift(`${rule.text} opens the key to every address.`);
         ctx.audit('whitelist.add', 'key', i.keyId, null, rule);
         return { rule, warnings };
       })();

@@ -29,7 +29,10 @@ export function effectiveExpiry(k: Pick<KeyRecord, 'expiresAt' | 'graceUntil'>):
   return k.expiresAt === null ? k.graceUntil : Math.min(k.expiresAt, k.graceUntil);
 }
 
-export function keyStatus(k: Pick<KeyRecord, 'revokedAt' | 'expiresAt' | 'graceUntil'>, now: number): KeyStatus {
+export function keyStatus(
+  k: Pick<KeyRecord, 'revokedAt' | 'expiresAt' | 'graceUntil'>,
+  now: number,
+): KeyStatus {
   if (k.revokedAt !== null) return 'revoked';
   const until = effectiveExpiry(k);
   return until !== null && until <= now ? 'expired' : 'active';
@@ -80,10 +83,16 @@ export function keyService(ctx: ServiceContext) {
   function assertUsable(k: KeyRecord, doing: string): void {
     const status = keyStatus(k, ctx.now());
     if (status === 'revoked') {
-      throw conflict('key_revoked', `Key ${k.id} was revoked (${k.revokedReason ?? 'no reason given'}); cannot ${doing} it.`);
+      throw conflict(
+        'key_revoked',
+        `Key ${k.id} was revoked (${k.revokedReason ?? 'no reason given'}); cannot ${doing} it.`,
+      );
     }
     if (status === 'expired') {
-      throw conflict('key_expired', `Key ${k.id} has expired; cannot ${doing} it. Extend it first, or issue a new key.`);
+      throw conflict(
+        'key_expired',
+        `Key ${k.id} has expired; cannot ${doing} it. Extend it first, or issue a new key.`,
+      );
     }
     if (k.replacedByKeyId !== null) {
       throw conflict(
@@ -98,15 +107,21 @@ export function keyService(ctx: ServiceContext) {
     if (expiresAt === 'never') return null;
     if (expiresAt === undefined) return now + ctx.settings.get().keys.defaultExpiryDays * DAY;
     if (expiresAt <= now) {
-      throw new PartnergateError('invalid', 'expiry_in_past', `The expiry ${new Date(expiresAt).toISOString()} is in the past.`, [
-        { field, message: 'must be in the future' },
-      ]);
+      throw new PartnergateError(
+        'invalid',
+        'expiry_in_past',
+        `The expiry ${new Date(expiresAt).toISOString()} is in the past.`,
+        [{ field, message: 'must be in the future' }],
+      );
     }
     return expiresAt;
   }
 
-  async function sealIfRetained(secret: string): Promise<{ sealed: Buffer | null; sealedWith: string | null }> {
-    if (ctx.settings.get().keys.secretPolicy === 'show-once') return { sealed: null, sealedWith: null };
+  async function sealIfRetained(
+    secret: string,
+  ): Promise<{ sealed: Buffer | null; sealedWith: string | null }> {
+    if (ctx.settings.get().keys.secretPolicy === 'show-once')
+      return { sealed: null, sealedWith: null };
     return { sealed: await ctx.secretBox.seal(secret), sealedWith: ctx.secretBox.id };
   }
 
@@ -123,7 +138,10 @@ export function keyService(ctx: ServiceContext) {
       const account = sql.accounts.get(k.accountId);
       if (!account) throw notFound('account', k.accountId);
       if (account.status === 'suspended') {
-        throw conflict('account_suspended', `${account.name} (account ${account.id}) is suspended; reactivate it before issuing keys.`);
+        throw conflict(
+          'account_suspended',
+          `${account.name} (account ${account.id}) is suspended; reactivate it before issuing keys.`,
+        );
       }
       const expiresAt = resolveExpiry(k.expiresAt, 'expiresAt');
       const rate = k.rateLimit ?? ctx.settings.get().keys.defaultRateLimit;
@@ -156,14 +174,20 @@ export function keyService(ctx: ServiceContext) {
     async reveal(id: number): Promise<string> {
       const k = record(id);
       if (ctx.settings.get().keys.secretPolicy === 'show-once') {
-        throw forbidden('secret_not_retained', 'Secrets are shown once (the show-once policy is on); rotate the key to hand out a new secret.');
+        throw forbidden(
+          'secret_not_retained',
+          'Secrets are shown once (the show-once policy is on); rotate the key to hand out a new secret.',
+        );
       }
       if (keyStatus(k, ctx.now()) === 'revoked') {
         throw conflict('key_revoked', `Key ${id} is revoked; its secret is no longer kept.`);
       }
       const stored = sql.keys.sealedSecret(id);
       if (!stored) {
-        throw forbidden('secret_not_retained', `No copy of key ${id}'s secret was kept (it was issued to be shown once); rotate it to hand out a new secret.`);
+        throw forbidden(
+          'secret_not_retained',
+          `No copy of key ${id}'s secret was kept (it was issued to be shown once); rotate it to hand out a new secret.`,
+        );
       }
       if (stored.sealedWith !== ctx.secretBox.id) {
         throw new PartnergateError(
@@ -182,10 +206,16 @@ export function keyService(ctx: ServiceContext) {
       return ctx.db.transaction(() => {
         const k = record(e.id);
         if (k.revokedAt !== null) {
-          throw conflict('key_revoked', `Key ${k.id} was revoked (${k.revokedReason ?? 'no reason given'}); a revoked key cannot be extended. Issue a new key.`);
+          throw conflict(
+            'key_revoked',
+            `Key ${k.id} was revoked (${k.revokedReason ?? 'no reason given'}); a revoked key cannot be extended. Issue a new key.`,
+          );
         }
         if (k.replacedByKeyId !== null) {
-          throw conflict('key_rotated', `Key ${k.id} was rotated and is replaced by key ${k.replacedByKeyId}; extend that key instead.`);
+          throw conflict(
+            'key_rotated',
+            `Key ${k.id} was rotated and is replaced by key ${k.replacedByKeyId}; extend that key instead.`,
+          );
         }
         const before = toApiKey(k, ctx.now());
         sql.keys.setExpiry(k.id, resolveExpiry(e.expiresAt, 'expiresAt'));
@@ -199,7 +229,11 @@ export function keyService(ctx: ServiceContext) {
       const r = parseInput(keyRevokeInput, input, 'key revocation');
       return ctx.db.transaction(() => {
         const k = record(r.id);
-        if (k.revokedAt !== null) throw conflict('key_revoked', `Key ${k.id} is already revoked (${k.revokedReason ?? 'no reason given'}).`);
+        if (k.revokedAt !== null)
+          throw conflict(
+            'key_revoked',
+            `Key ${k.id} is already revoked (${k.revokedReason ?? 'no reason given'}).`,
+          );
         const before = toApiKey(k, ctx.now());
         sql.keys.revoke(k.id, ctx.now(), r.reason);
         const after = view(k.id);
@@ -250,11 +284,18 @@ export function keyService(ctx: ServiceContext) {
       })();
     },
 
-    update(input: { id: number; label?: string; scopes?: string[]; rateLimit?: { count: number; windowMs: number }; allowQueryAuth?: boolean }): ApiKey {
+    update(input: {
+      id: number;
+      label?: string;
+      scopes?: string[];
+      rateLimit?: { count: number; windowMs: number };
+      allowQueryAuth?: boolean;
+    }): ApiKey {
       const u = parseInput(keyUpdateInput, input, 'key update');
       return ctx.db.transaction(() => {
         const k = record(u.id);
-        if (k.revokedAt !== null) throw conflict('key_revoked', `Key ${k.id} is revoked; it cannot be changed.`);
+        if (k.revokedAt !== null)
+          throw conflict('key_revoked', `Key ${k.id} is revoked; it cannot be changed.`);
         const before = toApiKey(k, ctx.now());
         sql.keys.update(k.id, {
           label: u.label ?? k.label,

@@ -1,5 +1,10 @@
 import { notFound } from '../../shared/errors.ts';
-import { offerCreateInput, type Offer, type OfferCreateInput, type OfferStatus } from '../../shared/schemas.ts';
+import {
+  offerCreateInput,
+  type Offer,
+  type OfferCreateInput,
+  type OfferStatus,
+} from '../../shared/schemas.ts';
 import type { ServiceContext } from './context.ts';
 import { parseInput } from './validate.ts';
 

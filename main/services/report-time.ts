@@ -111,9 +111,11 @@ export function resolveRange(
 ): ResolvedRange {
   const span = daysBetween(from, to) + 1;
   if (span < 1) {
-    throw invalid('range_end_before_start', `The date range ends (${to}) before it starts (${from}).`, [
-      { field: 'to', message: 'must not be before from' },
-    ]);
+    throw invalid(
+      'range_end_before_start',
+      `The date range ends (${to}) before it starts (${from}).`,
+      [{ field: 'to', message: 'must not be before from' }],
+    );
   }
   if (span > maxDays) {
     throw invalid(
@@ -127,7 +129,7 @@ export function resolveRange(
   const segments: OffsetSegment[] = [];
   let current = offsetAt(startMs, timezone);
   // Offsets change at most a few times a year; probe every 6 hours and bisect where one did.
-  for (let probe = startMs; probe < endMs; ) {
+  for (let probe = startMs; probe < endMs;) {
     const next = Math.min(probe + 6 * HOUR, endMs - 1);
     const off = offsetAt(next, timezone);
     if (off !== current) {

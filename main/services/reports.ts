@@ -41,7 +41,8 @@ export const MAX_REPORT_ROWS = 100_000;
 
 export type Viewer = 'partner' | 'employee';
 
-const viewerOf = (account: Pick<Account, 'kind'>): Viewer => (account.kind === 'employee' ? 'employee' : 'partner');
+const viewerOf = (account: Pick<Account, 'kind'>): Viewer =>
+  account.kind === 'employee' ? 'employee' : 'partner';
 
 /**
  * Every problem with a report spec, each naming the offending column, filter or parameter.
@@ -56,7 +57,10 @@ export function specProblems(spec: ReportSpec, partnerAudience: boolean): ErrorD
     if (seen.has(id)) problems.push({ field: 'columns', message: `${id} is listed twice` });
     seen.add(id);
     if (!def || !inDataset(id)) {
-      problems.push({ field: 'columns', message: `${id} is not a column of the ${spec.dataset} dataset` });
+      problems.push({
+        field: 'columns',
+        message: `${id} is not a column of the ${spec.dataset} dataset`,
+      });
     } else if (partnerAudience && isHiddenFromPartners(id)) {
       problems.push({
         field: 'columns',
@@ -73,19 +77,38 @@ export function specProblems(spec: ReportSpec, partnerAudience: boolean): ErrorD
   spec.filters.forEach((f, i) => {
     const def = columnDef(f.field);
     if (!def || def.kind !== 'dimension' || !def.filterable || !inDataset(f.field)) {
-      problems.push({ field: `filters.${i}.field`, message: `${f.field} cannot be filtered on in the ${spec.dataset} dataset` });
+      problems.push({
+        field: `filters.${i}.field`,
+        message: `${f.field} cannot be filtered on in the ${spec.dataset} dataset`,
+      });
     } else if (partnerAudience && def.employeeOnly) {
-      problems.push({ field: `filters.${i}.field`, message: `${f.field} filters are only for employee reports` });
+      problems.push({
+        field: `filters.${i}.field`,
+        message: `${f.field} filters are only for employee reports`,
+      });
     }
   });
   for (const p of spec.parameters) {
     const def = columnDef(p);
-    if (!def || def.kind !== 'dimension' || !def.filterable || !inDataset(p) || (partnerAudience && def.employeeOnly)) {
-      problems.push({ field: 'parameters', message: `${p} cannot be a run-time filter of the ${spec.dataset} dataset` });
+    if (
+      !def ||
+      def.kind !== 'dimension' ||
+      !def.filterable ||
+      !inDataset(p) ||
+      (partnerAudience && def.employeeOnly)
+    ) {
+      problems.push({
+        field: 'parameters',
+        message: `${p} cannot be a run-time filter of the ${spec.dataset} dataset`,
+      });
     }
   }
   spec.sort.forEach((s, i) => {
-    if (!spec.columns.includes(s.column)) problems.push({ field: `sort.${i}.column`, message: `${s.column} is not one of the report's columns` });
+    if (!spec.columns.includes(s.column))
+      problems.push({
+        field: `sort.${i}.column`,
+        message: `${s.column} is not one of the report's columns`,
+      });
   });
   return problems;
 }
@@ -95,9 +118,13 @@ function groupingOf(columns: readonly string[]): string[] {
 }
 
 /** Turns base aggregates into every metric the catalog defines for the dataset. */
-function deriveMetrics(base: Record<string, number>, dataset: Dataset): Record<string, number | null> {
+function deriveMetrics(
+  base: Record<string, number>,
+  dataset: Dataset,
+): Record<string, number | null> {
   const out: Record<string, number | null> = { ...base };
-  if (dataset === 'performance' || dataset === 'conversions') out.profit = (base.revenue ?? 0) - (base.payout ?? 0);
+  if (dataset === 'performance' || dataset === 'conversions')
+    out.profit = (base.revenue ?? 0) - (base.payout ?? 0);
   if (dataset === 'performance') {
     const clicks = base.clicks ?? 0;
     out.cr = clicks ? Math.round(((base.conversions ?? 0) * 10000) / clicks) / 100 : null;
@@ -107,7 +134,7 @@ function deriveMetrics(base: Record<string, number>, dataset: Dataset): Record<s
   return out;
 }
 
-function compareValues(a: unknown, b: unknown): number {
+function compareValues(a: ReportRow[string] | undefined, b: ReportRow[string] | undefined): number {
   if (a === b) return 0;
   if (a === null || a === undefined) return 1;
   if (b === null || b === undefined) return -1;
@@ -151,7 +178,9 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
   function checkSpec(spec: ReportSpec, audience: ReportAudience): void {
     const problems = specProblems(spec, audienceHasPartners(audience));
     if (problems.length) {
-      const forbiddenMetric = problems.some((p) => p.message.includes('partner accounts may not see'));
+      const forbiddenMetric = problems.some((p) =>
+        p.message.includes('partner accounts may not see'),
+      );
       throw invalid(
         forbiddenMetric ? 'metric_not_for_partners' : 'invalid_report',
         `The report cannot be saved: ${problems.map((p) => p.message).join('; ')}.`,
@@ -174,7 +203,11 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
     return d.audience.kind === 'all' || d.audience.accountIds.includes(account.id);
   }
 
-  function dimensionValue(def: DimensionDef, raw: string | number | null, names: { offers: Map<number, string>; partners: Map<number, string> }) {
+  function dimensionValue(
+    def: DimensionDef,
+    raw: string | number | null,
+    names: { offers: Map<number, string>; partners: Map<number, string> },
+  ) {
     if (raw === null) return null;
     switch (def.id) {
       case 'hour':
@@ -202,10 +235,15 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
 
     const filters: QueryFilter[] = [...spec.filters];
     for (const [field, values] of Object.entries(o.params ?? {})) {
-      if (!spec.parameters.includes(field) || (viewer === 'partner' && isHiddenFromPartners(field))) {
-        throw invalid('unknown_parameter', `${field} is not a filter this report accepts${spec.parameters.length ? ` (it accepts ${spec.parameters.join(', ')})` : ''}.`, [
-          { field, message: 'not a parameter of this report' },
-        ]);
+      if (
+        !spec.parameters.includes(field) ||
+        (viewer === 'partner' && isHiddenFromPartners(field))
+      ) {
+        throw invalid(
+          'unknown_parameter',
+          `${field} is not a filter this report accepts${spec.parameters.length ? ` (it accepts ${spec.parameters.join(', ')})` : ''}.`,
+          [{ field, message: 'not a parameter of this report' }],
+        );
       }
       if (values.length) filters.push({ field, op: 'in', values });
     }
@@ -221,12 +259,17 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       segments: range.segments,
     });
     if (rows.length > MAX_REPORT_ROWS) {
-      throw invalid('too_many_rows', `The report would have ${rows.length} rows (at most ${MAX_REPORT_ROWS}); group by fewer or coarser columns, or shorten the range.`);
+      throw invalid(
+        'too_many_rows',
+        `The report would have ${rows.length} rows (at most ${MAX_REPORT_ROWS}); group by fewer or coarser columns, or shorten the range.`,
+      );
     }
 
     const names = {
       offers: new Map(sql.offers.list().map((x) => [x.id, x.name])),
-      partners: new Map(groupBy.includes('partner') ? sql.accounts.list({}).map((x) => [x.id, x.name]) : []),
+      partners: new Map(
+        groupBy.includes('partner') ? sql.accounts.list({}).map((x) => [x.id, x.name]) : [],
+      ),
     };
     const base = BASE_AGGREGATES[spec.dataset];
     const columns: ReportColumn[] = visible.map((id) => {
@@ -263,7 +306,11 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       ? spec.sort.filter((s) => visible.includes(s.column))
       : groupBy.map((column) => ({ column, direction: 'asc' as const }));
     const tieBreak = groupBy.map((column) => ({ column, direction: 'asc' as const }));
-    const keys = [...order, ...tieBreak, ...(byCurrency ? [{ column: 'currency', direction: 'asc' as const }] : [])];
+    const keys = [
+      ...order,
+      ...tieBreak,
+      ...(byCurrency ? [{ column: 'currency', direction: 'asc' as const }] : []),
+    ];
     out.sort((a, b) => {
       for (const k of keys) {
         const c = compareValues(a[k.column], b[k.column]);
@@ -277,7 +324,8 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       .map(([currency, sums]) => {
         const metrics = deriveMetrics(sums, spec.dataset);
         const row: ReportRow = {};
-        for (const id of visible) if (columnDef(id)?.kind === 'metric') row[id] = metrics[id] ?? null;
+        for (const id of visible)
+          if (columnDef(id)?.kind === 'metric') row[id] = metrics[id] ?? null;
         if (byCurrency) row.currency = currency;
         return row;
       });
@@ -298,18 +346,37 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       columns,
       rows: page,
       totals,
-      range: { from: range.from, to: range.to, timezone: range.timezone, startMs: range.startMs, endMs: range.endMs },
+      range: {
+        from: range.from,
+        to: range.to,
+        timezone: range.timezone,
+        startMs: range.startMs,
+        endMs: range.endMs,
+      },
       totalRows: out.length,
       hiddenColumns,
     };
   }
 
-  function resolveRunRange(spec: ReportSpec, from: string | undefined, to: string | undefined, tz: string | undefined, maxDays?: number) {
+  function resolveRunRange(
+    spec: ReportSpec,
+    from: string | undefined,
+    to: string | undefined,
+    tz: string | undefined,
+    maxDays?: number,
+  ) {
     const timezone = tz ?? spec.timezone;
     if ((from === undefined) !== (to === undefined)) {
-      throw invalid('incomplete_range', 'Give both from and to, or neither for the report\'s default range.', [
-        { field: from === undefined ? 'from' : 'to', message: 'required when the other end is given' },
-      ]);
+      throw invalid(
+        'incomplete_range',
+        "Give both from and to, or neither for the report's default range.",
+        [
+          {
+            field: from === undefined ? 'from' : 'to',
+            message: 'required when the other end is given',
+          },
+        ],
+      );
     }
     const r = from && to ? { from, to } : presetRange(spec.defaultRange, timezone, ctx.now());
     return resolveRange(r.from, r.to, timezone, maxDays);
@@ -330,7 +397,11 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       const spec = toSpec(r);
       checkSpec(spec, r.audience);
       return ctx.db.transaction(() => {
-        const id = sql.reports.insert({ name: r.name, description: r.description, spec, audience: r.audience }, ctx.now(), ctx.actor);
+        const id = sql.reports.insert(
+          { name: r.name, description: r.description, spec, audience: r.audience },
+          ctx.now(),
+          ctx.actor,
+        );
         const created = get(id);
         ctx.audit('report.create', 'report', id, null, created);
         return created;
@@ -341,10 +412,26 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       const u = parseInput(reportUpdateInput, input, 'report update');
       return ctx.db.transaction(() => {
         const before = get(u.id);
-        const spec = parseInput(reportSpec, { ...toSpec(before), ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) }, 'report');
+        const spec = parseInput(
+          reportSpec,
+          {
+            ...toSpec(before),
+            ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)),
+          },
+          'report',
+        );
         const audience = u.audience ?? before.audience;
         checkSpec(spec, audience);
-        sql.reports.update(u.id, { name: u.name ?? before.name, description: u.description ?? before.description, spec: toSpec(spec), audience }, ctx.now());
+        sql.reports.update(
+          u.id,
+          {
+            name: u.name ?? before.name,
+            description: u.description ?? before.description,
+            spec: toSpec(spec),
+            audience,
+          },
+          ctx.now(),
+        );
         const after = get(u.id);
         ctx.audit('report.update', 'report', u.id, before, after);
         return after;
@@ -365,18 +452,45 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       const d = get(r.reportId);
       const account = accounts.get(r.accountId);
       if (!mayRun(d, account)) {
-        throw forbidden('report_not_shared', `Report ${d.id} (${d.name}) is not shared with ${account.name} (account ${account.id}).`);
+        throw forbidden(
+          'report_not_shared',
+          `Report ${d.id} (${d.name}) is not shared with ${account.name} (account ${account.id}).`,
+        );
       }
       const range = resolveRunRange(d, r.from, r.to, r.timezone, maxDays);
-      return runSpec({ spec: d, account, range, params: r.params, limit: r.limit, offset: r.offset, reportId: d.id, name: d.name });
+      return runSpec({
+        spec: d,
+        account,
+        range,
+        params: r.params,
+        limit: r.limit,
+        offset: r.offset,
+        reportId: d.id,
+        name: d.name,
+      });
     },
 
     /** Runs an unsaved spec (preview while editing, ad-hoc statistics) as an account. */
-    preview(input: { spec: ReportSpecInput; accountId: number; from?: string; to?: string; timezone?: string; limit?: number }, maxDays?: number): ReportResult {
+    preview(
+      input: {
+        spec: ReportSpecInput;
+        accountId: number;
+        from?: string;
+        to?: string;
+        timezone?: string;
+        limit?: number;
+      },
+      maxDays?: number,
+    ): ReportResult {
       const spec = parseInput(reportSpec, input.spec, 'report');
       const account = accounts.get(input.accountId);
       const problems = specProblems(spec, false);
-      if (problems.length) throw invalid('invalid_report', `The report cannot run: ${problems.map((p) => p.message).join('; ')}.`, problems);
+      if (problems.length)
+        throw invalid(
+          'invalid_report',
+          `The report cannot run: ${problems.map((p) => p.message).join('; ')}.`,
+          problems,
+        );
       const range = resolveRunRange(spec, input.from, input.to, input.timezone, maxDays);
       return runSpec({ spec, account, range, limit: input.limit });
     },

@@ -44,7 +44,9 @@ export function masterKeyBox(key: Buffer): SecretBox {
     open(sealed) {
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
       decipher.setAuthTag(sealed.subarray(12, 28));
-      return Promise.resolve(Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8'));
+      return Promise.resolve(
+        Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8'),
+      );
     },
   };
 }

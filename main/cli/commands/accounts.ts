@@ -27,7 +27,12 @@ const accountRow = (a: Account) => ({
   email: a.email,
   company: a.company,
   timezone: a.timezone,
-  access: a.kind === 'employee' ? (a.employeeAccess === 'all' ? 'all partners' : `partners ${a.assignedPartnerIds.join(',') || 'none'}`) : 'own data',
+  access:
+    a.kind === 'employee'
+      ? a.employeeAccess === 'all'
+        ? 'all partners'
+        : `partners ${a.assignedPartnerIds.join(',') || 'none'}`
+      : 'own data',
 });
 
 function accountText(a: Account): string {
@@ -48,7 +53,9 @@ function accountText(a: Account): string {
 }
 
 export function registerAccountCommands(program: Command, app: CliApp): void {
-  const partner = program.command('partner').description('partners (affiliates, introducing brokers) and employees');
+  const partner = program
+    .command('partner')
+    .description('partners (affiliates, introducing brokers) and employees');
 
   partner
     .command('add')
@@ -74,7 +81,9 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
         ...(o.timezone !== undefined && { timezone: o.timezone }),
         ...(o.currency !== undefined && { currency: o.currency }),
         ...(o.seesAll && { employeeAccess: 'all' as const }),
-        ...(o.partners !== undefined && { assignedPartnerIds: parseIdList(o.partners, '--partners') }),
+        ...(o.partners !== undefined && {
+          assignedPartnerIds: parseIdList(o.partners, '--partners'),
+        }),
       });
       app.print(cmd, a, () => `Added ${a.kind} #${a.id} ${a.name}.\n`);
     });
@@ -92,7 +101,9 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
         ...(o.search && { search: o.search }),
       });
       app.print(cmd, list, () =>
-        list.length ? table(list.map(accountRow), ['id', 'kind', 'name', 'status', 'email', 'access']) : 'No accounts match.\n',
+        list.length
+          ? table(list.map(accountRow), ['id', 'kind', 'name', 'status', 'email', 'access'])
+          : 'No accounts match.\n',
       );
     });
 
@@ -104,8 +115,14 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
       const core = app.core(cmd);
       const a = core.accounts.get(parseId(id, 'id'));
       const keys = core.keys.list(a.id);
-      app.print(cmd, { ...a, keys }, () =>
-        accountText(a) + (keys.length ? `\nKeys\n${table(keys.map(keyLine), ['id', 'label', 'prefix', 'status', 'expires', 'rules', 'last used'])}` : '\nNo keys yet.\n'),
+      app.print(
+        cmd,
+        { ...a, keys },
+        () =>
+          accountText(a) +
+          (keys.length
+            ? `\nKeys\n${table(keys.map(keyLine), ['id', 'label', 'prefix', 'status', 'expires', 'rules', 'last used'])}`
+            : '\nNo keys yet.\n'),
       );
     });
 
@@ -133,7 +150,9 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
         ...(o.timezone !== undefined && { timezone: o.timezone }),
         ...(o.currency !== undefined && { currency: o.currency }),
         ...(o.seesAll && { employeeAccess: 'all' as const }),
-        ...(o.partners !== undefined && { assignedPartnerIds: parseIdList(o.partners, '--partners') }),
+        ...(o.partners !== undefined && {
+          assignedPartnerIds: parseIdList(o.partners, '--partners'),
+        }),
       });
       app.print(cmd, a, () => `Updated #${a.id} ${a.name}.\n${accountText(a)}`);
     });
@@ -146,15 +165,20 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
     .requiredOption('--payout <amount>', 'default payout, e.g. 12.50')
     .option('--currency <code>', 'ISO 4217 currency', 'USD')
     .option('--status <status>', 'active, paused or archived', 'active')
-    .action((o: { name: string; payout: string; currency: string; status: OfferStatus }, cmd: Command) => {
-      const created = app.core(cmd).offers.create({
-        name: o.name,
-        status: o.status,
-        currency: o.currency,
-        defaultPayout: parseMoney(o.payout, o.currency, '--payout'),
-      });
-      app.print(cmd, created, () => `Added offer #${created.id} ${created.name}.\n`);
-    });
+    .action(
+      (
+        o: { name: string; payout: string; currency: string; status: OfferStatus },
+        cmd: Command,
+      ) => {
+        const created = app.core(cmd).offers.create({
+          name: o.name,
+          status: o.status,
+          currency: o.currency,
+          defaultPayout: parseMoney(o.payout, o.currency, '--payout'),
+        });
+        app.print(cmd, created, () => `Added offer #${created.id} ${created.name}.\n`);
+      },
+    );
   offer
     .command('list')
     .description('list offers')
@@ -164,7 +188,12 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
       app.print(cmd, list, () =>
         list.length
           ? table(
-              list.map((x) => ({ id: x.id, name: x.name, status: x.status, payout: formatMoney(x.defaultPayout, x.currency) })),
+              list.map((x) => ({
+                id: x.id,
+                name: x.name,
+                status: x.status,
+                payout: formatMoney(x.defaultPayout, x.currency),
+              })),
               ['id', 'name', 'status', 'payout'],
             )
           : 'No offers.\n',

@@ -18,7 +18,9 @@ function secretText(issued: IssuedKey, verb: string): string {
     `${verb} key #${issued.key.id} "${issued.key.label}" for ${issued.key.accountName}.\n\n` +
     `  ${issued.secret}\n\n` +
     `Copy it now and hand it to the partner over a private channel. Partnergate stores only its hash` +
-    (issued.key.secretRetained ? ' and an encrypted copy (`partnergate key reveal`).\n' : '; it will not be shown again.\n') +
+    (issued.key.secretRetained
+      ? ' and an encrypted copy (`partnergate key reveal`).\n'
+      : '; it will not be shown again.\n') +
     (issued.key.ipRuleCount === 0
       ? `The key refuses every address until you whitelist one: partnergate whitelist add --key ${issued.key.id} --ip ADDRESS\n`
       : '')
@@ -26,7 +28,9 @@ function secretText(issued: IssuedKey, verb: string): string {
 }
 
 export function registerKeyCommands(program: Command, app: CliApp): void {
-  const key = program.command('key').description('API keys: issue, list, show, reveal, extend, revoke, rotate');
+  const key = program
+    .command('key')
+    .description('API keys: issue, list, show, reveal, extend, revoke, rotate');
   const now = () => app.io.now?.() ?? Date.now();
 
   key
@@ -34,7 +38,10 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .description('issue a new key for an account (prints the secret once)')
     .requiredOption('--partner <id>', 'the account the key belongs to')
     .requiredOption('--label <label>', 'what the key is for, e.g. "BI warehouse"')
-    .requiredOption('--scopes <list>', 'comma-separated: reports:read,stats:read,conversions:read,clicks:read,leads:read,offers:read,conversions:write')
+    .requiredOption(
+      '--scopes <list>',
+      'comma-separated: reports:read,stats:read,conversions:read,clicks:read,leads:read,offers:read,conversions:write',
+    )
     .option('--expires-in <duration>', 'e.g. 90d, 12h, 2w (default: the settings’ default expiry)')
     .option('--expires-at <date>', 'e.g. 2027-01-31')
     .option('--no-expiry', 'the key never expires')
@@ -46,7 +53,9 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
         label: o.label,
         scopes: parseScopes(o.scopes),
         ...(parseExpiry(o, now()) !== undefined && { expiresAt: parseExpiry(o, now())! }),
-        ...(o.rateLimit !== undefined && { rateLimit: parseRateLimit(o.rateLimit, '--rate-limit') }),
+        ...(o.rateLimit !== undefined && {
+          rateLimit: parseRateLimit(o.rateLimit, '--rate-limit'),
+        }),
         allowQueryAuth: o.queryAuth === true,
       });
       app.print(cmd, { ...issued.key, secret: issued.secret }, () => secretText(issued, 'Issued'));
@@ -59,7 +68,19 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .action((o: { partner?: string }, cmd: Command) => {
       const list = app.core(cmd).keys.list(o.partner ? parseId(o.partner, '--partner') : undefined);
       app.print(cmd, list, () =>
-        list.length ? table(list.map(keyLine), ['id', 'account', 'label', 'prefix', 'status', 'expires', 'rate', 'rules', 'last used']) : 'No keys.\n',
+        list.length
+          ? table(list.map(keyLine), [
+              'id',
+              'account',
+              'label',
+              'prefix',
+              'status',
+              'expires',
+              'rate',
+              'rules',
+              'last used',
+            ])
+          : 'No keys.\n',
       );
     });
 
@@ -71,11 +92,22 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
       const core = app.core(cmd);
       const k = core.keys.get(parseId(id, 'id'));
       const whitelist = core.ipRules.list(k.id);
-      app.print(cmd, { ...k, whitelist }, () =>
-        keyDetails(k) +
-        (whitelist.empty
-          ? '\nWhitelist: empty — every address is refused.\n'
-          : `\nWhitelist\n${table(whitelist.rules.map((r) => ({ rule: r.id, kind: r.kind, addresses: r.text, note: r.note })), ['rule', 'kind', 'addresses', 'note'])}`),
+      app.print(
+        cmd,
+        { ...k, whitelist },
+        () =>
+          keyDetails(k) +
+          (whitelist.empty
+            ? '\nWhitelist: empty — every address is refused.\n'
+            : `\nWhitelist\n${table(
+                whitelist.rules.map((r) => ({
+                  rule: r.id,
+                  kind: r.kind,
+                  addresses: r.text,
+                  note: r.note,
+                })),
+                ['rule', 'kind', 'addresses', 'note'],
+              )}`),
       );
     });
 
@@ -98,10 +130,18 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .action((id: string, o: ExpiryFlags, cmd: Command) => {
       const expiresAt = parseExpiry(o, now());
       if (expiresAt === undefined) {
-        cmd.error('error: give the new expiry: --expires-in, --expires-at or --no-expiry', { exitCode: 2, code: 'partnergate.missingExpiry' });
+        return cmd.error('error: give the new expiry: --expires-in, --expires-at or --no-expiry', {
+          exitCode: 2,
+          code: 'partnergate.missingExpiry',
+        });
       }
-      const k = app.core(cmd).keys.extend({ id: parseId(id, 'id'), expiresAt: expiresAt! });
-      app.print(cmd, k, () => `Key #${k.id} now ${k.expiresAt === null ? 'never expires' : `expires ${new Date(k.expiresAt).toISOString()}`}.\n`);
+      const k = app.core(cmd).keys.extend({ id: parseId(id, 'id'), expiresAt });
+      app.print(
+        cmd,
+        k,
+        () =>
+          `Key #${k.id} now ${k.expiresAt === null ? 'never expires' : `expires ${new Date(k.expiresAt).toISOString()}`}.\n`,
+      );
     });
 
   key
@@ -111,20 +151,33 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .requiredOption('--reason <text>', 'why, for the audit log and the account manager')
     .action((id: string, o: { reason: string }, cmd: Command) => {
       const k = app.core(cmd).keys.revoke({ id: parseId(id, 'id'), reason: o.reason });
-      app.print(cmd, k, () => `Revoked key #${k.id} "${k.label}". Calls with it now get 401 key_revoked.\n`);
+      app.print(
+        cmd,
+        k,
+        () => `Revoked key #${k.id} "${k.label}". Calls with it now get 401 key_revoked.\n`,
+      );
     });
 
   key
     .command('rotate')
     .description('issue a replacement secret with the same settings and whitelist')
     .argument('<id>', 'key id')
-    .option('--grace <duration>', 'how long the old secret keeps working, e.g. 24h, 7d (0s: stop now)', '24h')
+    .option(
+      '--grace <duration>',
+      'how long the old secret keeps working, e.g. 24h, 7d (0s: stop now)',
+      '24h',
+    )
     .action(async (id: string, o: { grace: string }, cmd: Command) => {
       const graceMs = o.grace.trim() === '0' ? 0 : parseDuration(o.grace, '--grace');
       const issued = await app.core(cmd).keys.rotate({ id: parseId(id, 'id'), graceMs });
-      app.print(cmd, { ...issued.key, secret: issued.secret }, () =>
-        secretText(issued, 'Rotated: new') +
-        (graceMs === 0 ? `The old key #${id} stopped working now.\n` : `The old key #${id} keeps working for ${o.grace}.\n`),
+      app.print(
+        cmd,
+        { ...issued.key, secret: issued.secret },
+        () =>
+          secretText(issued, 'Rotated: new') +
+          (graceMs === 0
+            ? `The old key #${id} stopped working now.\n`
+            : `The old key #${id} keeps working for ${o.grace}.\n`),
       );
     });
 }

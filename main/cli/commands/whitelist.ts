@@ -7,9 +7,20 @@ import type { CliApp } from '../program.ts';
 
 function whitelistText(w: WhitelistReport, keyId: number): string {
   if (w.empty) return `Key #${keyId} has no whitelist rules: every address is refused.\n`;
-  let out = table(w.rules.map((r) => ({ rule: r.id, kind: r.kind, addresses: r.text, from: r.start, to: r.end, note: r.note })), ['rule', 'kind', 'addresses', 'from', 'to', 'note']);
+  let out = table(
+    w.rules.map((r) => ({
+      rule: r.id,
+      kind: r.kind,
+      addresses: r.text,
+      from: r.start,
+      to: r.end,
+      note: r.note,
+    })),
+    ['rule', 'kind', 'addresses', 'from', 'to', 'note'],
+  );
   if (w.openToEveryAddress) out += 'Warning: open to every address.\n';
-  for (const o of w.overlaps) out += `Note: ${o.message} (rules ${o.otherRuleId} and ${o.ruleId}).\n`;
+  for (const o of w.overlaps)
+    out += `Note: ${o.message} (rules ${o.otherRuleId} and ${o.ruleId}).\n`;
   return out;
 }
 
@@ -24,21 +35,40 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
     .option('--to <address>', 'last address of a range')
     .option('--cidr <block>', 'e.g. 10.0.0.0/24 or 2001:db8::/32')
     .option('--note <text>', 'e.g. "office VPN"')
-    .action((o: { key: string; ip?: string; from?: string; to?: string; cidr?: string; note?: string }, cmd: Command) => {
-      const keyId = parseId(o.key, '--key');
-      const forms = [o.ip !== undefined, o.from !== undefined || o.to !== undefined, o.cidr !== undefined].filter(Boolean).length;
-      if (forms !== 1) throw invalid('rule_form', 'Give exactly one of --ip ADDRESS, --from ADDRESS --to ADDRESS, or --cidr BLOCK.');
-      if ((o.from === undefined) !== (o.to === undefined)) throw invalid('rule_form', 'A range needs both --from and --to.');
-      const note = o.note !== undefined ? { note: o.note } : {};
-      const input: IpRuleInput =
-        o.ip !== undefined
-          ? { keyId, kind: 'single', address: o.ip, ...note }
-          : o.cidr !== undefined
-            ? { keyId, kind: 'cidr', cidr: o.cidr, ...note }
-            : { keyId, kind: 'range', from: o.from!, to: o.to!, ...note };
-      const added = app.core(cmd).ipRules.add(input);
-      app.print(cmd, added, () => `Added rule #${added.rule.id}: ${added.rule.text} for key #${keyId}.\n${added.warnings.map((w) => `Warning: ${w}\n`).join('')}`);
-    });
+    .action(
+      (
+        o: { key: string; ip?: string; from?: string; to?: string; cidr?: string; note?: string },
+        cmd: Command,
+      ) => {
+        const keyId = parseId(o.key, '--key');
+        const forms = [
+          o.ip !== undefined,
+          o.from !== undefined || o.to !== undefined,
+          o.cidr !== undefined,
+        ].filter(Boolean).length;
+        if (forms !== 1)
+          throw invalid(
+            'rule_form',
+            'Give exactly one of --ip ADDRESS, --from ADDRESS --to ADDRESS, or --cidr BLOCK.',
+          );
+        if ((o.from === undefined) !== (o.to === undefined))
+          throw invalid('rule_form', 'A range needs both --from and --to.');
+        const note = o.note !== undefined ? { note: o.note } : {};
+        const input: IpRuleInput =
+          o.ip !== undefined
+            ? { keyId, kind: 'single', address: o.ip, ...note }
+            : o.cidr !== undefined
+              ? { keyId, kind: 'cidr', cidr: o.cidr, ...note }
+              : { keyId, kind: 'range', from: o.from!, to: o.to!, ...note };
+        const added = app.core(cmd).ipRules.add(input);
+        app.print(
+          cmd,
+          added,
+          () =>
+            `Added rule #${added.rule.id}: ${added.rule.text} for key #${keyId}.\n${added.warnings.map((w) => `Warning: ${w}\n`).join('')}`,
+        );
+      },
+    );
 
   wl.command('list')
     .description('list a key’s rules, with overlaps and open ranges flagged')
@@ -54,7 +84,11 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
     .argument('<rule>', 'rule id (see whitelist list)')
     .action((rule: string, _o: unknown, cmd: Command) => {
       const removed = app.core(cmd).ipRules.remove(parseId(rule, 'rule'));
-      app.print(cmd, removed, () => `Removed rule #${removed.id} (${removed.text}) from key #${removed.keyId}.\n`);
+      app.print(
+        cmd,
+        removed,
+        () => `Removed rule #${removed.id} (${removed.text}) from key #${removed.keyId}.\n`,
+      );
     });
 
   wl.command('test')

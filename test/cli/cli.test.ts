@@ -1,0 +1,390 @@
+import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { tempDir } from '../helpers.ts';
+import { pg } from './run-cli.ts';
+
+describe('partnergate CLI', () => {
+  it('does the whole account-manager flow on a fresh data dir, with --json output', () => {
+    const dir = tempDir();
+    const partner = pg(dir, [
+      'partner',
+      'add',
+      '--name',
+      'Acme Media',
+      '--kind',
+      'affiliate',
+      '--email',
+      'ops@acme.example',
+      '--json',
+    ]);
+    expect(partner.code).toBe(0);
+    expect(partner.json()).toMatchObject({ id: 1, kind: 'affiliate', name: 'Acme Media' });
+    expect(
+      pg(dir, ['offer', 'add', '--name', 'VPN Shield', '--payout', '12.50', '--json']).json(),
+    ).toMatchObject({ defaultPayout: 1250 });
+
+    const issued = pg(dir, [
+      'key',
+      'issue',
+      '--partner',
+      '1',
+      '--label',
+      'BI warehouse',
+      '--scopes',
+      'reports:read,conversions:read',
+      '--expires-in',
+      '90d',
+      '--rate-limit',
+      '100/min',
+      '--json',
+    ]);
+    expect(issued.code).toBe(0);
+    const key = issued.json<{
+      id: number;
+      secret: string;
+      displayPrefix: string;
+      rateLimit: unknown;
+      scopes: string[];
+    }>();
+    expect(key.secret).toMatch(/^pgk_[0-9A-Za-z]{30}_[0-9A-Za-z]{6}$/);
+    expect(key).toMatchObject({
+      scopes: ['reports:read', 'conversions:read'],
+      rateLimit: { count: 100, windowMs: 60_000 },
+    });
+
+    // The secret is printed once: listing and showing never print it again.
+    expect(pg(dir, ['key', 'list']).stdout).not.toContain(key.secret);
+    expect(pg(dir, ['key', 'show', String(key.id), '--json']).stdout).not.toContain(key.secret);
+    expect(pg(dir, ['key', 'reveal', String(key.id)]).stdout.trim()).toBe(key.secret);
+
+    expect(
+      pg(dir, ['whitelist', 'add', '--key', '1', '--from', '10.0.0.1', '--to', '10.0.0.255']).code,
+    ).toBe(0);
+    expect(pg(dir, ['whitelist', 'add', '--key', '1', '--cidr', '2001:db8::/32']).code).toBe(0);
+    const allowed = pg(dir, [
+      'whitelist',
+      'test',
+      '--key',
+      '1',
+      '--ip',
+      '::ffff:10.0.0.7',
+      '--json',
+    ]);
+    expect(allowed.code).toBe(0);
+    expect(allowed.json()).toMatchObject({ allowed: true, rule: { text: '10.0.0.1-10.0.0.255' } });
+    const refused = pg(dir, ['whitelist', 'test', '--key', '1', '--ip', '192.0.2.1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^REFUSED/);
+
+    const list = pg(dir, ['whitelist', 'list', '--key', '1', '--json']).json<{
+      rules: { id: number }[];
+    }>();
+    expect(list.rules).toHaveLength(2);
+    expect(pg(dir, ['whitelist', 'remove', String(list.rules[1]!.id)]).code).toBe(0);
+
+    const rotated = pg(dir, ['key', 'rotate', '1', '--grace', '24h', '--json']).json<{
+      id: number;
+      secret: string;
+    }>();
+    expect(rotated.secret).not.toBe(key.secret);
+    expect(pg(dir, ['key', 'revoke', String(rotated.id), '--reason', 'partner left']).code).toBe(0);
+
+    const report = pg(dir, [
+      'report',
+      'create',
+      '--name',
+      'Daily',
+      '--dataset',
+      'performance',
+      '--columns',
+      'day,offer,clicks,conversions,payout',
+      '--params',
+      'country',
+      '--json',
+    ]);
+    expect(report.code).toBe(0);
+    const run = pg(dir, [
+      'report',
+      'run',
+      '1',
+      '--as',
+      '1',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-11-07',
+      '--format',
+      'csv',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\r\n')[0]).toBe('day,offer,clicks,conversions,payout,currency');
+
+    const audit = pg(dir, ['audit', '--json']).json<{ action: string }[]>();
+    expect(audit.map((e) => e.action)).toEqual(
+      expect.arrayContaining([
+        'account.create',
+        'key.issue',
+        'key.rotate',
+        'key.revoke',
+        'whitelist.add',
+        'whitelist.remove',
+        'report.create',
+      ]),
+    );
+    // Nothing secret anywhere in the store.
+    const bytes = readFileSync(join(dir, 'partnergate.sqlite'));
+    for (const s of [key.secret, rotated.secret])
+      expect(bytes.includes(Buffer.from(s))).toBe(false);
+  });
+
+  it('answers bad input with a specific message and exit code, and changes nothing', () => {
+    const dir = tempDir();
+    pg(dir, ['partner', 'add', '--name', 'Acme']);
+    pg(dir, ['key', 'issue', '--partner', '1', '--label', 'x', '--scopes', 'reports:read']);
+    const cases: [string[], number, RegExp][] = [
+      [
+        ['whitelist', 'add', '--key', '1', '--ip', '10.0.0.300'],
+        2,
+        /"10\.0\.0\.300" is not an IPv4 or IPv6 address/,
+      ],
+      [
+        ['whitelist', 'add', '--key', '1', '--from', '10.0.0.9', '--to', '10.0.0.1'],
+        2,
+        /ends \(10\.0\.0\.1\) before it starts \(10\.0\.0\.9\)/,
+      ],
+      [
+        ['whitelist', 'add', '--key', '1', '--from', '10.0.0.1', '--to', '::1'],
+        2,
+        /all IPv4 or all IPv6/,
+      ],
+      [
+        ['whitelist', 'add', '--key', '1', '--ip', '10.0.0.1', '--cidr', '10.0.0.0/8'],
+        2,
+        /exactly one of/,
+      ],
+      [
+        ['key', 'issue', '--partner', '1', '--label', 'y', '--scopes', 'reports:read,admin:all'],
+        2,
+        /Unknown scope "admin:all"/,
+      ],
+      [
+        [
+          'key',
+          'issue',
+          '--partner',
+          '1',
+          '--label',
+          'y',
+          '--scopes',
+          'reports:read',
+          '--expires-at',
+          '2020-01-01',
+        ],
+        2,
+        /is in the past/,
+      ],
+      [
+        [
+          'key',
+          'issue',
+          '--partner',
+          '1',
+          '--label',
+          'y',
+          '--scopes',
+          'reports:read',
+          '--rate-limit',
+          'lots',
+        ],
+        2,
+        /"lots" is not a rate/,
+      ],
+      [
+        ['key', 'issue', '--partner', '9', '--label', 'y', '--scopes', 'reports:read'],
+        1,
+        /No account with id 9/,
+      ],
+      [['key', 'extend', '1'], 2, /give the new expiry/],
+      [
+        [
+          'report',
+          'create',
+          '--name',
+          'r',
+          '--dataset',
+          'clicks',
+          '--columns',
+          'day,clicks,payout',
+        ],
+        2,
+        /payout is not a column of the clicks dataset/,
+      ],
+      [
+        ['report', 'create', '--name', 'r', '--dataset', 'performance', '--columns', 'day,revenue'],
+        2,
+        /network data that partner accounts may not see/,
+      ],
+      [['partner', 'add'], 2, /required option '--name <name>' not specified/],
+      [['nonsense'], 2, /unknown command 'nonsense'/],
+      [['partner', 'show', 'abc'], 2, /"abc" is not an id/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = pg(dir, args);
+      expect({ args, code: r.code }).toEqual({ args, code });
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+    expect(pg(dir, ['key', 'list', '--json']).json<unknown[]>()).toHaveLength(1);
+    expect(
+      pg(dir, ['whitelist', 'list', '--key', '1', '--json']).json<{ rules: unknown[] }>().rules,
+    ).toHaveLength(0);
+
+    pg(dir, ['key', 'revoke', '1', '--reason', 'leaked']);
+    const ext = pg(dir, ['key', 'extend', '1', '--expires-in', '30d', '--json']);
+    expect(ext.code).toBe(1);
+    expect(JSON.parse(ext.stderr)).toMatchObject({ error: { code: 'key_revoked' } });
+    expect(pg(dir, ['key', 'rotate', '1']).stderr).toMatch(/was revoked/);
+  });
+
+  it('refuses a database that is not Partnergate’s, or newer, and leaves it untouched', () => {
+    const notDb = tempDir();
+    writeFileSync(
+      join(notDb, 'partnergate.sqlite'),
+      'this is not a database at all, just some text '.repeat(50),
+    );
+    const r1 = pg(notDb, ['partner', 'list']);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toMatch(/is not a Partnergate database/);
+
+    const foreign = tempDir();
+    const db = new Database(join(foreign, 'partnergate.sqlite'));
+    db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY)');
+    db.close();
+    expect(pg(foreign, ['partner', 'list']).stderr).toMatch(/another application/);
+
+    const newer = tempDir();
+    pg(newer, ['partner', 'add', '--name', 'A']);
+    const n = new Database(join(newer, 'partnergate.sqlite'));
+    n.prepare(`INSERT INTO schema_migrations VALUES (50, '050_future', 'x', 0)`).run();
+    n.close();
+    const r3 = pg(newer, ['partner', 'list']);
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toMatch(/written by a newer Partnergate \(schema version 50/);
+  });
+
+  it('says so when the data directory cannot be written', () => {
+    const parent = tempDir();
+    const file = join(parent, 'file');
+    writeFileSync(file, '');
+    chmodSync(file, 0o400);
+    const r = pg(join(file, 'data'), ['partner', 'list']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /Cannot create the data directory .*--data-dir or PARTNERGATE_DATA_DIR/,
+    );
+  });
+
+  it('uses PARTNERGATE_DATA_DIR when no --data-dir is given', () => {
+    const dir = tempDir();
+    const r = pg(dir, ['partner', 'add', '--name', 'Env Partner']);
+    expect(r.code).toBe(0);
+    const viaEnv = pg(tempDir(), ['partner', 'list', '--json'], {});
+    expect(viaEnv.json<unknown[]>()).toHaveLength(0);
+    const out = spawnSync(
+      process.execPath,
+      [new URL('../../main/cli/bin.ts', import.meta.url).pathname, 'partner', 'list', '--json'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PARTNERGATE_DATA_DIR: dir },
+      },
+    );
+    expect(JSON.parse(out.stdout)).toMatchObject([{ name: 'Env Partner' }]);
+  });
+
+  it('fills an empty store with demo data, deterministic for a seed, and refuses a non-empty one', () => {
+    const a = tempDir();
+    const b = tempDir();
+    const s1 = pg(a, ['demo-data', '--scale', 'small', '--seed', '42', '--json']);
+    const s2 = pg(b, ['demo-data', '--scale', 'small', '--seed', '42', '--json']);
+    expect(s1.code).toBe(0);
+    const j1 = s1.json<Record<string, number>>();
+    expect(j1).toEqual(s2.json());
+    expect(j1.clicks! + j1.conversions! + j1.leads!).toBeGreaterThan(15_000);
+    const fingerprint = (dir: string) => {
+      const db = new Database(join(dir, 'partnergate.sqlite'), { readonly: true });
+      const f = db
+        .prepare(`SELECT count(*) AS n, sum(payout) AS p, sum(ts % 1000003) AS t FROM conversions`)
+        .get();
+      db.close();
+      return f;
+    };
+    expect(fingerprint(a)).toEqual(fingerprint(b));
+    const again = pg(a, ['demo-data']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/empty store only/);
+  });
+});
+
+describe('importing a large CSV', () => {
+  it('streams 1,000,000 rows in bounded memory, and the rejects file accounts for every rejected row', () => {
+    const dir = tempDir();
+    pg(dir, ['partner', 'add', '--name', 'Acme']);
+    pg(dir, ['offer', 'add', '--name', 'VPN', '--payout', '1']);
+    const file = join(tempDir(), 'clicks.csv');
+    const rows = 1_000_000;
+    const bad = new Set([2, 333_333, 500_000, 999_999]); // data rows with an unknown partner
+    const chunks: string[] = ['time,partner_id,offer_id,sub1,country,device,click_id\n'];
+    const base = Date.UTC(2026, 9, 1);
+    for (let i = 1; i <= rows; i++) {
+      chunks.push(
+        `${new Date(base + i * 1000).toISOString()},${bad.has(i) ? 9 : 1},1,sub_${i % 97},DE,mobile,click-${i}\n`,
+      );
+    }
+    writeFileSync(file, chunks.join(''));
+    // A 48 MB heap cannot hold the ~70 MB file: this only passes if the import streams.
+    const r = pg(dir, ['import', 'clicks', file, '--mode', 'skip-invalid', '--json'], {
+      nodeArgs: ['--max-old-space-size=48'],
+      timeout: 240_000,
+    });
+    expect(r.stderr).not.toMatch(/heap out of memory/);
+    const result = r.json<{
+      rowsRead: number;
+      imported: number;
+      rejected: number;
+      rejectsFile: string;
+    }>();
+    expect(result).toMatchObject({ rowsRead: rows, imported: rows - bad.size, rejected: bad.size });
+    expect(r.code).toBe(1); // rows were rejected
+    const rejectLines = readFileSync(result.rejectsFile, 'utf8').trim().split('\n');
+    expect(rejectLines).toHaveLength(bad.size + 1);
+    expect(rejectLines.slice(1).map((l) => Number(l.split(',')[0]) - 1)).toEqual([...bad]);
+    expect(
+      pg(dir, [
+        'report',
+        'create',
+        '--name',
+        'n',
+        '--dataset',
+        'clicks',
+        '--columns',
+        'clicks',
+        '--json',
+      ]).code,
+    ).toBe(0);
+    const total = pg(dir, [
+      'report',
+      'run',
+      '1',
+      '--as',
+      '1',
+      '--from',
+      '2026-10-01',
+      '--to',
+      '2026-10-31',
+      '--json',
+    ]).json<{ totals: { clicks: number }[] }>();
+    expect(total.totals[0]!.clicks).toBe(rows - bad.size);
+  }, 300_000);
+});

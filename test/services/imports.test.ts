@@ -1,0 +1,172 @@
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { mapHeaders, parseTime } from '../../main/services/imports.ts';
+import { tempDir, testCore } from '../helpers.ts';
+import type { Core } from '../../main/core.ts';
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+
+function network(): Core {
+  const core = testCore();
+  core.accounts.create({ kind: 'affiliate', name: 'Acme' }); // 1
+  core.accounts.create({ kind: 'ib', name: 'Broker Club' }); // 2
+  core.accounts.create({ kind: 'employee', name: 'Dana', employeeAccess: 'all' }); // 3
+  core.offers.create({ name: 'VPN', defaultPayout: 1250, currency: 'USD' }); // 1
+  core.offers.create({ name: 'Forex', defaultPayout: 3000, currency: 'EUR' }); // 2
+  return core;
+}
+
+describe('CSV import', () => {
+  it('imports the sample clicks, conversions and leads with headers in any order and spelling', async () => {
+    const core = network();
+    const dir = tempDir();
+    for (const [dataset, file, n] of [
+      ['clicks', 'clicks.csv', 5],
+      ['conversions', 'conversions.csv', 4],
+      ['leads', 'leads.csv', 3],
+    ] as const) {
+      const copy = join(dir, file);
+      copyFileSync(fixture(file), copy);
+      const r = await core.importCsv({ dataset, file: copy });
+      expect(r, file).toMatchObject({
+        rowsRead: n,
+        imported: n,
+        rejected: 0,
+        committed: true,
+        rejectsFile: null,
+      });
+    }
+    expect(core.counts()).toEqual({ clicks: 5, conversions: 4, leads: 3 });
+    const conv = core.db
+      .prepare(
+        `SELECT payout, revenue, sale_amount, currency FROM conversions WHERE transaction_id = 'T-5001'`,
+      )
+      .get();
+    expect(conv).toEqual({ payout: 1250, revenue: 1800, sale_amount: 5990, currency: 'USD' });
+    const click = core.db.prepare(`SELECT ts, country FROM clicks WHERE click_id = 'c-1004'`).get();
+    expect(click).toEqual({ ts: Date.parse('2026-11-01T23:05:00Z'), country: 'FR' });
+    const lead = core.db
+      .prepare(
+        `SELECT net_deposits, volume_centilots, ftd_amount FROM leads WHERE lead_ref = 'L-9001'`,
+      )
+      .get();
+    expect(lead).toEqual({ net_deposits: 130000, volume_centilots: 1250, ftd_amount: 50000 });
+    expect(core.audit.list({ entityType: 'import' })).toHaveLength(3);
+  });
+
+  it('all-or-nothing: one bad row and nothing is stored; every rejected row is written with its reason', async () => {
+    const core = network();
+    const file = join(tempDir(), 'conv.csv');
+    copyFileSync(fixture('conversions-with-errors.csv'), file);
+    const r = await core.importCsv({ dataset: 'conversions', file });
+    expect(r).toMatchObject({
+      rowsRead: 11,
+      imported: 0,
+      rejected: 9,
+      committed: false,
+      rejectsFile: `${file}.rejects.csv`,
+    });
+    expect(core.counts().conversions).toBe(0);
+    const rejects = parse<Record<string, string>>(readFileSync(r.rejectsFile!), { columns: true });
+    expect(rejects.map((x) => [x.line, x.transaction_id])).toEqual([
+      ['3', 'T-6002'],
+      ['4', 'T-6003'],
+      ['5', 'T-6004'],
+      ['6', 'T-6005'],
+      ['7', 'T-6006'],
+      ['8', 'T-6001'],
+      ['9', 'T-6008'],
+      ['10', 'T-6009'],
+      ['11', 'T-6010'],
+    ]);
+    const reasons = rejects.map((x) => x.reason).join('\n');
+    expect(reasons).toMatch(/time "2026-13-45T09:00:00Z" is not a valid date/);
+    expect(reasons).toMatch(/partner 77 does not exist/);
+    expect(reasons).toMatch(/offer 55 does not exist/);
+    expect(reasons).toMatch(/payout "-3.00" is negative/);
+    expect(reasons).toMatch(/revenue "abc" is not a number/);
+    expect(reasons).toMatch(
+      /transaction_id "T-6001" is already stored \(or appears earlier in this file\)/,
+    );
+    expect(reasons).toMatch(/status "maybe" is not one of approved, pending, rejected/);
+    expect(reasons).toMatch(/more decimals than USD/);
+    expect(reasons).toMatch(/country "DEU" is not a two-letter ISO code/);
+  });
+
+  it('skip-invalid: stores the good rows and accounts for every other one in the rejects file', async () => {
+    const core = network();
+    const file = join(tempDir(), 'conv.csv');
+    copyFileSync(fixture('conversions-with-errors.csv'), file);
+    const r = await core.importCsv({ dataset: 'conversions', file, mode: 'skip-invalid' });
+    expect(r.imported + r.rejected).toBe(r.rowsRead);
+    expect(core.counts().conversions).toBe(r.imported);
+    const rejects = parse<Record<string, string>>(readFileSync(r.rejectsFile!), { columns: true });
+    expect(rejects).toHaveLength(r.rejected);
+    // The formula-looking sub id is data: stored as given, neutralised only when exported.
+    expect(
+      core.db.prepare(`SELECT sub1 FROM conversions WHERE transaction_id = 'T-6001'`).pluck().get(),
+    ).toBe('=HYPERLINK("http://evil")');
+    // A repeat of an already stored transaction id is rejected on a second import.
+    const again = await core.importCsv({
+      dataset: 'conversions',
+      file,
+      mode: 'skip-invalid',
+      rejectsFile: join(tempDir(), 'r.csv'),
+    });
+    expect(again.imported).toBe(0);
+  });
+
+  it('refuses a file without a required column before reading any row', async () => {
+    const core = network();
+    const file = join(tempDir(), 'bad.csv');
+    writeFileSync(file, 'time,offer_id\n2026-11-01T00:00:00Z,1\n');
+    await expect(core.importCsv({ dataset: 'clicks', file })).rejects.toMatchObject({
+      code: 'missing_columns',
+    });
+    await expect(core.importCsv({ dataset: 'clicks', file })).rejects.toThrow(
+      /no column for partner_id/,
+    );
+    await expect(
+      core.importCsv({ dataset: 'clicks', file: join(tempDir(), 'missing.csv') }),
+    ).rejects.toMatchObject({ code: 'file_not_found' });
+    writeFileSync(file, 'time,partner_id,offer_id\n"2026-11-01,1\n');
+    await expect(core.importCsv({ dataset: 'clicks', file })).rejects.toMatchObject({
+      code: 'invalid_csv',
+    });
+    expect(core.counts().clicks).toBe(0);
+  });
+
+  it('maps differently named headers when told to', async () => {
+    const core = network();
+    const file = join(tempDir(), 'c.csv');
+    writeFileSync(file, 'when,aff,camp\n2026-11-01T00:00:00Z,1,1\n');
+    const r = await core.importCsv({
+      dataset: 'clicks',
+      file,
+      mapping: { time: 'when', partner_id: 'aff', offer_id: 'camp' },
+    });
+    expect(r.imported).toBe(1);
+    expect(() => mapHeaders('clicks', ['when'], { nonsense: 'when' })).toThrow(
+      /not a field of clicks/,
+    );
+  });
+
+  it('reads the time formats exports use, in the given zone when no offset is written', () => {
+    expect(parseTime('2026-11-01T10:00:00Z', 'UTC', 't')).toBe(Date.UTC(2026, 10, 1, 10));
+    expect(parseTime('2026-11-01T10:00:00+02:00', 'UTC', 't')).toBe(Date.UTC(2026, 10, 1, 8));
+    expect(parseTime('2026-11-01 10:00', 'Europe/Berlin', 't')).toBe(Date.UTC(2026, 10, 1, 9));
+    expect(parseTime('2026-11-01', 'UTC', 't')).toBe(Date.UTC(2026, 10, 1));
+    expect(parseTime('1761991200', 'UTC', 't')).toBe(1761991200000);
+    expect(parseTime('1761991200000', 'UTC', 't')).toBe(1761991200000);
+    for (const bad of [
+      'yesterday',
+      '2026-02-30',
+      '2026-11-01 25:00',
+      '01/11/2026',
+      '1999-01-01T00:00:00Z',
+    ])
+      expect(() => parseTime(bad, 'UTC', 't'), bad).toThrow(/not a valid date/);
+  });
+});

@@ -15,6 +15,8 @@ import { ipRuleService } from './services/ip-rules.ts';
 import { keyService } from './services/keys.ts';
 import { offerService } from './services/offers.ts';
 import { reportService } from './services/reports.ts';
+import { eventSearchService } from './services/event-search.ts';
+import { postbackService } from './services/postbacks.ts';
 import { loadMasterKeyBox, type SecretBox } from './services/secret-box.ts';
 
 export interface CoreOptions {
@@ -34,6 +36,8 @@ export function createServices(ctx: ServiceContext, databaseFile: string) {
   const reports = reportService(ctx, accounts);
   const audit = auditService(ctx);
   return {
+    events: eventSearchService(ctx, accounts),
+    postbacks: postbackService(ctx, accounts),
     accounts,
     offers,
     keys,

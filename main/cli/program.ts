@@ -15,6 +15,7 @@ import { registerWhitelistCommands } from './commands/whitelist.ts';
 import { registerReportCommands } from './commands/reports.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerSettingsCommands } from './commands/settings.ts';
+import { registerServeCommand } from './commands/serve.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -100,6 +101,7 @@ export function buildProgram(io: CliIo): {
   registerReportCommands(program, app);
   registerDataCommands(program, app);
   registerSettingsCommands(program, app);
+  registerServeCommand(program, app);
 
   return { program, app, close: () => core?.close(), exitCode: () => exitCode };
 }

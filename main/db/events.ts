@@ -1,6 +1,7 @@
 /** Inserts of performance data: clicks, conversions and leads. */
 import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/schemas.ts';
 import type { Db } from './connection.ts';
+import { EVENT_COLUMNS, type EventRow } from './event-rows.ts';
 
 export function eventStatements(db: Db) {
   const click =
@@ -19,7 +20,9 @@ export function eventStatements(db: Db) {
   const counts =
     db.prepare(`SELECT (SELECT count(*) FROM clicks) AS clicks, (SELECT count(*) FROM conversions) AS conversions,
     (SELECT count(*) FROM leads) AS leads`);
-  const hasTransaction = db.prepare(`SELECT 1 FROM conversions WHERE transaction_id = ?`).pluck();
+  const byTransaction = db.prepare(
+    `SELECT ${EVENT_COLUMNS.conversions.join(', ')} FROM conversions WHERE transaction_id = ?`,
+  );
   return {
     insertClick(c: ClickRecord): void {
       click.run(c.ts, c.partnerId, c.offerId, ...c.subs, c.country, c.device, c.clickId);
@@ -67,8 +70,8 @@ export function eventStatements(db: Db) {
     counts(): { clicks: number; conversions: number; leads: number } {
       return counts.get() as { clicks: number; conversions: number; leads: number };
     },
-    hasTransaction(transactionId: string): boolean {
-      return hasTransaction.get(transactionId) !== undefined;
+    conversionByTransaction(transactionId: string): EventRow | undefined {
+      return byTransaction.get(transactionId) as EventRow | undefined;
     },
   };
 }

@@ -2,6 +2,8 @@ import type { Db } from '../db/connection.ts';
 import { accountStatements } from '../db/accounts.ts';
 import { auditStatements } from '../db/audit.ts';
 import { eventStatements } from '../db/events.ts';
+import { eventRowStatements } from '../db/event-rows.ts';
+import { journalStatements } from '../db/journal.ts';
 import { ipRuleStatements } from '../db/ip-rules.ts';
 import { keyStatements } from '../db/keys.ts';
 import { offerStatements } from '../db/offers.ts';
@@ -19,6 +21,8 @@ export function createStatements(db: Db) {
     reports: reportDefinitionStatements(db),
     reportQuery: reportQueryRunner(db),
     events: eventStatements(db),
+    eventRows: eventRowStatements(db),
+    journal: journalStatements(db),
     audit: auditStatements(db),
   };
 }

@@ -479,6 +479,8 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
         to?: string;
         timezone?: string;
         limit?: number;
+        offset?: number;
+        params?: Record<string, readonly string[]>;
       },
       maxDays?: number,
     ): ReportResult {
@@ -492,7 +494,14 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
           problems,
         );
       const range = resolveRunRange(spec, input.from, input.to, input.timezone, maxDays);
-      return runSpec({ spec, account, range, limit: input.limit });
+      return runSpec({
+        spec,
+        account,
+        range,
+        limit: input.limit,
+        offset: input.offset,
+        ...(input.params && { params: input.params }),
+      });
     },
 
     runSpec,

@@ -1,4 +1,5 @@
 import initial from './001_initial.ts';
+import requestJournal from './002_request_journal.ts';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
 }
 
 /** Every schema change, in order. An applied migration is never edited: add a new one. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '001_initial', sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '001_initial', sql: initial },
+  { version: 2, name: '002_request_journal', sql: requestJournal },
+];

@@ -1,0 +1,321 @@
+/**
+ * The partner API: every request goes auth → IP whitelist → rate limit → scope → route, and
+ * the account always comes from the key (OWASP API1). Built as a Fastify instance over the
+ * core, so the CLI's `serve`, the desktop app and the tests start exactly the same thing.
+ */
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Account } from '../../shared/schemas.ts';
+import type { Scope } from '../../shared/scopes.ts';
+import type { Core } from '../core.ts';
+import type { KeyRecord } from '../db/keys.ts';
+import { matchAddress } from '../services/ip-rules.ts';
+import { ApiError, mapError } from './errors.ts';
+import { clientAddress, parseTrustedProxies } from './client-address.ts';
+import { FixedWindowLimiter, rateLimitHeaders, type RateDecision } from './rate-limiter.ts';
+import { RequestJournal } from './journal.ts';
+import { registerRoutes } from './routes.ts';
+import { addAlternateContentTypes } from './openapi.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export interface AuthContext {
+  key: KeyRecord;
+  account: Account;
+  rate: RateDecision;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    clientIp: string;
+    startedAt: number;
+    auth: AuthContext | null;
+    /** Rows the response carried, for the journal. */
+    rowsReturned: number;
+    errorCode: string | null;
+  }
+  interface FastifyContextConfig {
+    /** Served without a key (health, docs, the OpenAPI document). */
+    public?: boolean;
+  }
+}
+
+export interface PartnerApiOptions {
+  /** Addresses (or CIDR blocks) of reverse proxies whose X-Forwarded-For is believed. */
+  trustedProxies?: readonly string[];
+  /** Longest date range one request may ask for. */
+  maxRangeDays?: number;
+  /** Failed authentications one address may make per minute before it is refused. */
+  authFailuresPerMinute?: number;
+  logger?: FastifyBaseLogger | boolean;
+  now?: () => number;
+  /** Journal flush interval (tests shorten it). */
+  journalIntervalMs?: number;
+}
+
+const AUTH_FAILURE_WINDOW_MS = 60_000;
+
+function requestId(): string {
+  return `req_${randomBytes(9).toString('base64url')}`;
+}
+
+type Presented = { secret: string | undefined; via: 'header' | 'query' | 'none' };
+
+function presentedKey(req: FastifyRequest): Presented {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.length > 0) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    return { secret: m ? m[1] : auth, via: 'header' };
+  }
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string' && header.length > 0)
+    return { secret: header.trim(), via: 'header' };
+  const q = req.query as Record<string, unknown> | undefined;
+  const fromQuery = q?.api_key ?? q?.token;
+  if (typeof fromQuery === 'string' && fromQuery.length > 0)
+    return { secret: fromQuery, via: 'query' };
+  return { secret: undefined, via: 'none' };
+}
+
+const AUTH_MESSAGES: Record<string, string> = {
+  missing_api_key:
+    'No API key was sent. Send it as "Authorization: Bearer KEY" or "X-API-Key: KEY".',
+  invalid_api_key:
+    'The API key is not valid. Check it was copied whole; ask your account manager for a new one if it still fails.',
+  key_revoked: 'This API key was revoked. Ask your account manager for a new key.',
+  key_expired:
+    'This API key has expired. Ask your account manager to extend it or issue a new one.',
+};
+
+export function requireScope(req: FastifyRequest, scope: Scope): AuthContext {
+  const auth = req.auth;
+  if (!auth) throw new ApiError(401, 'missing_api_key', AUTH_MESSAGES.missing_api_key!);
+  if (!auth.key.scopes.includes(scope)) {
+    throw new ApiError(
+      403,
+      'insufficient_scope',
+      `This key lacks the ${scope} permission this endpoint needs; ask your account manager to add it.`,
+      [{ field: 'scope', message: `requires ${scope}` }],
+    );
+  }
+  return auth;
+}
+
+export async function buildPartnerApi(
+  core: Core,
+  o: PartnerApiOptions = {},
+): Promise<{ app: FastifyInstance; journal: RequestJournal }> {
+  const now = o.now ?? Date.now;
+  const trusted = parseTrustedProxies(o.trustedProxies ?? []);
+  const limiter = new FixedWindowLimiter();
+  const failures = new FixedWindowLimiter();
+  const failureBudget = o.authFailuresPerMinute ?? 20;
+  const app = Fastify({
+    logger: o.logger ?? false,
+    genReqId: requestId,
+    requestIdHeader: false,
+    bodyLimit: 64 * 1024,
+    // Partners call from spreadsheets and scripts: be lenient with trailing slashes.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+  });
+  const journal = new RequestJournal(core.ctx.sql.journal, {
+    ...(o.journalIntervalMs !== undefined && { intervalMs: o.journalIntervalMs }),
+    onError: (e) => app.log.error({ err: e }, 'request journal write failed; will retry'),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('clientIp', '');
+  app.decorateRequest('startedAt', 0);
+  app.decorateRequest('auth', null);
+  app.decorateRequest('rowsReturned', 0);
+  app.decorateRequest('errorCode', null);
+
+  function authenticate(req: FastifyRequest, reply: FastifyReply): void {
+    const t = now();
+    const ip = req.clientIp;
+    const budget = failures.peek(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t);
+    if (!budget.allowed) {
+      reply.headers(rateLimitHeaders(budget));
+      throw new ApiError(
+        429,
+        'too_many_failed_attempts',
+        `Too many requests with a missing or wrong key from ${ip}; wait ${Math.ceil(budget.resetInMs / 1000)} seconds.`,
+        [],
+        {
+          'retry-after': String(Math.ceil(budget.resetInMs / 1000)),
+        },
+      );
+    }
+    const presented = presentedKey(req);
+    const found = core.keys.lookup(presented.secret);
+    if (!found.ok) {
+      reply.headers(
+        rateLimitHeaders(failures.hit(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t)),
+      );
+      throw new ApiError(401, found.code, AUTH_MESSAGES[found.code]!, [], {
+        'www-authenticate': 'Bearer realm="partnergate"',
+      });
+    }
+    const key = found.key;
+    if (presented.via === 'query' && !key.allowQueryAuth) {
+      throw new ApiError(
+        401,
+        'query_auth_not_allowed',
+        'This key may not be sent in the URL. Send it as "Authorization: Bearer KEY", or ask your account manager to allow URL keys.',
+      );
+    }
+    const account = core.accounts.get(key.accountId);
+    if (account.status === 'suspended') {
+      throw new ApiError(
+        403,
+        'account_suspended',
+        'This account is suspended; contact your account manager.',
+      );
+    }
+    const decision = matchAddress(core.ctx.sql.ipRules.forKey(key.id), ip);
+    if (!decision.allowed) {
+      // Known key, so the refusal is journaled against it: the account manager sees the address to allow.
+      req.auth = {
+        key,
+        account,
+        rate: limiter.peek(`k:${key.id}`, key.rateLimitCount, key.rateLimitWindowMs, t),
+      };
+      throw new ApiError(
+        403,
+        'ip_not_allowed',
+        `Requests from ${decision.address} are not allowed for this key. Ask your account manager to add ${decision.address} to the key's IP whitelist.`,
+        [{ field: 'client_ip', message: decision.address }],
+      );
+    }
+    const rate = limiter.hit(`k:${key.id}`, key.rateLimitCount, key.rateLimitWindowMs, t);
+    req.auth = { key, account, rate };
+    reply.headers(rateLimitHeaders(rate));
+    if (!rate.allowed) {
+      throw new ApiError(
+        429,
+        'rate_limited',
+        `This key may make ${key.rateLimitCount} requests per ${Math.round(key.rateLimitWindowMs / 1000)} s; retry in ${Math.ceil(rate.resetInMs / 1000)} s.`,
+      );
+    }
+  }
+
+  app.addHook('onRequest', async (req, reply) => {
+    req.startedAt = performance.now();
+    req.clientIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
+    void reply.header('x-request-id', req.id);
+    if (req.routeOptions.config.public || req.routeOptions.url === undefined) return;
+    authenticate(req, reply);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.config.public) return;
+    journal.record({
+      at: now(),
+      requestId: req.id,
+      keyId: req.auth?.key.id ?? null,
+      accountId: req.auth?.account.id ?? null,
+      ip: req.clientIp,
+      method: req.method,
+      route: req.routeOptions.url ?? req.url.split('?')[0]!.slice(0, 200),
+      status: reply.statusCode,
+      errorCode: req.errorCode,
+      rows: req.rowsReturned,
+      durationMs: Math.round((performance.now() - req.startedAt) * 1000) / 1000,
+    });
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const mapped = mapError(err, req.id);
+    if (mapped.status >= 500)
+      req.log.error({ err, requestId: req.id }, 'partner API request failed');
+    req.errorCode = mapped.body.error.code;
+    return reply
+      .status(mapped.status)
+      .headers(mapped.headers)
+      .type('application/json; charset=utf-8')
+      .serializer(JSON.stringify)
+      .send(mapped.body);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    req.errorCode = 'not_found';
+    return reply
+      .status(404)
+      .type('application/json; charset=utf-8')
+      .serializer(JSON.stringify)
+      .send({
+        error: {
+          code: 'not_found',
+          message: `There is no ${req.method} ${req.url.split('?')[0]}; see ${API_PREFIX}/docs.`,
+          request_id: req.id,
+          details: [],
+        },
+      });
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Partnergate partner API',
+        version: '1.0.0',
+        description:
+          'Pull your own reports, statistics and rows from your network. Authenticate with the key your account manager gave you. ' +
+          'Every error has the shape {"error":{"code","message","request_id","details"}}. Every authenticated response carries ' +
+          "RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset; a 429 carries Retry-After. Money is in major units of the row's currency.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          apiKeyQuery: {
+            type: 'apiKey',
+            in: 'query',
+            name: 'api_key',
+            description: 'Only for keys that allow URL keys (alias: token).',
+          },
+        },
+      },
+      security: [{ bearer: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (doc) => addAlternateContentTypes(jsonSchemaTransformObject(doc)),
+  });
+  // swagger-ui registers its own routes; mark them public so the key check skips them.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(`${API_PREFIX}/docs`))
+      route.config = { ...(route.config ?? {}), public: true };
+  });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: `${API_PREFIX}/docs`,
+    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: true },
+    uiHooks: {},
+    staticCSP: true,
+    theme: { title: 'Partnergate partner API' },
+    transformSpecificationClone: true,
+  });
+
+  registerRoutes(app, core, { now, maxRangeDays: o.maxRangeDays ?? 366 });
+
+  app.addHook('onClose', (_instance, done) => {
+    journal.close();
+    done();
+  });
+  await app.ready();
+  return { app, journal };
+}

@@ -1,0 +1,120 @@
+/**
+ * Row-level search over clicks, conversions and leads with keyset paging on the row id. Ids
+ * only grow (rows are never deleted), so a cursor neither skips nor repeats a row while new
+ * rows arrive: a late row lands after every cursor already handed out.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './connection.ts';
+
+export type EventTable = 'clicks' | 'conversions' | 'leads';
+
+export const EVENT_COLUMNS: Record<EventTable, readonly string[]> = {
+  clicks: [
+    'id',
+    'ts',
+    'partner_id',
+    'offer_id',
+    'sub1',
+    'sub2',
+    'sub3',
+    'sub4',
+    'sub5',
+    'country',
+    'device',
+    'click_id',
+  ],
+  conversions: [
+    'id',
+    'ts',
+    'partner_id',
+    'offer_id',
+    'status',
+    'revenue',
+    'payout',
+    'sale_amount',
+    'currency',
+    'sub1',
+    'sub2',
+    'sub3',
+    'sub4',
+    'sub5',
+    'country',
+    'device',
+    'click_id',
+    'transaction_id',
+  ],
+  leads: [
+    'id',
+    'registered_at',
+    'partner_id',
+    'offer_id',
+    'lead_ref',
+    'country',
+    'status',
+    'ftd_at',
+    'ftd_amount',
+    'deposits',
+    'withdrawals',
+    'net_deposits',
+    'volume_centilots',
+    'commission',
+    'currency',
+  ],
+};
+
+/** Columns that can be searched with an IN list, per table. */
+export const EVENT_FILTERS: Record<EventTable, readonly string[]> = {
+  clicks: ['offer_id', 'country', 'device', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'],
+  conversions: ['offer_id', 'status', 'country', 'device', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'],
+  leads: ['offer_id', 'status', 'country'],
+};
+
+export interface EventRowQuery {
+  table: EventTable;
+  partnerIds: readonly number[] | null;
+  startMs: number;
+  endMs: number;
+  /** Rows with an id above this one (the cursor). */
+  afterId: number;
+  limit: number;
+  /** Column → allowed values. */
+  filters: Readonly<Record<string, readonly (string | number)[]>>;
+}
+
+export type EventRow = Record<string, string | number | null>;
+
+export function eventRowStatements(db: Db) {
+  const cache = new Map<string, Statement>();
+  const prepared = (sql: string) => {
+    let s = cache.get(sql);
+    if (!s) cache.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+  return {
+    search(q: EventRowQuery): EventRow[] {
+      const time = q.table === 'leads' ? 'registered_at' : 'ts';
+      const where = [`${time} >= @start`, `${time} < @end`, 'id > @after'];
+      const params: Record<string, bigint | string> = {
+        start: BigInt(q.startMs),
+        end: BigInt(q.endMs),
+        after: BigInt(q.afterId),
+        limit: BigInt(q.limit),
+      };
+      if (q.partnerIds !== null) {
+        where.push('partner_id IN (SELECT value FROM json_each(@partners))');
+        params.partners = JSON.stringify(q.partnerIds);
+      }
+      const names = Object.keys(q.filters)
+        .filter((f) => EVENT_FILTERS[q.table].includes(f))
+        .sort();
+      for (const f of names) {
+        where.push(`${f} IN (SELECT value FROM json_each(@f_${f}))`);
+        params[`f_${f}`] = JSON.stringify(q.filters[f]);
+      }
+      const sql = `SELECT ${EVENT_COLUMNS[q.table].join(', ')} FROM ${q.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`;
+      return prepared(sql).all(params) as EventRow[];
+    },
+  };
+}
+
+export type EventRowStatements = ReturnType<typeof eventRowStatements>;

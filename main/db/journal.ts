@@ -1,0 +1,60 @@
+import type { Db } from './connection.ts';
+
+export interface JournalEntry {
+  at: number;
+  requestId: string;
+  keyId: number | null;
+  accountId: number | null;
+  ip: string;
+  method: string;
+  route: string;
+  status: number;
+  errorCode: string | null;
+  rows: number;
+  durationMs: number;
+}
+
+export interface RefusedAddress {
+  ip: string;
+  count: number;
+  lastAt: number;
+}
+
+export function journalStatements(db: Db) {
+  const insert = db.prepare(`INSERT INTO request_journal
+    (at, request_id, key_id, account_id, ip, method, route, status, error_code, rows, duration_ms)
+    VALUES (@at, @requestId, @keyId, @accountId, @ip, @method, @route, @status, @errorCode, @rows, @durationMs)`);
+  const touch = db.prepare(`UPDATE api_keys SET last_used_at = ?, last_used_ip = ?
+    WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`);
+  const refused = db.prepare(`SELECT ip, count(*) AS count, max(at) AS lastAt FROM request_journal
+    WHERE key_id = ? AND error_code = 'ip_not_allowed' AND at >= ? GROUP BY ip ORDER BY lastAt DESC LIMIT ?`);
+  const recent = db.prepare(`SELECT * FROM request_journal ORDER BY id DESC LIMIT ?`);
+
+  const writeBatch = db.transaction((entries: readonly JournalEntry[]) => {
+    const lastUse = new Map<number, JournalEntry>();
+    for (const e of entries) {
+      insert.run(e);
+      // A key counts as used only when the request got past authentication.
+      if (e.keyId !== null && e.status < 400) {
+        const seen = lastUse.get(e.keyId);
+        if (!seen || seen.at <= e.at) lastUse.set(e.keyId, e);
+      }
+    }
+    for (const [keyId, e] of lastUse) touch.run(e.at, e.ip, keyId, e.at);
+  });
+
+  return {
+    /** Writes a batch in one transaction and moves each key's last-used time and address. */
+    writeBatch(entries: readonly JournalEntry[]): void {
+      if (entries.length) writeBatch(entries);
+    },
+    refusedAddresses(keyId: number, sinceMs: number, limit = 20): RefusedAddress[] {
+      return refused.all(keyId, sinceMs, limit) as RefusedAddress[];
+    },
+    recent(limit: number): Record<string, unknown>[] {
+      return recent.all(limit) as Record<string, unknown>[];
+    },
+  };
+}
+
+export type JournalStatements = ReturnType<typeof journalStatements>;

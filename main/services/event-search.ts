@@ -1,0 +1,111 @@
+/** Row-level clicks, conversions and leads as an account may see them, paged by cursor. */
+import { invalid } from '../../shared/errors.ts';
+import { toMajorUnits } from '../../shared/money.ts';
+import type { Account } from '../../shared/schemas.ts';
+import type { EventRow, EventTable } from '../db/event-rows.ts';
+import type { AccountService } from './accounts.ts';
+import type { ServiceContext } from './context.ts';
+import type { ResolvedRange } from './report-time.ts';
+
+export interface EventSearch {
+  dataset: EventTable;
+  account: Account;
+  range: ResolvedRange;
+  cursor?: string | undefined;
+  limit: number;
+  /** Column → allowed values (offer_id, status, country, device, sub1…sub5, partner_id). */
+  filters: Record<string, readonly (string | number)[]>;
+}
+
+export interface EventPage {
+  rows: Record<string, string | number | null>[];
+  nextCursor: string | null;
+}
+
+const MONEY: Record<EventTable, readonly string[]> = {
+  clicks: [],
+  conversions: ['revenue', 'payout', 'sale_amount'],
+  leads: ['ftd_amount', 'deposits', 'withdrawals', 'net_deposits', 'commission'],
+};
+const TIMES = ['ts', 'registered_at', 'ftd_at'];
+/** What a partner never receives about its own rows. */
+const PARTNER_HIDDEN = new Set(['revenue', 'partner_id']);
+
+export function encodeCursor(id: number): string {
+  return Buffer.from(`after:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const m = /^after:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m)
+    throw invalid(
+      'invalid_cursor',
+      'The cursor is not one this API handed out; start again without a cursor.',
+      [{ field: 'cursor', message: 'unknown cursor' }],
+    );
+  return Number(m[1]);
+}
+
+export function eventSearchService(ctx: ServiceContext, accounts: AccountService) {
+  function present(
+    table: EventTable,
+    raw: EventRow,
+    partner: boolean,
+    offerNames: Map<number, string>,
+  ) {
+    const out: Record<string, string | number | null> = {};
+    const currency = typeof raw.currency === 'string' ? raw.currency : 'USD';
+    for (const [k, v] of Object.entries(raw)) {
+      if (partner && PARTNER_HIDDEN.has(k)) continue;
+      if (TIMES.includes(k))
+        out[k === 'ts' ? 'time' : k] = v === null ? null : new Date(Number(v)).toISOString();
+      else if (MONEY[table].includes(k) && typeof v === 'number')
+        out[k] = toMajorUnits(v, currency);
+      else if (k === 'volume_centilots') out.volume_lots = Number(v) / 100;
+      else out[k] = v;
+      if (k === 'offer_id') out.offer = offerNames.get(Number(v)) ?? null;
+    }
+    return out;
+  }
+
+  return {
+    /** One stored row as this account may see it. */
+    present(table: EventTable, raw: EventRow, account: Account) {
+      return present(
+        table,
+        raw,
+        account.kind !== 'employee',
+        new Map(ctx.sql.offers.list().map((o) => [o.id, o.name])),
+      );
+    },
+
+    page(s: EventSearch): EventPage {
+      const partner = s.account.kind !== 'employee';
+      let partnerIds = accounts.visiblePartnerIds(s.account);
+      const filters = { ...s.filters };
+      if (filters.partner_id) {
+        const asked = filters.partner_id.map(Number);
+        partnerIds = partnerIds === null ? asked : partnerIds.filter((p) => asked.includes(p));
+        delete filters.partner_id;
+      }
+      const rows = ctx.sql.eventRows.search({
+        table: s.dataset,
+        partnerIds,
+        startMs: s.range.startMs,
+        endMs: s.range.endMs,
+        afterId: s.cursor ? decodeCursor(s.cursor) : 0,
+        limit: s.limit + 1,
+        filters,
+      });
+      const more = rows.length > s.limit;
+      const pageRows = more ? rows.slice(0, s.limit) : rows;
+      const offerNames = new Map(ctx.sql.offers.list().map((o) => [o.id, o.name]));
+      return {
+        rows: pageRows.map((r) => present(s.dataset, r, partner, offerNames)),
+        nextCursor: more ? encodeCursor(Number(pageRows.at(-1)!.id)) : null,
+      };
+    },
+  };
+}
+
+export type EventSearchService = ReturnType<typeof eventSearchService>;

@@ -1,0 +1,657 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { apiFixture, NOW, type ApiFixture } from './fixture.ts';
+import { request } from './http.ts';
+import { generateKey } from '../../shared/key-format.ts';
+
+let f: ApiFixture;
+let partnerA: number;
+let partnerB: number;
+let ib: number;
+let employee: number;
+beforeAll(async () => {
+  f = await apiFixture();
+  const accounts = f.core.accounts.list();
+  [partnerA, partnerB] = accounts
+    .filter((a) => a.kind === 'affiliate' && a.status === 'active')
+    .map((a) => a.id) as [number, number];
+  ib = accounts.find((a) => a.kind === 'ib')!.id;
+  employee = accounts.find((a) => a.kind === 'employee' && a.employeeAccess === 'all')!.id;
+});
+afterAll(() => f.close());
+
+const get = (
+  path: string,
+  secret?: string,
+  o: { localAddress?: string; headers?: Record<string, string> } = {},
+) =>
+  request(`${f.base}${path}`, {
+    headers: { ...(secret && { authorization: `Bearer ${secret}` }), ...o.headers },
+    ...(o.localAddress && { localAddress: o.localAddress }),
+  });
+
+function expectError(
+  r: { status: number; json: <T>() => T; headers: Record<string, unknown> },
+  status: number,
+  code: string,
+) {
+  expect({ status: r.status, code: r.json<{ error: { code: string } }>().error.code }).toEqual({
+    status,
+    code,
+  });
+  const body = r.json<{ error: { request_id: string; message: string; details: unknown[] } }>()
+    .error;
+  expect(body.request_id).toMatch(/^req_/);
+  expect(body.request_id).toBe(r.headers['x-request-id']);
+  expect(body.message.length).toBeGreaterThan(10);
+  expect(Array.isArray(body.details)).toBe(true);
+}
+
+describe('authentication', () => {
+  it('accepts the key as a Bearer token, in X-API-Key, and in the URL only when the key allows it', async () => {
+    const k = await f.key(partnerA);
+    expect((await get('/api/v1/me', k.secret)).status).toBe(200);
+    expect(
+      (await request(`${f.base}/api/v1/me`, { headers: { 'x-api-key': k.secret } })).status,
+    ).toBe(200);
+    expectError(await get(`/api/v1/me?api_key=${k.secret}`), 401, 'query_auth_not_allowed');
+    const q = await f.key(partnerA, { queryAuth: true });
+    expect((await get(`/api/v1/me?api_key=${q.secret}`)).status).toBe(200);
+    expect((await get(`/api/v1/me?token=${q.secret}`)).status).toBe(200);
+  });
+
+  it('tells missing, malformed, unknown, revoked and expired keys apart', async () => {
+    expectError(await get('/api/v1/me'), 401, 'missing_api_key');
+    expectError(await get('/api/v1/me', 'not-a-key'), 401, 'invalid_api_key');
+    const k = await f.key(partnerA);
+    expectError(await get('/api/v1/me', `${k.secret.slice(0, -1)}0`), 401, 'invalid_api_key');
+    expectError(
+      await get(
+        '/api/v1/me',
+        generateKey((n) => new Uint8Array(n).fill(3)),
+      ),
+      401,
+      'invalid_api_key',
+    );
+    const revoked = await f.key(partnerA);
+    f.core.keys.revoke({ id: revoked.id, reason: 'test' });
+    expectError(await get('/api/v1/me', revoked.secret), 401, 'key_revoked');
+    const expiring = await f.core.keys.issue({
+      accountId: partnerA,
+      label: 'short',
+      scopes: ['reports:read'],
+      expiresAt: NOW + 1000,
+    });
+    f.core.ipRules.add({ keyId: expiring.key.id, kind: 'cidr', cidr: '127.0.0.0/8' });
+    expect((await get('/api/v1/me', expiring.secret)).status).toBe(200);
+    f.clock.set(NOW + 1000);
+    try {
+      expectError(await get('/api/v1/me', expiring.secret), 401, 'key_expired');
+    } finally {
+      f.clock.set(NOW);
+    }
+    const r = await get('/api/v1/me');
+    expect(r.headers['www-authenticate']).toMatch(/^Bearer/);
+  });
+
+  it('refuses a suspended account', async () => {
+    const p = f.core.accounts.create({ kind: 'affiliate', name: 'Soon suspended' });
+    const k = await f.key(p.id);
+    f.core.accounts.update({ id: p.id, status: 'suspended' });
+    expectError(await get('/api/v1/me', k.secret), 403, 'account_suspended');
+  });
+
+  it('slows down an address that keeps presenting wrong keys, and only that address', async () => {
+    const g = await apiFixture({ demo: false, api: { authFailuresPerMinute: 5 } });
+    try {
+      const p = g.core.accounts.create({ kind: 'affiliate', name: 'P' });
+      const k = await g.key(p.id);
+      for (let i = 0; i < 5; i++)
+        expect(
+          (
+            await request(`${g.base}/api/v1/me`, {
+              localAddress: '127.0.0.9',
+              headers: { authorization: 'Bearer nope' },
+            })
+          ).status,
+        ).toBe(401);
+      const blocked = await request(`${g.base}/api/v1/me`, {
+        localAddress: '127.0.0.9',
+        headers: { authorization: `Bearer ${k.secret}` },
+      });
+      expect(blocked.status).toBe(429);
+      expect(blocked.json<{ error: { code: string } }>().error.code).toBe(
+        'too_many_failed_attempts',
+      );
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(
+        (
+          await request(`${g.base}/api/v1/me`, {
+            localAddress: '127.0.0.10',
+            headers: { authorization: `Bearer ${k.secret}` },
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      await g.close();
+    }
+  });
+});
+
+describe('IP whitelist by source address', () => {
+  it('lets 127.0.0.2 in and refuses 127.0.0.3, naming the address seen', async () => {
+    const k = await f.key(partnerA, { rules: ['127.0.0.2'] });
+    expect((await get('/api/v1/me', k.secret, { localAddress: '127.0.0.2' })).status).toBe(200);
+    const refused = await get('/api/v1/me', k.secret, { localAddress: '127.0.0.3' });
+    expectError(refused, 403, 'ip_not_allowed');
+    expect(refused.json<{ error: { message: string } }>().error.message).toContain('127.0.0.3');
+  });
+
+  it('refuses every address while the key has no rules', async () => {
+    const k = await f.key(partnerA, { rules: [] });
+    expectError(await get('/api/v1/me', k.secret), 403, 'ip_not_allowed');
+  });
+
+  it('ignores X-Forwarded-For unless the peer is a trusted proxy', async () => {
+    const k = await f.key(partnerA, { rules: ['203.0.113.9'] });
+    expectError(
+      await get('/api/v1/me', k.secret, { headers: { 'x-forwarded-for': '203.0.113.9' } }),
+      403,
+      'ip_not_allowed',
+    );
+    const g = await apiFixture({ demo: false, api: { trustedProxies: ['127.0.0.5'] } });
+    try {
+      const p = g.core.accounts.create({ kind: 'affiliate', name: 'P' });
+      const gk = await g.key(p.id, { rules: ['203.0.113.9'] });
+      const via = (from: string, xff: string) =>
+        request(`${g.base}/api/v1/me`, {
+          localAddress: from,
+          headers: { authorization: `Bearer ${gk.secret}`, 'x-forwarded-for': xff },
+        });
+      expect((await via('127.0.0.5', '198.51.100.1, 203.0.113.9')).status).toBe(200);
+      expect((await via('127.0.0.6', '203.0.113.9')).status).toBe(403);
+      expect((await via('127.0.0.5', '203.0.113.9, 198.51.100.1')).status).toBe(403);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('sees IPv6 ::1 as ::1 and a dual-stack IPv4 client as its IPv4 address', async () => {
+    const g = await apiFixture({ host: '::', demo: false });
+    try {
+      const p = g.core.accounts.create({ kind: 'affiliate', name: 'P' });
+      const v6only = await g.key(p.id, { rules: ['::1'] });
+      const v4only = await g.key(p.id, { rules: ['127.0.0.1'] });
+      const port = g.listener.port;
+      const at = (host: string, secret: string) =>
+        request(`http://${host}:${port}/api/v1/me`, {
+          headers: { authorization: `Bearer ${secret}` },
+        });
+      expect((await at('[::1]', v6only.secret)).status).toBe(200);
+      expect((await at('127.0.0.1', v6only.secret)).status).toBe(403);
+      expect((await at('127.0.0.1', v4only.secret)).status).toBe(200); // arrives as ::ffff:127.0.0.1
+      const refused = await at('[::1]', v4only.secret);
+      expect(refused.json<{ error: { message: string } }>().error.message).toContain('::1');
+    } finally {
+      await g.close();
+    }
+  });
+});
+
+describe('rate limits', () => {
+  it('lets exactly the limit through in each window, then 429 with a Retry-After no shorter than the wait', async () => {
+    const k = await f.key(partnerA, { rate: { count: 100, windowMs: 60_000 } });
+    for (let window = 0; window < 3; window++) {
+      const start = NOW + window * 60_000 + 17_250; // 17.25 s into a minute
+      f.clock.set(start);
+      const statuses: number[] = [];
+      let last = await get('/api/v1/me', k.secret);
+      statuses.push(last.status);
+      expect(last.headers['ratelimit-limit']).toBe('100');
+      expect(last.headers['ratelimit-remaining']).toBe('99');
+      for (let i = 1; i < 100; i++) {
+        last = await get('/api/v1/me', k.secret);
+        statuses.push(last.status);
+      }
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      expect(last.headers['ratelimit-remaining']).toBe('0');
+      const limited = await get('/api/v1/me', k.secret);
+      expectError(limited, 429, 'rate_limited');
+      const retry = Number(limited.headers['retry-after']);
+      const realWait = (Math.floor(start / 60_000) + 1) * 60_000 - start;
+      expect(retry * 1000).toBeGreaterThanOrEqual(realWait);
+      expect(retry * 1000).toBeLessThan(realWait + 1000);
+      expect(limited.headers['ratelimit-reset']).toBe(String(retry));
+    }
+    f.clock.set(NOW);
+  });
+
+  it('keeps each key’s budget separate', async () => {
+    const a = await f.key(partnerA, { rate: { count: 2, windowMs: 1000 } });
+    const b = await f.key(partnerA, { rate: { count: 2, windowMs: 1000 } });
+    f.clock.set(NOW + 10 * 60_000);
+    await get('/api/v1/me', a.secret);
+    await get('/api/v1/me', a.secret);
+    expect((await get('/api/v1/me', a.secret)).status).toBe(429);
+    expect((await get('/api/v1/me', b.secret)).status).toBe(200);
+    f.clock.set(NOW);
+  });
+});
+
+describe('scopes and ownership', () => {
+  it('answers 403 insufficient_scope naming the scope needed', async () => {
+    const k = await f.key(partnerA, { scopes: ['offers:read'] });
+    const r = await get('/api/v1/conversions', k.secret);
+    expectError(r, 403, 'insufficient_scope');
+    expect(r.json<{ error: { message: string } }>().error.message).toContain('conversions:read');
+    expect((await get('/api/v1/offers', k.secret)).status).toBe(200);
+  });
+
+  it('never lets a partner key read another partner’s rows, whatever the query says', async () => {
+    const k = await f.key(partnerA);
+    const r = await get(
+      `/api/v1/conversions?from=2026-08-01&to=2026-11-21&limit=10000&partner=${partnerB}`,
+      k.secret,
+    );
+    expectError(r, 422, 'invalid_parameters');
+    const own = await get(
+      '/api/v1/conversions?from=2026-08-01&to=2026-11-21&limit=10000',
+      k.secret,
+    );
+    const rows = own.json<{
+      data: { transaction_id: string; revenue?: number; partner_id?: number }[];
+    }>().data;
+    expect(rows.length).toBeGreaterThan(0);
+    const owners = f.core.db
+      .prepare(`SELECT transaction_id, partner_id FROM conversions`)
+      .all() as { transaction_id: string; partner_id: number }[];
+    const ownerOf = new Map(owners.map((o) => [o.transaction_id, o.partner_id]));
+    for (const row of rows) {
+      expect(ownerOf.get(row.transaction_id)).toBe(partnerA);
+      expect(row).not.toHaveProperty('revenue');
+      expect(row).not.toHaveProperty('partner_id');
+    }
+  });
+
+  it('refuses revenue and profit to partner keys in statistics, and shows them to employees', async () => {
+    const k = await f.key(partnerA);
+    expectError(
+      await get('/api/v1/stats?dataset=performance&group_by=day&metrics=clicks,revenue', k.secret),
+      422,
+      'column_not_allowed',
+    );
+    expectError(
+      await get('/api/v1/stats?dataset=performance&group_by=partner&metrics=clicks', k.secret),
+      422,
+      'column_not_allowed',
+    );
+    const e = await f.key(employee);
+    const r = await get(
+      '/api/v1/stats?dataset=performance&group_by=partner&metrics=clicks,revenue,profit&from=2026-10-01&to=2026-10-31',
+      e.secret,
+    );
+    expect(r.status).toBe(200);
+    expect(r.json<{ rows: { revenue: number }[] }>().rows.length).toBeGreaterThan(3);
+  });
+
+  it('only runs reports shared with the key’s account', async () => {
+    const k = await f.key(partnerA);
+    const list = (await get('/api/v1/reports', k.secret)).json<{
+      reports: { id: number; name: string }[];
+    }>().reports;
+    expect(list.map((x) => x.name)).not.toContain('Network margin by partner');
+    const margin = f.core.reports.list().find((d) => d.name === 'Network margin by partner')!;
+    expectError(await get(`/api/v1/reports/${margin.id}`, k.secret), 403, 'report_not_shared');
+    expectError(await get('/api/v1/reports/9999', k.secret), 404, 'report_not_found');
+  });
+});
+
+describe('reports, statistics, schema and offers', () => {
+  it('runs a report with its filters, totals, resolved range and paging', async () => {
+    const k = await f.key(partnerA);
+    const daily = f.core.reports.list().find((d) => d.name === 'Daily performance by offer')!;
+    const r = await get(
+      `/api/v1/reports/${daily.id}?from=2026-11-01&to=2026-11-14&tz=Europe/Berlin&limit=5`,
+      k.secret,
+    );
+    expect(r.status).toBe(200);
+    const body = r.json<{
+      range: unknown;
+      rows: { day: string }[];
+      totals: unknown[];
+      paging: { total_rows: number; next_cursor: string | null };
+    }>();
+    expect(body.range).toEqual({ from: '2026-11-01', to: '2026-11-14', timezone: 'Europe/Berlin' });
+    expect(body.rows).toHaveLength(5);
+    expect(body.paging.total_rows).toBeGreaterThan(5);
+    const all: unknown[] = [...body.rows];
+    let cursor = body.paging.next_cursor;
+    while (cursor) {
+      const page = (
+        await get(
+          `/api/v1/reports/${daily.id}?from=2026-11-01&to=2026-11-14&tz=Europe/Berlin&limit=5&cursor=${cursor}`,
+          k.secret,
+        )
+      ).json<{ rows: unknown[]; paging: { next_cursor: string | null } }>();
+      all.push(...page.rows);
+      cursor = page.paging.next_cursor;
+    }
+    const full = (
+      await get(
+        `/api/v1/reports/${daily.id}?from=2026-11-01&to=2026-11-14&tz=Europe/Berlin`,
+        k.secret,
+      )
+    ).json<{ rows: unknown[] }>();
+    expect(all).toEqual(full.rows);
+    const de = (
+      await get(`/api/v1/reports/${daily.id}?from=2026-11-01&to=2026-11-14&country=DE`, k.secret)
+    ).json<{ totals: { clicks: number }[] }>();
+    const everywhere = (
+      await get(`/api/v1/reports/${daily.id}?from=2026-11-01&to=2026-11-14`, k.secret)
+    ).json<{ totals: { clicks: number }[] }>();
+    expect(de.totals[0]!.clicks).toBeLessThan(everywhere.totals[0]!.clicks);
+    expectError(
+      await get(`/api/v1/reports/${daily.id}?device=mobile`, k.secret),
+      422,
+      'unknown_parameter',
+    );
+  });
+
+  it('enforces the date-range cap and refuses bad dates with 4xx, never a hang', async () => {
+    const k = await f.key(partnerA);
+    const daily = f.core.reports.list()[0]!;
+    expectError(
+      await get(`/api/v1/reports/${daily.id}?from=2024-01-01&to=2026-11-01`, k.secret),
+      422,
+      'range_too_long',
+    );
+    expectError(
+      await get(`/api/v1/reports/${daily.id}?from=2026-11-05&to=2026-11-01`, k.secret),
+      422,
+      'range_end_before_start',
+    );
+    const bad = await get(
+      `/api/v1/reports/${daily.id}?from=yesterday&to=2026-11-01&tz=Mars/Base&limit=0`,
+      k.secret,
+    );
+    expectError(bad, 400, 'invalid_parameters');
+    const fields = bad
+      .json<{ error: { details: { field: string }[] } }>()
+      .error.details.map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['from', 'tz', 'limit']));
+    expectError(await get('/api/v1/conversions?limit=10001', k.secret), 400, 'invalid_parameters');
+  });
+
+  it('answers ad-hoc statistics grouped and filtered within the key’s data', async () => {
+    const k = await f.key(partnerA);
+    const r = await get(
+      '/api/v1/stats?dataset=performance&group_by=day,offer&metrics=clicks,conversions,payout,cr&from=2026-10-01&to=2026-10-30&country=DE,FR',
+      k.secret,
+    );
+    expect(r.status).toBe(200);
+    const body = r.json<{ columns: { id: string }[]; rows: unknown[] }>();
+    expect(body.columns.map((c) => c.id)).toEqual([
+      'day',
+      'offer',
+      'clicks',
+      'conversions',
+      'payout',
+      'cr',
+    ]);
+    expect(body.rows.length).toBeGreaterThan(0);
+    expectError(
+      await get('/api/v1/stats?dataset=clicks&metrics=payout', k.secret),
+      422,
+      'invalid_report',
+    );
+    expectError(
+      await get('/api/v1/stats?dataset=bogus&metrics=clicks', k.secret),
+      400,
+      'invalid_parameters',
+    );
+  });
+
+  it('lists what the key can ask for, with labels', async () => {
+    const k = await f.key(partnerA);
+    const s = (await get('/api/v1/schema', k.secret)).json<{
+      datasets: {
+        id: string;
+        metrics: { id: string; label: string }[];
+        dimensions: { id: string }[];
+      }[];
+    }>();
+    const perf = s.datasets.find((d) => d.id === 'performance')!;
+    expect(perf.metrics.map((m) => m.id)).toContain('epc');
+    expect(perf.metrics.map((m) => m.id)).not.toContain('revenue');
+    expect(perf.dimensions.map((d) => d.id)).not.toContain('partner');
+    const e = await f.key(employee);
+    const es = (await get('/api/v1/schema', e.secret)).json<{
+      datasets: { id: string; metrics: { id: string }[] }[];
+    }>();
+    expect(es.datasets.find((d) => d.id === 'performance')!.metrics.map((m) => m.id)).toContain(
+      'revenue',
+    );
+  });
+
+  it('lists active offers', async () => {
+    const k = await f.key(partnerA);
+    const offers = (await get('/api/v1/offers', k.secret)).json<{
+      offers: { status: string; default_payout: number }[];
+    }>().offers;
+    expect(offers.length).toBeGreaterThan(0);
+    expect(offers.every((o) => o.status === 'active' && o.default_payout > 0)).toBe(true);
+  });
+
+  it('answers /healthz without a key, and 404 in the error shape for unknown paths', async () => {
+    expect((await get('/healthz')).json()).toEqual({ status: 'ok' });
+    expectError(await get('/api/v1/nothing-here'), 404, 'not_found');
+  });
+});
+
+describe('row search', () => {
+  it('pages by cursor without skipping or repeating rows while new rows arrive', async () => {
+    const k = await f.key(partnerA);
+    const base = '/api/v1/conversions?from=2026-08-01&to=2026-11-21&limit=7';
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let inserted = 0;
+    do {
+      type Page = { data: { transaction_id: string }[]; paging: { next_cursor: string | null } };
+      const url: string = `${base}${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: Page = (await get(url, k.secret)).json<Page>();
+      seen.push(...page.data.map((r) => r.transaction_id));
+      cursor = page.paging.next_cursor;
+      // New conversions for this partner land while it pages.
+      const posted = await request(`${f.base}/api/v1/conversions`, {
+        headers: { authorization: `Bearer ${k.secret}` },
+        body: {
+          transaction_id: `live-${inserted}`,
+          offer_id: f.core.offers.list('active')[0]!.id,
+          payout: '1.00',
+          time: '2026-09-01T10:00:00Z',
+        },
+      });
+      expect(posted.status).toBe(201);
+      inserted++;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    const expected = f.core.db
+      .prepare(
+        `SELECT transaction_id FROM conversions WHERE partner_id = ? AND ts >= ? AND ts < ? ORDER BY id`,
+      )
+      .pluck()
+      .all(partnerA, Date.UTC(2026, 7, 1), Date.UTC(2026, 10, 22)) as string[];
+    // Everything that existed, plus the live rows inserted before the last page was read, in id order.
+    expect(seen).toEqual(expected.slice(0, seen.length));
+    expect(expected.slice(seen.length).every((t) => t.startsWith('live-'))).toBe(true);
+  });
+
+  it('streams CSV that a standard parser reads back, with formula cells neutralised', async () => {
+    const k = await f.key(partnerA);
+    await request(`${f.base}/api/v1/conversions`, {
+      headers: { authorization: `Bearer ${k.secret}` },
+      body: {
+        transaction_id: 'formula-1',
+        offer_id: f.core.offers.list('active')[0]!.id,
+        sub1: '=HYPERLINK("http://x","y")',
+        sub2: 'a,"b"\nc',
+        time: '2026-10-10T10:00:00Z',
+      },
+    });
+    const r = await get('/api/v1/conversions?from=2026-08-01&to=2026-11-21&format=csv', k.secret);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/csv/);
+    const rows = parse<Record<string, string>>(r.text, { columns: true });
+    const json = (
+      await get('/api/v1/conversions?from=2026-08-01&to=2026-11-21&limit=10000', k.secret)
+    ).json<{ data: { transaction_id: string }[] }>();
+    expect(rows.map((x) => x.transaction_id)).toEqual(json.data.map((x) => x.transaction_id));
+    const f1 = rows.find((x) => x.transaction_id === 'formula-1')!;
+    expect(f1.sub1).toBe(`'=HYPERLINK("http://x","y")`);
+    expect(f1.sub2).toBe('a,"b"\nc');
+    expect(Object.keys(f1)).not.toContain('revenue');
+    const nd = await get(
+      '/api/v1/conversions?from=2026-08-01&to=2026-11-21&format=ndjson',
+      k.secret,
+    );
+    expect(
+      nd.text
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { transaction_id: string }).transaction_id),
+    ).toEqual(rows.map((x) => x.transaction_id));
+  });
+
+  it('filters rows by status, offer, country and sub id', async () => {
+    const k = await f.key(partnerA);
+    const rows = (
+      await get(
+        '/api/v1/conversions?from=2026-08-01&to=2026-11-21&limit=10000&status=approved&country=de',
+        k.secret,
+      )
+    ).json<{ data: { status: string; country: string }[] }>().data;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.status === 'approved' && r.country === 'DE')).toBe(true);
+    expectError(await get('/api/v1/conversions?offer=abc', k.secret), 422, 'invalid_parameters');
+    expectError(await get('/api/v1/conversions?cursor=bogus', k.secret), 422, 'invalid_cursor');
+    const ibKey = await f.key(ib);
+    const leads = (
+      await get('/api/v1/leads?from=2026-08-01&to=2026-11-21&limit=5', ibKey.secret)
+    ).json<{ data: { lead_ref: string; volume_lots: number }[] }>().data;
+    expect(leads).toHaveLength(5);
+    expect(typeof leads[0]!.volume_lots).toBe('number');
+  });
+});
+
+describe('conversion postbacks', () => {
+  it('records once: 201, then 200 with the stored row for a repeat', async () => {
+    const k = await f.key(partnerB);
+    const offer = f.core.offers.list('active')[0]!;
+    const body = {
+      transaction_id: 'pb-1',
+      offer_id: offer.id,
+      status: 'approved',
+      payout: 12.5,
+      sub1: 'x',
+      country: 'de',
+    };
+    const first = await request(`${f.base}/api/v1/conversions`, {
+      headers: { authorization: `Bearer ${k.secret}` },
+      body,
+    });
+    expect(first.status).toBe(201);
+    expect(
+      first.json<{ conversion: { payout: number; country: string } }>().conversion,
+    ).toMatchObject({ payout: 12.5, country: 'DE', transaction_id: 'pb-1' });
+    const again = await request(`${f.base}/api/v1/conversions`, {
+      headers: { authorization: `Bearer ${k.secret}` },
+      body: { ...body, payout: 99 },
+    });
+    expect(again.status).toBe(200);
+    expect(again.json<{ created: boolean; conversion: { payout: number } }>()).toMatchObject({
+      created: false,
+      conversion: { payout: 12.5 },
+    });
+    const other = await f.key(partnerA);
+    const clash = await request(`${f.base}/api/v1/conversions`, {
+      headers: { authorization: `Bearer ${other.secret}` },
+      body,
+    });
+    expectError(clash, 409, 'transaction_id_taken');
+  });
+
+  it('validates the body and never trusts a partner id from it', async () => {
+    const k = await f.key(partnerA);
+    const post = (body: unknown) =>
+      request(`${f.base}/api/v1/conversions`, {
+        headers: { authorization: `Bearer ${k.secret}` },
+        body,
+      });
+    expectError(await post({ offer_id: 1 }), 400, 'invalid_parameters');
+    expectError(
+      await post({ transaction_id: 'x1', offer_id: 1, payout: -1 }),
+      400,
+      'invalid_parameters',
+    );
+    expectError(
+      await post({ transaction_id: 'x2', offer_id: 1, payout: '1.005' }),
+      422,
+      'too_many_decimals',
+    );
+    expectError(await post({ transaction_id: 'x3', offer_id: 9999 }), 422, 'unknown_offer');
+    expectError(
+      await post({ transaction_id: 'x4', offer_id: 1, partner_id: partnerB }),
+      403,
+      'partner_mismatch',
+    );
+    expectError(
+      await post({ transaction_id: 'x5', offer_id: 1, revenue: 5 }),
+      422,
+      'revenue_not_allowed',
+    );
+    expectError(
+      await request(`${f.base}/api/v1/conversions`, {
+        headers: { authorization: `Bearer ${k.secret}`, 'content-type': 'application/json' },
+        body: '{not json',
+      }),
+      400,
+      'bad_request',
+    );
+    expectError(
+      await request(`${f.base}/api/v1/conversions`, {
+        headers: { authorization: `Bearer ${k.secret}` },
+        body: 'transaction_id=1',
+      }),
+      415,
+      'unsupported_media_type',
+    );
+    expect(
+      f.core.db
+        .prepare(`SELECT count(*) FROM conversions WHERE transaction_id LIKE 'x_'`)
+        .pluck()
+        .get(),
+    ).toBe(0);
+  });
+});
+
+describe('request journal', () => {
+  it('journals each request and moves the key’s last-used time and address', async () => {
+    const k = await f.key(partnerA, { rules: ['127.0.0.2'] });
+    await get('/api/v1/me', k.secret, { localAddress: '127.0.0.2' });
+    await get('/api/v1/me', k.secret, { localAddress: '127.0.0.4' });
+    await new Promise((r) => setTimeout(r, 150));
+    const rows = f.core.db
+      .prepare(
+        `SELECT ip, status, error_code, route FROM request_journal WHERE key_id = ? ORDER BY id`,
+      )
+      .all(k.id);
+    expect(rows).toEqual([
+      { ip: '127.0.0.2', status: 200, error_code: null, route: '/api/v1/me' },
+      { ip: '127.0.0.4', status: 403, error_code: 'ip_not_allowed', route: '/api/v1/me' },
+    ]);
+    expect(f.core.keys.get(k.id)).toMatchObject({ lastUsedIp: '127.0.0.2', lastUsedAt: NOW });
+    expect(f.core.ctx.sql.journal.refusedAddresses(k.id, 0)).toEqual([
+      { ip: '127.0.0.4', count: 1, lastAt: NOW },
+    ]);
+  });
+});

@@ -23,9 +23,11 @@ import type { Account } from '../../shared/schemas.ts';
 import type { Scope } from '../../shared/scopes.ts';
 import type { Core } from '../core.ts';
 import type { KeyRecord } from '../db/keys.ts';
-import { matchAddress } from '../services/ip-rules.ts';
+import { narrowestMatch } from '../services/ip-rules.ts';
 import { ApiError, mapError } from './errors.ts';
-import { clientAddress, parseTrustedProxies } from './client-address.ts';
+import { AuthCache } from './auth-cache.ts';
+import type { ErrorDetail } from '../../shared/errors.ts';
+import { clientAddress, parsedAddress, parseTrustedProxies } from './client-address.ts';
 import { FixedWindowLimiter, rateLimitHeaders, type RateDecision } from './rate-limiter.ts';
 import { RequestJournal } from './journal.ts';
 import { registerRoutes } from './routes.ts';
@@ -69,8 +71,11 @@ export interface PartnerApiOptions {
 
 const AUTH_FAILURE_WINDOW_MS = 60_000;
 
+/** Unique per process run: a random prefix and a counter, cheap on the request path. */
+const REQUEST_ID_PREFIX = `req_${randomBytes(6).toString('base64url')}`;
+let requestCounter = 0;
 function requestId(): string {
-  return `req_${randomBytes(9).toString('base64url')}`;
+  return `${REQUEST_ID_PREFIX}${(++requestCounter).toString(36)}`;
 }
 
 type Presented = { secret: string | undefined; via: 'header' | 'query' | 'none' };
@@ -145,85 +150,114 @@ export async function buildPartnerApi(
   app.decorateRequest('rowsReturned', 0);
   app.decorateRequest('errorCode', null);
 
-  function authenticate(req: FastifyRequest, reply: FastifyReply): void {
+  const authCache = new AuthCache(core, now);
+
+  /** Sends a refusal from the request hook itself: the hot path of rejected calls throws nothing. */
+  function refuse(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    code: string,
+    message: string,
+    details: ErrorDetail[] = [],
+  ) {
+    req.errorCode = code;
+    return reply
+      .status(status)
+      .type('application/json; charset=utf-8')
+      .serializer(JSON.stringify)
+      .send({ error: { code, message, request_id: req.id, details } });
+  }
+
+  /** Key → whitelist → rate limit. Returns a sent reply when the request is refused. */
+  function authenticate(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
     const t = now();
     const ip = req.clientIp;
     const budget = failures.peek(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t);
     if (!budget.allowed) {
       reply.headers(rateLimitHeaders(budget));
-      throw new ApiError(
+      return refuse(
+        req,
+        reply,
         429,
         'too_many_failed_attempts',
         `Too many requests with a missing or wrong key from ${ip}; wait ${Math.ceil(budget.resetInMs / 1000)} seconds.`,
-        [],
-        {
-          'retry-after': String(Math.ceil(budget.resetInMs / 1000)),
-        },
       );
     }
     const presented = presentedKey(req);
-    const found = core.keys.lookup(presented.secret);
+    const found = authCache.lookup(presented.secret);
     if (!found.ok) {
       reply.headers(
         rateLimitHeaders(failures.hit(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t)),
       );
-      throw new ApiError(401, found.code, AUTH_MESSAGES[found.code]!, [], {
-        'www-authenticate': 'Bearer realm="partnergate"',
-      });
+      reply.header('www-authenticate', 'Bearer realm="partnergate"');
+      return refuse(req, reply, 401, found.code, AUTH_MESSAGES[found.code]!);
     }
-    const key = found.key;
+    const { key, account, rules } = found.known;
     if (presented.via === 'query' && !key.allowQueryAuth) {
-      throw new ApiError(
+      return refuse(
+        req,
+        reply,
         401,
         'query_auth_not_allowed',
         'This key may not be sent in the URL. Send it as "Authorization: Bearer KEY", or ask your account manager to allow URL keys.',
       );
     }
-    const account = core.accounts.get(key.accountId);
     if (account.status === 'suspended') {
-      throw new ApiError(
+      return refuse(
+        req,
+        reply,
         403,
         'account_suspended',
         'This account is suspended; contact your account manager.',
       );
     }
-    const decision = matchAddress(core.ctx.sql.ipRules.forKey(key.id), ip);
-    if (!decision.allowed) {
+    const client = parsedAddress(ip);
+    if (!client || !narrowestMatch(rules, client.bytes)) {
       // Known key, so the refusal is journaled against it: the account manager sees the address to allow.
       req.auth = {
         key,
         account,
         rate: limiter.peek(`k:${key.id}`, key.rateLimitCount, key.rateLimitWindowMs, t),
       };
-      throw new ApiError(
+      return refuse(
+        req,
+        reply,
         403,
         'ip_not_allowed',
-        `Requests from ${decision.address} are not allowed for this key. Ask your account manager to add ${decision.address} to the key's IP whitelist.`,
-        [{ field: 'client_ip', message: decision.address }],
+        `Requests from ${ip} are not allowed for this key. Ask your account manager to add ${ip} to the key's IP whitelist.`,
+        [{ field: 'client_ip', message: ip }],
       );
     }
     const rate = limiter.hit(`k:${key.id}`, key.rateLimitCount, key.rateLimitWindowMs, t);
     req.auth = { key, account, rate };
     reply.headers(rateLimitHeaders(rate));
     if (!rate.allowed) {
-      throw new ApiError(
+      return refuse(
+        req,
+        reply,
         429,
         'rate_limited',
         `This key may make ${key.rateLimitCount} requests per ${Math.round(key.rateLimitWindowMs / 1000)} s; retry in ${Math.ceil(rate.resetInMs / 1000)} s.`,
       );
     }
+    return undefined;
   }
 
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = performance.now();
     req.clientIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
     void reply.header('x-request-id', req.id);
-    if (req.routeOptions.config.public || req.routeOptions.url === undefined) return;
-    authenticate(req, reply);
+    if (req.routeOptions.config.public || req.routeOptions.url === undefined) return done();
+    try {
+      if (!authenticate(req, reply)) done();
+    } catch (e) {
+      done(e as Error);
+    }
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.routeOptions.config.public) return;
+  app.addHook('onResponse', (req, reply, done) => {
+    if (req.routeOptions.config.public) return done();
     journal.record({
       at: now(),
       requestId: req.id,
@@ -237,6 +271,7 @@ export async function buildPartnerApi(
       rows: req.rowsReturned,
       durationMs: Math.round((performance.now() - req.startedAt) * 1000) / 1000,
     });
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => {

@@ -26,6 +26,8 @@ export interface ReportQuery {
   startMs: number;
   endMs: number;
   segments: readonly { untilMs: number; offsetMs: number }[];
+  /** Read the raw rows even where the hourly rollups could answer (tests compare the two). */
+  forceRaw?: boolean;
 }
 
 /** One grouped row: dimension keys as the SQL produced them plus the base aggregates. */
@@ -120,8 +122,7 @@ function tablesOf(dataset: Dataset): Table[] {
   return dataset === 'performance' ? ['clicks', 'conversions'] : [dataset];
 }
 
-function localTimeExpr(table: Table, segmentCount: number): string {
-  const ts = TIME_COLUMN[table];
+function localTimeExpr(ts: string, segmentCount: number): string {
   if (segmentCount === 1) return `(${ts} + @o0)`;
   const cases = Array.from(
     { length: segmentCount - 1 },
@@ -130,10 +131,10 @@ function localTimeExpr(table: Table, segmentCount: number): string {
   return `(CASE ${cases.join(' ')} ELSE ${ts} + @o${segmentCount - 1} END)`;
 }
 
-function dimensionExpr(id: string, table: Table, segmentCount: number): string {
+function dimensionExpr(id: string, ts: string, segmentCount: number): string {
   const grain = GRAIN[id];
   if (grain) {
-    const local = localTimeExpr(table, segmentCount);
+    const local = localTimeExpr(ts, segmentCount);
     switch (grain) {
       case 'hour':
         return `${local} / 3600000`;
@@ -172,7 +173,7 @@ function filterExpr(f: QueryFilter, index: number): string {
 function branchSql(table: Table, q: ReportQuery, aggregates: readonly string[]): string {
   const n = q.segments.length;
   const ts = TIME_COLUMN[table];
-  const select = q.groupBy.map((d, i) => `${dimensionExpr(d, table, n)} AS d${i}`);
+  const select = q.groupBy.map((d, i) => `${dimensionExpr(d, ts, n)} AS d${i}`);
   const group = q.groupBy.map((_, i) => `d${i}`);
   if (q.byCurrency) {
     if (table === 'clicks') {
@@ -200,10 +201,72 @@ function branchSql(table: Table, q: ReportQuery, aggregates: readonly string[]):
   }`;
 }
 
+const HOUR_MS = 3_600_000;
+const ROLLUP_DIMENSIONS = new Set(['hour', 'day', 'week', 'month', 'offer', 'partner']);
+const ROLLUP_FILTERS = new Set(['offer', 'partner']);
+
+/**
+ * The hourly rollups can answer when the report groups and filters only by time, offer and
+ * partner, and the range and its offsets fall on whole hours (every whole-hour time zone).
+ */
+export function rollupEligible(q: ReportQuery): boolean {
+  return (
+    q.groupBy.every((d) => ROLLUP_DIMENSIONS.has(d)) &&
+    q.filters.every((f) => ROLLUP_FILTERS.has(f.field) && f.op !== 'contains') &&
+    q.startMs % HOUR_MS === 0 &&
+    q.endMs % HOUR_MS === 0 &&
+    q.segments.every((s) => s.offsetMs % HOUR_MS === 0 && s.untilMs % HOUR_MS === 0)
+  );
+}
+
+/** Which rows a rollup group stands for in each dataset (an hour may have conversions but no clicks). */
+const ROLLUP_PRESENT: Record<Dataset, string> = {
+  performance: 'sum(clicks) + sum(conversions) > 0',
+  clicks: 'sum(clicks) > 0',
+  conversions: 'sum(conversions) > 0',
+  leads: 'sum(leads) > 0',
+};
+
+function rollupSql(q: ReportQuery): string {
+  const n = q.segments.length;
+  const ts = `(hour * ${HOUR_MS})`;
+  const select = q.groupBy.map((d, i) => `${dimensionExpr(d, ts, n)} AS d${i}`);
+  const group = q.groupBy.map((_, i) => `d${i}`);
+  if (q.byCurrency) {
+    select.push('currency');
+    group.push('currency');
+  }
+  for (const a of BASE_AGGREGATES[q.dataset]) select.push(`sum(${a}) AS ${a}`);
+  const where = ['hour >= @startHour', 'hour < @endHour'];
+  // Over every partner with no partner column or filter, the all-partner rollup answers alone.
+  const allPartners =
+    q.partnerIds === null &&
+    !q.groupBy.includes('partner') &&
+    !q.filters.some((f) => f.field === 'partner');
+  if (q.partnerIds !== null) {
+    where.push(
+      q.partnerIds.length === 1
+        ? 'partner_id = @partner'
+        : 'partner_id IN (SELECT value FROM json_each(@partners))',
+    );
+  } else if (!allPartners) {
+    // One range scan per partner on the (partner_id, hour, …) key beats scanning every hour.
+    where.push(`partner_id IN (SELECT id FROM accounts WHERE kind <> 'employee')`);
+  }
+  q.filters.forEach((f, i) => where.push(filterExpr(f, i)));
+  const table = `${q.dataset === 'leads' ? 'leads' : 'traffic'}_hourly${allPartners ? '_all' : ''}`;
+  return `SELECT ${select.join(', ')} FROM ${table} WHERE ${where.join(' AND ')}${
+    group.length ? ` GROUP BY ${group.join(', ')}` : ''
+  } HAVING ${ROLLUP_PRESENT[q.dataset]}`;
+}
+
 export function buildReportSql(q: ReportQuery): string {
+  if (!q.forceRaw && rollupEligible(q)) return rollupSql(q);
   const aggregates = BASE_AGGREGATES[q.dataset];
   const tables = tablesOf(q.dataset);
-  if (tables.length === 1) return branchSql(tables[0]!, q, aggregates);
+  // A click takes its offer's currency, so its branch groups by offer too and needs regrouping.
+  const regroup = tables.length > 1 || (q.byCurrency && tables[0] === 'clicks');
+  if (!regroup) return branchSql(tables[0]!, q, aggregates);
   const keys = q.groupBy.map((_, i) => `d${i}`);
   if (q.byCurrency) keys.push('currency');
   const outer = [...keys, ...aggregates.map((a) => `sum(${a}) AS ${a}`)];
@@ -230,6 +293,8 @@ export function reportQueryRunner(db: Db) {
       const params: Record<string, bigint | string> = {
         start: BigInt(q.startMs),
         end: BigInt(q.endMs),
+        startHour: BigInt(Math.floor(q.startMs / HOUR_MS)),
+        endHour: BigInt(Math.floor(q.endMs / HOUR_MS)),
       };
       q.segments.forEach((s, i) => {
         params[`o${i}`] = BigInt(s.offsetMs);
@@ -240,7 +305,12 @@ export function reportQueryRunner(db: Db) {
         else params.partners = JSON.stringify(q.partnerIds);
       }
       q.filters.forEach((f, i) => (params[`f${i}`] = JSON.stringify(f.values)));
-      return prepare(buildReportSql(q)).all(params) as AggregateRow[];
+      const sql = buildReportSql(q);
+      // Named parameters the statement does not use are an error in better-sqlite3.
+      const used = Object.fromEntries(
+        Object.entries(params).filter(([k]) => new RegExp(`@${k}\\b`).test(sql)),
+      );
+      return prepare(sql).all(used) as AggregateRow[];
     },
   };
 }

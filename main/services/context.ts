@@ -4,6 +4,7 @@ import { auditStatements } from '../db/audit.ts';
 import { eventStatements } from '../db/events.ts';
 import { eventRowStatements } from '../db/event-rows.ts';
 import { journalStatements } from '../db/journal.ts';
+import { rollupStatements } from '../db/rollups.ts';
 import { ipRuleStatements } from '../db/ip-rules.ts';
 import { keyStatements } from '../db/keys.ts';
 import { offerStatements } from '../db/offers.ts';
@@ -23,6 +24,7 @@ export function createStatements(db: Db) {
     events: eventStatements(db),
     eventRows: eventRowStatements(db),
     journal: journalStatements(db),
+    rollups: rollupStatements(db),
     audit: auditStatements(db),
   };
 }
@@ -37,6 +39,11 @@ export interface ServiceContext {
   now: () => number;
   secretBox: SecretBox;
   settings: SettingsStore;
+  /**
+   * Counts admin changes made through this context; caches of keys, accounts and rules
+   * compare it (with SQLite's data_version for other processes) to know they are stale.
+   */
+  changeGeneration(): number;
   /** Records an admin change; call inside the same transaction as the change. */
   audit(
     action: string,
@@ -58,6 +65,7 @@ export interface ContextOptions {
 export function createContext(o: ContextOptions): ServiceContext {
   const sql = createStatements(o.db);
   const now = o.now ?? Date.now;
+  let generation = 0;
   return {
     db: o.db,
     sql,
@@ -65,7 +73,9 @@ export function createContext(o: ContextOptions): ServiceContext {
     now,
     secretBox: o.secretBox,
     settings: o.settings,
+    changeGeneration: () => generation,
     audit(action, entityType, entityId, before, after) {
+      generation++;
       sql.audit.insert({ at: now(), actor: o.actor, action, entityType, entityId, before, after });
     },
   };

@@ -292,9 +292,11 @@ export async function generateDemoData(
 
   const insertAll = ctx.db.transaction(
     (clicks: ClickRecord[], conversions: ConversionRecord[], leads: LeadRecord[]) => {
+      const since = ctx.sql.rollups.maxIds();
       for (const c of clicks) ctx.sql.events.insertClick(c);
       for (const c of conversions) ctx.sql.events.insertConversion(c);
       for (const l of leads) ctx.sql.events.insertLead(l);
+      ctx.sql.rollups.rollUpSince(since);
     },
   );
 

@@ -20,6 +20,7 @@ import {
 import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/schemas.ts';
 import { openDatabase, type Db } from '../db/connection.ts';
 import { eventStatements } from '../db/events.ts';
+import { rollupStatements } from '../db/rollups.ts';
 import { accountStatements } from '../db/accounts.ts';
 import { offerStatements } from '../db/offers.ts';
 import { auditStatements } from '../db/audit.ts';
@@ -416,6 +417,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
 
   const db: Db = openDatabase(deps.databaseFile);
   const events = eventStatements(db);
+  const rollups = rollupStatements(db);
   const accounts = accountStatements(db);
   const lookups: Lookups = {
     partners: new Set(accounts.partnerIds()),
@@ -441,6 +443,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
   let rejected = 0;
   let committed = false;
   db.exec('BEGIN IMMEDIATE');
+  const since = rollups.maxIds();
   try {
     for await (const item of parser as AsyncIterable<{
       record: Record<string, string>;
@@ -490,6 +493,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       db.exec('ROLLBACK');
       imported = 0;
     } else {
+      rollups.rollUpSince(since);
       auditStatements(db).insert({
         at: deps.now(),
         actor: deps.actor,

@@ -75,6 +75,20 @@ export function whitelistReport(records: readonly IpRuleRecord[]): WhitelistRepo
 }
 
 /** Would this address be let through by these rules, and by which one? */
+/** The narrowest rule covering the address (it explains the decision best), if any. */
+export function narrowestMatch<R extends Pick<IpRuleRecord, 'start' | 'end'>>(
+  records: readonly R[],
+  bytes: Uint8Array,
+): R | undefined {
+  let best: R | undefined;
+  for (const r of records) {
+    if (!rangeContains(r, bytes)) continue;
+    if (!best || (compareBytes(r.start, best.start) >= 0 && compareBytes(r.end, best.end) <= 0))
+      best = r;
+  }
+  return best;
+}
+
 export function matchAddress(records: readonly IpRuleRecord[], address: string): AddressCheck {
   const a = parseAddress(address);
   if (records.length === 0) {
@@ -85,13 +99,7 @@ export function matchAddress(records: readonly IpRuleRecord[], address: string):
       reason: 'The key has no whitelist rules, so every address is refused.',
     };
   }
-  let best: IpRuleRecord | undefined;
-  for (const r of records) {
-    if (!rangeContains(r, a.bytes)) continue;
-    // The narrowest matching rule explains the decision best.
-    if (!best || (compareBytes(r.start, best.start) >= 0 && compareBytes(r.end, best.end) <= 0))
-      best = r;
-  }
+  const best = narrowestMatch(records, a.bytes);
   return best
     ? {
         address: a.text,

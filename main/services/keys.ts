@@ -69,6 +69,24 @@ export type KeyRejection = 'missing_api_key' | 'invalid_api_key' | 'key_revoked'
 
 export type KeyLookup = { ok: true; key: KeyRecord } | { ok: false; code: KeyRejection };
 
+/** Refuses, before any lookup, a secret that is absent or fails the format and checksum. */
+export function rejectUnlessWellFormed(
+  secret: string | undefined,
+): { ok: false; code: KeyRejection } | null {
+  if (!secret) return { ok: false, code: 'missing_api_key' };
+  if (!checkKeyFormat(secret).ok) return { ok: false, code: 'invalid_api_key' };
+  return null;
+}
+
+/** Whether a stored key (or none) authenticates at this instant. */
+export function classifyKey(k: KeyRecord | undefined, now: number): KeyLookup {
+  if (!k) return { ok: false, code: 'invalid_api_key' };
+  const status = keyStatus(k, now);
+  if (status === 'revoked') return { ok: false, code: 'key_revoked' };
+  if (status === 'expired') return { ok: false, code: 'key_expired' };
+  return { ok: true, key: k };
+}
+
 export function keyService(ctx: ServiceContext) {
   const { sql } = ctx;
 
@@ -315,14 +333,9 @@ export function keyService(ctx: ServiceContext) {
      * key), then by SHA-256 hash, never by comparing secrets.
      */
     lookup(secret: string | undefined): KeyLookup {
-      if (!secret) return { ok: false, code: 'missing_api_key' };
-      if (!checkKeyFormat(secret).ok) return { ok: false, code: 'invalid_api_key' };
-      const k = sql.keys.getByHash(hashKey(secret));
-      if (!k) return { ok: false, code: 'invalid_api_key' };
-      const status = keyStatus(k, ctx.now());
-      if (status === 'revoked') return { ok: false, code: 'key_revoked' };
-      if (status === 'expired') return { ok: false, code: 'key_expired' };
-      return { ok: true, key: k };
+      const malformed = rejectUnlessWellFormed(secret);
+      if (malformed) return malformed;
+      return classifyKey(sql.keys.getByHash(hashKey(secret!)), ctx.now());
     },
 
     /** Applies the show-once policy to keys already issued: their encrypted copies are dropped. */

@@ -35,92 +35,98 @@ export interface PostbackResult {
 export function postbackService(ctx: ServiceContext, accounts: AccountService) {
   return {
     record(account: Account, p: PostbackInput): PostbackResult {
-      const isEmployee = account.kind === 'employee';
-      let partnerId: number;
-      if (isEmployee) {
-        if (p.partner_id === undefined) {
-          throw invalid(
-            'partner_required',
-            'An employee key must say which partner the conversion belongs to (partner_id).',
-            [{ field: 'partner_id', message: 'required for employee keys' }],
-          );
-        }
-        const visible = accounts.visiblePartnerIds(account);
-        if (visible !== null && !visible.includes(p.partner_id)) {
-          throw forbidden(
-            'partner_not_visible',
-            `This key may not record conversions for partner ${p.partner_id}.`,
-          );
-        }
-        const target = ctx.sql.accounts.get(p.partner_id);
-        if (!target || target.kind === 'employee') throw notFound('partner', p.partner_id);
-        partnerId = p.partner_id;
-      } else {
-        // The partner is the key's own account; a different one in the body is refused, not ignored.
-        if (p.partner_id !== undefined && p.partner_id !== account.id) {
-          throw forbidden(
-            'partner_mismatch',
-            'A partner key records conversions for its own account only; leave partner_id out.',
-          );
-        }
-        if (p.revenue !== undefined) {
-          throw invalid(
-            'revenue_not_allowed',
-            'Network revenue is set by the network; leave revenue out.',
-            [{ field: 'revenue', message: 'not accepted from partner keys' }],
-          );
-        }
-        partnerId = account.id;
-      }
-      const offer = ctx.sql.offers.get(p.offer_id);
-      if (!offer)
-        throw invalid('unknown_offer', `There is no offer ${p.offer_id}.`, [
-          { field: 'offer_id', message: 'unknown offer' },
-        ]);
-      if (offer.status === 'archived')
-        throw conflict(
-          'offer_archived',
-          `Offer ${offer.id} (${offer.name}) is archived and takes no conversions.`,
-        );
-      const currency = (p.currency ?? offer.currency).toUpperCase();
-      const money = (v: string | number | undefined, field: string, fallback: number) =>
-        v === undefined
-          ? fallback
-          : parseMoney(typeof v === 'number' ? String(v) : v, currency, field);
-      const time = p.time === undefined ? ctx.now() : Date.parse(p.time);
-      const now = ctx.now();
-      if (!Number.isFinite(time) || time > now + 5 * 60_000 || time < now - 400 * 86_400_000) {
-        throw invalid(
-          'invalid_time',
-          `time "${p.time}" must be an ISO 8601 instant, not in the future and within the last 400 days.`,
-          [{ field: 'time', message: 'out of range' }],
-        );
-      }
-      const inserted = ctx.sql.events.insertConversion({
-        ts: time,
-        partnerId,
-        offerId: offer.id,
-        status: p.status ?? 'pending',
-        payout: money(p.payout, 'payout', offer.currency === currency ? offer.defaultPayout : 0),
-        revenue: money(p.revenue, 'revenue', 0),
-        saleAmount: money(p.sale_amount, 'sale_amount', 0),
-        currency,
-        subs: [p.sub1 ?? null, p.sub2 ?? null, p.sub3 ?? null, p.sub4 ?? null, p.sub5 ?? null],
-        country: p.country?.toUpperCase() ?? null,
-        device: p.device ?? null,
-        clickId: p.click_id ?? null,
-        transactionId: p.transaction_id,
-      });
-      const stored = ctx.sql.events.conversionByTransaction(p.transaction_id)!;
-      if (!inserted && stored.partner_id !== partnerId) {
-        throw conflict(
-          'transaction_id_taken',
-          `transaction_id ${p.transaction_id} is already used by another partner's conversion.`,
-        );
-      }
-      return { created: inserted, conversion: stored };
+      return ctx.db.transaction(() => recordInTransaction(account, p))();
     },
   };
+
+  function recordInTransaction(account: Account, p: PostbackInput): PostbackResult {
+    const isEmployee = account.kind === 'employee';
+    let partnerId: number;
+    if (isEmployee) {
+      if (p.partner_id === undefined) {
+        throw invalid(
+          'partner_required',
+          'An employee key must say which partner the conversion belongs to (partner_id).',
+          [{ field: 'partner_id', message: 'required for employee keys' }],
+        );
+      }
+      const visible = accounts.visiblePartnerIds(account);
+      if (visible !== null && !visible.includes(p.partner_id)) {
+        throw forbidden(
+          'partner_not_visible',
+          `This key may not record conversions for partner ${p.partner_id}.`,
+        );
+      }
+      const target = ctx.sql.accounts.get(p.partner_id);
+      if (!target || target.kind === 'employee') throw notFound('partner', p.partner_id);
+      partnerId = p.partner_id;
+    } else {
+      // The partner is the key's own account; a different one in the body is refused, not ignored.
+      if (p.partner_id !== undefined && p.partner_id !== account.id) {
+        throw forbidden(
+          'partner_mismatch',
+          'A partner key records conversions for its own account only; leave partner_id out.',
+        );
+      }
+      if (p.revenue !== undefined) {
+        throw invalid(
+          'revenue_not_allowed',
+          'Network revenue is set by the network; leave revenue out.',
+          [{ field: 'revenue', message: 'not accepted from partner keys' }],
+        );
+      }
+      partnerId = account.id;
+    }
+    const offer = ctx.sql.offers.get(p.offer_id);
+    if (!offer)
+      throw invalid('unknown_offer', `There is no offer ${p.offer_id}.`, [
+        { field: 'offer_id', message: 'unknown offer' },
+      ]);
+    if (offer.status === 'archived')
+      throw conflict(
+        'offer_archived',
+        `Offer ${offer.id} (${offer.name}) is archived and takes no conversions.`,
+      );
+    const currency = (p.currency ?? offer.currency).toUpperCase();
+    const money = (v: string | number | undefined, field: string, fallback: number) =>
+      v === undefined
+        ? fallback
+        : parseMoney(typeof v === 'number' ? String(v) : v, currency, field);
+    const time = p.time === undefined ? ctx.now() : Date.parse(p.time);
+    const now = ctx.now();
+    if (!Number.isFinite(time) || time > now + 5 * 60_000 || time < now - 400 * 86_400_000) {
+      throw invalid(
+        'invalid_time',
+        `time "${p.time}" must be an ISO 8601 instant, not in the future and within the last 400 days.`,
+        [{ field: 'time', message: 'out of range' }],
+      );
+    }
+    const since = ctx.sql.rollups.maxIds();
+    const inserted = ctx.sql.events.insertConversion({
+      ts: time,
+      partnerId,
+      offerId: offer.id,
+      status: p.status ?? 'pending',
+      payout: money(p.payout, 'payout', offer.currency === currency ? offer.defaultPayout : 0),
+      revenue: money(p.revenue, 'revenue', 0),
+      saleAmount: money(p.sale_amount, 'sale_amount', 0),
+      currency,
+      subs: [p.sub1 ?? null, p.sub2 ?? null, p.sub3 ?? null, p.sub4 ?? null, p.sub5 ?? null],
+      country: p.country?.toUpperCase() ?? null,
+      device: p.device ?? null,
+      clickId: p.click_id ?? null,
+      transactionId: p.transaction_id,
+    });
+    if (inserted) ctx.sql.rollups.rollUpSince(since);
+    const stored = ctx.sql.events.conversionByTransaction(p.transaction_id)!;
+    if (!inserted && stored.partner_id !== partnerId) {
+      throw conflict(
+        'transaction_id_taken',
+        `transaction_id ${p.transaction_id} is already used by another partner's conversion.`,
+      );
+    }
+    return { created: inserted, conversion: stored };
+  }
 }
 
 export type PostbackService = ReturnType<typeof postbackService>;

@@ -124,13 +124,16 @@ export function resolveRange(
       [{ field: 'from', message: `range longer than ${maxDays} days` }],
     );
   }
+  const key = `${from}|${to}|${timezone}`;
+  const cached = rangeCache.get(key);
+  if (cached) return cached;
   const startMs = localMidnight(from, timezone);
   const endMs = localMidnight(addDays(to, 1), timezone);
   const segments: OffsetSegment[] = [];
   let current = offsetAt(startMs, timezone);
-  // Offsets change at most a few times a year; probe every 6 hours and bisect where one did.
-  for (let probe = startMs; probe < endMs;) {
-    const next = Math.min(probe + 6 * HOUR, endMs - 1);
+  // Offsets change at most a few times a year, never twice in a day: probe daily, bisect a change.
+  for (let probe = startMs; !FIXED_OFFSET_ZONES.has(timezone) && probe < endMs;) {
+    const next = Math.min(probe + DAY, endMs - 1);
     const off = offsetAt(next, timezone);
     if (off !== current) {
       segments.push({ untilMs: transitionBetween(probe, next, timezone), offsetMs: current });
@@ -139,8 +142,15 @@ export function resolveRange(
     probe = next === endMs - 1 ? endMs : next;
   }
   segments.push({ untilMs: endMs, offsetMs: current });
-  return { from, to, timezone, startMs, endMs, segments };
+  const resolved = { from, to, timezone, startMs, endMs, segments };
+  if (rangeCache.size >= 512) rangeCache.delete(rangeCache.keys().next().value as string);
+  rangeCache.set(key, resolved);
+  return resolved;
 }
+
+const FIXED_OFFSET_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
+/** Partners pull the same ranges over and over; a resolved range never changes. */
+const rangeCache = new Map<string, ResolvedRange>();
 
 /** Formats an epoch-day number (from the SQL buckets) as `YYYY-MM-DD`. */
 export function formatDayNumber(day: number): string {

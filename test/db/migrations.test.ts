@@ -176,3 +176,89 @@ describe('data directory', () => {
     expect(() => ensureWritableDir(f)).toThrow(/is a file/);
   });
 });
+
+describe('migration 002_request_journal', () => {
+  it('adds the request journal tied to keys and accounts', () => {
+    const db = openDatabase(file(), MIGRATIONS.slice(0, 2));
+    const cols = db.prepare(`SELECT name FROM pragma_table_info('request_journal')`).pluck().all();
+    expect(cols).toEqual([
+      'id',
+      'at',
+      'request_id',
+      'key_id',
+      'account_id',
+      'ip',
+      'method',
+      'route',
+      'status',
+      'error_code',
+      'rows',
+      'duration_ms',
+    ]);
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO request_journal (at, request_id, key_id, ip, method, route, status, duration_ms) VALUES (1, 'r', 99, '::1', 'GET', '/', 200, 1.5)`,
+        )
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+});
+
+describe('migration 003_hourly_rollups', () => {
+  it('backfills the rollups from rows already stored', () => {
+    const f = file();
+    const db = openDatabase(f, MIGRATIONS.slice(0, 2));
+    const now = Date.UTC(2026, 10, 1, 10, 30);
+    db.prepare(
+      `INSERT INTO accounts (kind, name, created_at, updated_at) VALUES ('affiliate', 'A', 0, 0)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO offers (name, default_payout, currency, created_at) VALUES ('O', 100, 'EUR', 0)`,
+    ).run();
+    const click = db.prepare(`INSERT INTO clicks (ts, partner_id, offer_id) VALUES (?, 1, 1)`);
+    for (let i = 0; i < 5; i++) click.run(now + i * 60_000);
+    click.run(now + 3_600_000);
+    db.prepare(
+      `INSERT INTO conversions (ts, partner_id, offer_id, status, revenue, payout, currency, transaction_id) VALUES (?, 1, 1, 'approved', 300, 200, 'EUR', 'T')`,
+    ).run(now);
+    db.prepare(
+      `INSERT INTO leads (registered_at, partner_id, offer_id, lead_ref, status, deposits, withdrawals, currency, ftd_at) VALUES (?, 1, 1, 'L', 'active', 900, 100, 'EUR', ?)`,
+    ).run(now, now);
+    db.close();
+    const migrated = openDatabase(f);
+    expect(
+      migrated
+        .prepare(
+          `SELECT hour, currency, clicks, conversions, approved, payout, revenue FROM traffic_hourly ORDER BY hour`,
+        )
+        .all(),
+    ).toEqual([
+      {
+        hour: Math.floor(now / 3_600_000),
+        currency: 'EUR',
+        clicks: 5,
+        conversions: 1,
+        approved: 1,
+        payout: 200,
+        revenue: 300,
+      },
+      {
+        hour: Math.floor(now / 3_600_000) + 1,
+        currency: 'EUR',
+        clicks: 1,
+        conversions: 0,
+        approved: 0,
+        payout: 0,
+        revenue: 0,
+      },
+    ]);
+    expect(migrated.prepare(`SELECT leads, ftd, net_deposits FROM leads_hourly`).get()).toEqual({
+      leads: 1,
+      ftd: 1,
+      net_deposits: 800,
+    });
+    migrated.close();
+  });
+});

@@ -5,10 +5,10 @@ import { memorySettingsStore } from '../../main/settings-store.ts';
 import { masterKeyBox } from '../../main/services/secret-box.ts';
 import { isHiddenFromPartners, visibleColumns, type Dataset } from '../../shared/report-catalog.ts';
 import type { ReportRow } from '../../shared/schemas.ts';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testClock, testCore } from '../helpers.ts';
+import { tempDir, testClock, testCore } from '../helpers.ts';
 import { offsetAt } from '../../main/services/report-time.ts';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
@@ -400,5 +400,117 @@ describe('report definitions', () => {
       'report.update',
       'report.create',
     ]);
+  });
+});
+
+describe('hourly rollups', () => {
+  it('property: wherever the rollups can answer, they give exactly what the raw rows give', async () => {
+    const { rollupEligible } = await import('../../main/db/report-query.ts');
+    const { resolveRange } = await import('../../main/services/report-time.ts');
+    const accounts = core.accounts.list();
+    const offers = core.offers.list().map((o) => String(o.id));
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Dataset>('performance', 'clicks', 'conversions', 'leads'),
+        fc.subarray(['day', 'offer', 'partner', 'hour', 'week', 'month'], { maxLength: 3 }),
+        fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo'),
+        fc.constantFrom(...accounts.map((a) => a.id)),
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.option(fc.subarray(offers, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+        (dataset, groupBy, tz, accountId, back, span, offerFilter) => {
+          const day = (n: number) => new Date(NOW - n * 86_400_000).toISOString().slice(0, 10);
+          const range = resolveRange(day(back + span), day(back), tz);
+          const account = core.accounts.get(accountId);
+          const q = {
+            dataset,
+            groupBy,
+            byCurrency: true,
+            filters: offerFilter
+              ? [{ field: 'offer', op: 'in' as const, values: offerFilter }]
+              : [],
+            partnerIds: core.accounts.visiblePartnerIds(account),
+            startMs: range.startMs,
+            endMs: range.endMs,
+            segments: range.segments,
+          };
+          expect(rollupEligible(q)).toBe(true);
+          const sort = (rows: Record<string, unknown>[]) =>
+            rows.map((r) => JSON.stringify(r)).sort();
+          expect(sort(core.ctx.sql.reportQuery.run(q))).toEqual(
+            sort(core.ctx.sql.reportQuery.run({ ...q, forceRaw: true })),
+          );
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('falls back to the raw rows for sub ids, countries and half-hour zones', async () => {
+    const { rollupEligible } = await import('../../main/db/report-query.ts');
+    const { resolveRange } = await import('../../main/services/report-time.ts');
+    const base = {
+      dataset: 'performance' as const,
+      byCurrency: false,
+      filters: [],
+      partnerIds: [1],
+    };
+    const utc = resolveRange('2026-11-01', '2026-11-02', 'UTC');
+    const india = resolveRange('2026-11-01', '2026-11-02', 'Asia/Kolkata');
+    expect(rollupEligible({ ...base, groupBy: ['day'], ...utc })).toBe(true);
+    expect(rollupEligible({ ...base, groupBy: ['day', 'sub1'], ...utc })).toBe(false);
+    expect(
+      rollupEligible({
+        ...base,
+        groupBy: ['day'],
+        filters: [{ field: 'country', op: 'in', values: ['DE'] }],
+        ...utc,
+      }),
+    ).toBe(false);
+    expect(rollupEligible({ ...base, groupBy: ['day'], ...india })).toBe(false);
+  });
+
+  it('stays in step with postbacks and imports', async () => {
+    const local = testCore({ clock: testClock(NOW) });
+    const p = local.accounts.create({ kind: 'affiliate', name: 'P' });
+    const o = local.offers.create({ name: 'O', defaultPayout: 500 });
+    local.postbacks.record(p, {
+      transaction_id: 't1',
+      offer_id: o.id,
+      status: 'approved',
+      time: '2026-11-20T10:00:00Z',
+    });
+    local.postbacks.record(p, {
+      transaction_id: 't1',
+      offer_id: o.id,
+      status: 'approved',
+      time: '2026-11-20T10:00:00Z',
+    });
+    const csv = join(tempDir(), 'c.csv');
+    writeFileSync(
+      csv,
+      `transaction_id,time,partner_id,offer_id,status,payout\nt2,2026-11-20T11:00:00Z,${p.id},${o.id},approved,2.50\nt3,2026-11-19T11:00:00Z,${p.id},${o.id},pending,1\n`,
+    );
+    expect((await local.importCsv({ dataset: 'conversions', file: csv })).imported).toBe(2);
+    const spec = { dataset: 'conversions' as const, columns: ['day', 'conversions', 'payout'] };
+    const r = local.reports.preview({
+      spec,
+      accountId: p.id,
+      from: '2026-11-19',
+      to: '2026-11-20',
+    });
+    expect(r.rows).toEqual([
+      { day: '2026-11-19', conversions: 1, payout: 0, currency: 'USD' },
+      { day: '2026-11-20', conversions: 2, payout: 750, currency: 'USD' },
+    ]);
+    // The same answer from the raw rows.
+    expect(
+      local.reports.preview({
+        spec: { ...spec, columns: ['day', 'country', 'conversions', 'payout'] },
+        accountId: p.id,
+        from: '2026-11-19',
+        to: '2026-11-20',
+      }).totals,
+    ).toEqual(r.totals);
   });
 });

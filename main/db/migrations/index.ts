@@ -1,5 +1,6 @@
 import initial from './001_initial.ts';
 import requestJournal from './002_request_journal.ts';
+import hourlyRollups from './003_hourly_rollups.ts';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_initial', sql: initial },
   { version: 2, name: '002_request_journal', sql: requestJournal },
+  { version: 3, name: '003_hourly_rollups', sql: hourlyRollups },
 ];

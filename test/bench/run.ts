@@ -1,0 +1,213 @@
+/**
+ * `npm run bench`: throughput and latency of the partner API, as ratios against baselines
+ * measured in the same run on the same machine (a bare node:http server, raw better-sqlite3).
+ * Demo stores are generated once and kept in node_modules/.cache/partnergate-bench.
+ * Options: --scales medium,large  --duration 4 (seconds per throughput run; three rounds each)
+ */
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCore } from '../../main/core.ts';
+import { DEMO_SCALES, type DemoScale } from '../../main/services/demo-data.ts';
+import { addDays, resolveRange } from '../../main/services/report-time.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : def;
+};
+const scales = opt('scales', 'medium,large').split(',') as DemoScale[];
+const duration = Number(opt('duration', '4'));
+const ANCHOR = Date.UTC(2026, 10, 21);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cacheDir = join(root, 'node_modules', '.cache', 'partnergate-bench');
+
+function log(s: string) {
+  process.stderr.write(`${s}\n`);
+}
+
+async function ensureStore(scale: DemoScale): Promise<string> {
+  const dir = join(cacheDir, `${scale}-seed1`);
+  if (existsSync(join(dir, 'partnergate.sqlite'))) return dir;
+  mkdirSync(dir, { recursive: true });
+  log(
+    `Generating the ${scale} demo store (~${DEMO_SCALES[scale].events.toLocaleString('en-US')} events, once)…`,
+  );
+  const t = performance.now();
+  const core = openCore({ dataDir: dir, actor: 'bench', now: () => ANCHOR });
+  await core.demoData({ scale, seed: 1, anchorMs: ANCHOR });
+  core.close();
+  log(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+interface Prepared {
+  secret: string;
+  partnerId: number;
+  reportId: number;
+}
+
+/** A key for the busiest partner (the worst case), whitelisted for loopback, with no practical rate limit. */
+async function prepare(dir: string): Promise<Prepared> {
+  const core = openCore({ dataDir: dir, actor: 'bench' });
+  const partnerId = core.db
+    .prepare(`SELECT partner_id FROM clicks GROUP BY partner_id ORDER BY count(*) DESC LIMIT 1`)
+    .pluck()
+    .get() as number;
+  const { key, secret } = await core.keys.issue({
+    accountId: partnerId,
+    label: `bench ${Date.now()}`,
+    scopes: ['reports:read'],
+    rateLimit: { count: 1_000_000, windowMs: 1000 },
+  });
+  core.ipRules.add({ keyId: key.id, kind: 'single', address: '127.0.0.1' });
+  const existing = core.reports.list().find((d) => d.name === 'Bench: day by offer');
+  const reportId =
+    existing?.id ??
+    core.reports.create({
+      name: 'Bench: day by offer',
+      dataset: 'performance',
+      columns: ['day', 'offer', 'clicks', 'conversions', 'approved', 'payout'],
+      audience: { kind: 'all' },
+    }).id;
+  core.close();
+  return { secret, partnerId, reportId };
+}
+
+async function startServer(
+  mode: 'bare' | 'api',
+  dir?: string,
+): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('./server.ts', import.meta.url)), mode, ...(dir ? [dir] : [])],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { port, child };
+}
+
+async function stop(child: ChildProcess) {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await done;
+}
+
+async function throughput(url: string, headers: Record<string, string> = {}, expectStatus = 200) {
+  const r = await autocannon({ url, connections: 32, duration, headers });
+  const wrong = Object.entries(r.statusCodeStats ?? {}).filter(
+    ([code]) => Number(code) !== expectStatus,
+  );
+  if (wrong.length || r.errors)
+    throw new Error(
+      `unexpected answers from ${url}: ${JSON.stringify(r.statusCodeStats)} errors=${r.errors}`,
+    );
+  return r.requests.average;
+}
+
+async function latency(url: string, headers: Record<string, string>, amount = 400) {
+  const r = await autocannon({ url, connections: 1, amount, headers });
+  if (r.non2xx) throw new Error(`non-2xx answers from ${url}`);
+  return { p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+/** The same report as hand-written SQL on the raw rows, straight through better-sqlite3. */
+function rawReportLatency(dir: string, partnerId: number, days: number) {
+  const db = new Database(join(dir, 'partnergate.sqlite'), { readonly: true });
+  const to = '2026-11-20';
+  const r = resolveRange(addDays(to, -(days - 1)), to, 'UTC', 400);
+  const stmt =
+    db.prepare(`SELECT day, offer_id, sum(c) AS clicks, sum(v) AS conversions, sum(a) AS approved, sum(p) AS payout FROM (
+      SELECT ts / 86400000 AS day, offer_id, count(*) AS c, 0 AS v, 0 AS a, 0 AS p FROM clicks WHERE partner_id = ? AND ts >= ? AND ts < ? GROUP BY 1, 2
+      UNION ALL
+      SELECT ts / 86400000, offer_id, 0, count(*), sum(status = 'approved'), sum(CASE WHEN status = 'approved' THEN payout ELSE 0 END)
+      FROM conversions WHERE partner_id = ? AND ts >= ? AND ts < ? GROUP BY 1, 2
+    ) GROUP BY day, offer_id`);
+  const args = [partnerId, BigInt(r.startMs), BigInt(r.endMs)] as const;
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    stmt.all(...args, ...args);
+    times.push(performance.now() - t);
+  }
+  db.close();
+  times.sort((a, b) => a - b);
+  return { p50: times[100]!, p99: times[197]! };
+}
+
+const rows: [string, string, string, string][] = [];
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+
+log(`Partnergate benchmark · ${availableParallelism()} cores · ${duration} s per throughput run`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ROUNDS = 3;
+
+for (const scale of scales) {
+  const dir = await ensureStore(scale);
+  const p = await prepare(dir);
+  const api = await startServer('api', dir);
+  const base = `http://127.0.0.1:${api.port}/api/v1`;
+  const auth = { authorization: `Bearer ${p.secret}` };
+  if (scale === scales[0]) {
+    // Rounds interleave the baseline and the API, so a noisy neighbour hits both alike.
+    const bare = await startServer('bare');
+    const runs = { bare: [] as number[], me: [] as number[], rejected: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      runs.bare.push(await throughput(`http://127.0.0.1:${bare.port}/`));
+      runs.me.push(await throughput(`${base}/me`, auth));
+      runs.rejected.push(await throughput(`${base}/me`, {}, 401));
+    }
+    await stop(bare.child);
+    const bareRps = median(runs.bare);
+    const me = median(runs.me);
+    const rejected = median(runs.rejected);
+    rows.push([
+      'bare node:http hello world',
+      `${fmt(bareRps)} req/s`,
+      '1.00×',
+      `baseline (median of ${ROUNDS})`,
+    ]);
+    rows.push([
+      'GET /api/v1/me, authenticated',
+      `${fmt(me)} req/s`,
+      `${(me / bareRps).toFixed(2)}×`,
+      `target ≥ 0.50× ${check(me / bareRps >= 0.5)}`,
+    ]);
+    rows.push([
+      'GET /api/v1/me, no key (401)',
+      `${fmt(rejected)} req/s`,
+      `${(rejected / bareRps).toFixed(2)}×`,
+      `target ≥ 0.80× ${check(rejected / bareRps >= 0.8)}`,
+    ]);
+  }
+  for (const days of [30, 365]) {
+    const from = addDays('2026-11-20', -(days - 1));
+    const l = await latency(
+      `${base}/reports/${p.reportId}?from=${from}&to=2026-11-20&tz=UTC`,
+      auth,
+    );
+    const raw = rawReportLatency(dir, p.partnerId, days);
+    const target = scale === 'large' ? (days === 30 ? 10 : 50) : undefined;
+    rows.push([
+      `${days}-day day×offer report, ${scale} (partner ${p.partnerId})`,
+      `p50 ${fmt(l.p50, 2)} ms · p99 ${fmt(l.p99, 2)} ms`,
+      `raw SQL p50 ${fmt(raw.p50, 2)} ms (${(l.p50 / raw.p50).toFixed(2)}×)`,
+      target ? `target p99 ≤ ${target} ms ${check(l.p99 <= target)}` : '',
+    ]);
+  }
+  await stop(api.child);
+}
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+process.stdout.write(
+  `\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n')}\n`,
+);

@@ -22,12 +22,30 @@ export class RequestJournal {
     this.timer.unref();
   }
 
-  record(e: JournalEntry): void {
-    this.buffer.push(e);
-    if (this.buffer.length >= this.maxBatch) setImmediate(() => this.flush());
+  /** Refusals without a key, folded per address, route, status, code and second. */
+  private anonymous = new Map<string, JournalEntry>();
+
+  record(e: Omit<JournalEntry, 'count'>): void {
+    if (e.keyId === null && e.status >= 400) {
+      const k = `${e.ip}|${e.route}|${e.status}|${e.errorCode}|${Math.floor(e.at / 1000)}`;
+      const seen = this.anonymous.get(k);
+      if (seen) {
+        seen.count++;
+        seen.durationMs += e.durationMs;
+        return;
+      }
+      this.anonymous.set(k, { ...e, count: 1 });
+    } else {
+      this.buffer.push({ ...e, count: 1 });
+    }
+    if (this.buffer.length + this.anonymous.size >= this.maxBatch) setImmediate(() => this.flush());
   }
 
   flush(): void {
+    if (this.anonymous.size) {
+      for (const e of this.anonymous.values()) this.buffer.push(e);
+      this.anonymous.clear();
+    }
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];

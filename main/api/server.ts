@@ -35,6 +35,8 @@ import { addAlternateContentTypes } from './openapi.ts';
 
 export const API_PREFIX = '/api/v1';
 
+const identity = (payload: unknown) => payload as string;
+
 export interface AuthContext {
   key: KeyRecord;
   account: Account;
@@ -162,11 +164,9 @@ export async function buildPartnerApi(
     details: ErrorDetail[] = [],
   ) {
     req.errorCode = code;
-    return reply
-      .status(status)
-      .type('application/json; charset=utf-8')
-      .serializer(JSON.stringify)
-      .send({ error: { code, message, request_id: req.id, details } });
+    // Built as text: refusals are the path a flood of bad requests takes.
+    const body = `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}`;
+    return reply.status(status).type('application/json; charset=utf-8').serializer(identity).send(body);
   }
 
   /** Key → whitelist → rate limit. Returns a sent reply when the request is refused. */

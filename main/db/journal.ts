@@ -12,6 +12,8 @@ export interface JournalEntry {
   errorCode: string | null;
   rows: number;
   durationMs: number;
+  /** Requests this entry stands for (more than one only for refusals without a key). */
+  count: number;
 }
 
 export interface RefusedAddress {
@@ -24,8 +26,8 @@ export function journalStatements(db: Db) {
   // Many rows per statement: at thousands of requests a second the per-statement cost dominates.
   const CHUNK = 100;
   const insertSql = (n: number) => `INSERT INTO request_journal
-    (at, request_id, key_id, account_id, ip, method, route, status, error_code, rows, duration_ms)
-    VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    (at, request_id, key_id, account_id, ip, method, route, status, error_code, rows, duration_ms, count)
+    VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
   const insertChunk = db.prepare(insertSql(CHUNK));
   const insertOne = db.prepare(insertSql(1));
   const values = (e: JournalEntry) => [
@@ -40,10 +42,11 @@ export function journalStatements(db: Db) {
     e.errorCode,
     e.rows,
     e.durationMs,
+    e.count,
   ];
   const touch = db.prepare(`UPDATE api_keys SET last_used_at = ?, last_used_ip = ?
     WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`);
-  const refused = db.prepare(`SELECT ip, count(*) AS count, max(at) AS lastAt FROM request_journal
+  const refused = db.prepare(`SELECT ip, sum(count) AS count, max(at) AS lastAt FROM request_journal
     WHERE key_id = ? AND error_code = 'ip_not_allowed' AND at >= ? GROUP BY ip ORDER BY lastAt DESC LIMIT ?`);
   const recent = db.prepare(`SELECT * FROM request_journal ORDER BY id DESC LIMIT ?`);
 

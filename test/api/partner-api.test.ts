@@ -635,6 +635,16 @@ describe('conversion postbacks', () => {
 });
 
 describe('request journal', () => {
+  it('folds refusals without a key per address and second, so floods cannot fill the disk', async () => {
+    for (let i = 0; i < 25; i++) await get('/api/v1/offers', undefined, { localAddress: '127.0.0.77' });
+    await new Promise((r) => setTimeout(r, 150));
+    const rows = f.core.db
+      .prepare(`SELECT sum(count) AS requests, count(*) AS entries FROM request_journal WHERE ip = '127.0.0.77'`)
+      .get() as { requests: number; entries: number };
+    expect(rows.requests).toBe(25);
+    expect(rows.entries).toBeLessThanOrEqual(3);
+  });
+
   it('journals each request and moves the key’s last-used time and address', async () => {
     const k = await f.key(partnerA, { rules: ['127.0.0.2'] });
     await get('/api/v1/me', k.secret, { localAddress: '127.0.0.2' });

@@ -194,6 +194,7 @@ describe('migration 002_request_journal', () => {
       'error_code',
       'rows',
       'duration_ms',
+      'count',
     ]);
     expect(() =>
       db

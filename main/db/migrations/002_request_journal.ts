@@ -1,4 +1,8 @@
-/** Every partner API request, for usage charts, refused-address lists and troubleshooting. */
+/**
+ * Every partner API request, for usage charts, refused-address lists and troubleshooting.
+ * Requests refused before any key was identified are counted per address, route, code and
+ * second (\`count\`), so a flood of bad keys cannot flood the disk; all others are one row each.
+ */
 export default /* sql */ `
 CREATE TABLE request_journal (
   id INTEGER PRIMARY KEY,
@@ -13,7 +17,8 @@ CREATE TABLE request_journal (
   status INTEGER NOT NULL,
   error_code TEXT,
   rows INTEGER NOT NULL DEFAULT 0,
-  duration_ms REAL NOT NULL
+  duration_ms REAL NOT NULL,
+  count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1)
 ) STRICT;
 CREATE INDEX request_journal_at ON request_journal (at);
 CREATE INDEX request_journal_key_at ON request_journal (key_id, at);

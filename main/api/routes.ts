@@ -25,6 +25,7 @@ import { errorBody } from './errors.ts';
 export interface RouteOptions {
   now: () => number;
   maxRangeDays: number;
+  maxScanRows: number;
 }
 
 const MAX_PAGE = 10_000;
@@ -390,7 +391,7 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
           params,
           ...(format === 'json' && { limit, offset }),
         },
-        o.maxRangeDays,
+        { maxDays: o.maxRangeDays, maxScanRows: o.maxScanRows },
       );
       req.rowsReturned = result.rows.length;
       if (format === 'csv') {
@@ -567,7 +568,7 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
           ...(format === 'json' && { limit, offset }),
           params: Object.fromEntries(filters.map((f) => [f.field, f.values])),
         },
-        o.maxRangeDays,
+        { maxDays: o.maxRangeDays, maxScanRows: o.maxScanRows },
       );
       req.rowsReturned = result.rows.length;
       if (format === 'csv') {
@@ -646,7 +647,7 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
             );
           filters.partner_id = idList(q.partner, 'partner') ?? [];
         }
-        const search = { dataset: table, account, range: r, filters };
+        const search = { dataset: table, account, range: r, filters, maxScanRows: o.maxScanRows };
         if (q.format === 'json') {
           const page = core.events.page({ ...search, limit: q.limit, cursor: q.cursor });
           req.rowsReturned = page.rows.length;

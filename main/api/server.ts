@@ -26,6 +26,7 @@ import type { KeyRecord } from '../db/keys.ts';
 import { narrowestMatch } from '../services/ip-rules.ts';
 import { ApiError, mapError } from './errors.ts';
 import { AuthCache } from './auth-cache.ts';
+import { DEFAULT_MAX_SCAN_ROWS } from '../services/scan-budget.ts';
 import type { ErrorDetail } from '../../shared/errors.ts';
 import { clientAddress, parsedAddress, parseTrustedProxies } from './client-address.ts';
 import { FixedWindowLimiter, rateLimitHeaders, type RateDecision } from './rate-limiter.ts';
@@ -63,6 +64,8 @@ export interface PartnerApiOptions {
   trustedProxies?: readonly string[];
   /** Longest date range one request may ask for. */
   maxRangeDays?: number;
+  /** Most raw rows one statement may read (the statement-time cap). */
+  maxScanRows?: number;
   /** Failed authentications one address may make per minute before it is refused. */
   authFailuresPerMinute?: number;
   logger?: FastifyBaseLogger | boolean;
@@ -166,7 +169,11 @@ export async function buildPartnerApi(
     req.errorCode = code;
     // Built as text: refusals are the path a flood of bad requests takes.
     const body = `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}`;
-    return reply.status(status).type('application/json; charset=utf-8').serializer(identity).send(body);
+    return reply
+      .status(status)
+      .type('application/json; charset=utf-8')
+      .serializer(identity)
+      .send(body);
   }
 
   /** Key → whitelist → rate limit. Returns a sent reply when the request is refused. */
@@ -345,7 +352,11 @@ export async function buildPartnerApi(
     transformSpecificationClone: true,
   });
 
-  registerRoutes(app, core, { now, maxRangeDays: o.maxRangeDays ?? 366 });
+  registerRoutes(app, core, {
+    now,
+    maxRangeDays: o.maxRangeDays ?? 366,
+    maxScanRows: o.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS,
+  });
 
   app.addHook('onClose', (_instance, done) => {
     journal.close();

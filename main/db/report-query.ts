@@ -274,7 +274,39 @@ export function buildReportSql(q: ReportQuery): string {
   return `SELECT ${outer.join(', ')} FROM (${union})${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`;
 }
 
+/** Raw rows in a time range for a set of partners, counted from the hourly rollups. */
+export interface ScanEstimate {
+  dataset: Dataset;
+  partnerIds: readonly number[] | null;
+  startMs: number;
+  endMs: number;
+}
+
 export function reportQueryRunner(db: Db) {
+  const trafficRows = {
+    all: db
+      .prepare(
+        `SELECT ifnull(sum(clicks + conversions), 0) FROM traffic_hourly_all WHERE hour >= ? AND hour < ?`,
+      )
+      .pluck(),
+    some: db
+      .prepare(
+        `SELECT ifnull(sum(clicks + conversions), 0) FROM traffic_hourly
+      WHERE partner_id IN (SELECT value FROM json_each(?)) AND hour >= ? AND hour < ?`,
+      )
+      .pluck(),
+  };
+  const leadRows = {
+    all: db
+      .prepare(`SELECT ifnull(sum(leads), 0) FROM leads_hourly_all WHERE hour >= ? AND hour < ?`)
+      .pluck(),
+    some: db
+      .prepare(
+        `SELECT ifnull(sum(leads), 0) FROM leads_hourly
+      WHERE partner_id IN (SELECT value FROM json_each(?)) AND hour >= ? AND hour < ?`,
+      )
+      .pluck(),
+  };
   const cache = new Map<string, Statement>();
   const MAX_CACHED = 256;
   const prepare = (sql: string): Statement => {
@@ -288,6 +320,24 @@ export function reportQueryRunner(db: Db) {
   };
   return {
     /** Runs the grouped aggregate; each row has `d0…dn`, `currency` when asked, and the base aggregates. */
+    /**
+     * How many raw rows a statement over this range and these partners reads (whole hours
+     * around the range): the cost a raw-row query is judged by before it runs.
+     */
+    estimateRawRows(e: ScanEstimate): number {
+      const stmts = e.dataset === 'leads' ? leadRows : trafficRows;
+      const from = Math.floor(e.startMs / HOUR_MS);
+      const to = Math.ceil(e.endMs / HOUR_MS);
+      return (
+        e.partnerIds === null
+          ? stmts.all.get(from, to)
+          : stmts.some.get(JSON.stringify(e.partnerIds), from, to)
+      ) as number;
+    },
+
+    /** Whether this query reads the rollups rather than the raw rows. */
+    usesRollups: (q: ReportQuery): boolean => !q.forceRaw && rollupEligible(q),
+
     run(q: ReportQuery): AggregateRow[] {
       // better-sqlite3 binds JS numbers as REAL; BigInt keeps the bucket arithmetic in integers.
       const params: Record<string, bigint | string> = {

@@ -6,6 +6,7 @@ import type { EventRow, EventTable } from '../db/event-rows.ts';
 import type { AccountService } from './accounts.ts';
 import type { ServiceContext } from './context.ts';
 import type { ResolvedRange } from './report-time.ts';
+import { assertScanWithinBudget } from './scan-budget.ts';
 
 export interface EventSearch {
   dataset: EventTable;
@@ -15,6 +16,8 @@ export interface EventSearch {
   limit: number;
   /** Column → allowed values (offer_id, status, country, device, sub1…sub5, partner_id). */
   filters: Record<string, readonly (string | number)[]>;
+  /** Most raw rows one page's statement may read. */
+  maxScanRows?: number | undefined;
 }
 
 export interface EventPage {
@@ -87,6 +90,14 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
         const asked = filters.partner_id.map(Number);
         partnerIds = partnerIds === null ? asked : partnerIds.filter((p) => asked.includes(p));
         delete filters.partner_id;
+      }
+      // A selective filter (a rare sub id) can make one page read every row in the range.
+      if (Object.keys(filters).some((f) => f !== 'offer_id')) {
+        assertScanWithinBudget(
+          ctx.sql.reportQuery,
+          { dataset: s.dataset, partnerIds, startMs: s.range.startMs, endMs: s.range.endMs },
+          s.maxScanRows,
+        );
       }
       const rows = ctx.sql.eventRows.search({
         table: s.dataset,

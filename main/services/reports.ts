@@ -24,6 +24,7 @@ import {
   type ReportUpdateInput,
 } from '../../shared/schemas.ts';
 import { BASE_AGGREGATES, type AggregateRow, type QueryFilter } from '../db/report-query.ts';
+import { assertScanWithinBudget, type QueryLimits } from './scan-budget.ts';
 import type { AccountService } from './accounts.ts';
 import type { ServiceContext } from './context.ts';
 import {
@@ -143,6 +144,8 @@ function compareValues(a: ReportRow[string] | undefined, b: ReportRow[string] | 
 }
 
 export interface RunSpecOptions {
+  /** Refuse statements over raw rows that would read more rows than this. */
+  maxScanRows?: number | undefined;
   spec: ReportSpec;
   account: Account;
   range: ResolvedRange;
@@ -248,7 +251,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       if (values.length) filters.push({ field, op: 'in', values });
     }
 
-    const rows = sql.reportQuery.run({
+    const query = {
       dataset: spec.dataset,
       groupBy,
       byCurrency,
@@ -257,7 +260,10 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       startMs: range.startMs,
       endMs: range.endMs,
       segments: range.segments,
-    });
+    };
+    if (!sql.reportQuery.usesRollups(query))
+      assertScanWithinBudget(sql.reportQuery, query, o.maxScanRows);
+    const rows = sql.reportQuery.run(query);
     if (rows.length > MAX_REPORT_ROWS) {
       throw invalid(
         'too_many_rows',
@@ -447,7 +453,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
     },
 
     /** Runs a saved report as an account: its rows only, its visible columns only. */
-    run(input: ReportRunInput, maxDays?: number): ReportResult {
+    run(input: ReportRunInput, limits: QueryLimits = {}): ReportResult {
       const r = parseInput(reportRunInput, input, 'report run');
       const d = get(r.reportId);
       const account = accounts.get(r.accountId);
@@ -457,8 +463,9 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
           `Report ${d.id} (${d.name}) is not shared with ${account.name} (account ${account.id}).`,
         );
       }
-      const range = resolveRunRange(d, r.from, r.to, r.timezone, maxDays);
+      const range = resolveRunRange(d, r.from, r.to, r.timezone, limits.maxDays);
       return runSpec({
+        maxScanRows: limits.maxScanRows,
         spec: d,
         account,
         range,
@@ -482,7 +489,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
         offset?: number;
         params?: Record<string, readonly string[]>;
       },
-      maxDays?: number,
+      limits: QueryLimits = {},
     ): ReportResult {
       const spec = parseInput(reportSpec, input.spec, 'report');
       const account = accounts.get(input.accountId);
@@ -493,8 +500,9 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
           `The report cannot run: ${problems.map((p) => p.message).join('; ')}.`,
           problems,
         );
-      const range = resolveRunRange(spec, input.from, input.to, input.timezone, maxDays);
+      const range = resolveRunRange(spec, input.from, input.to, input.timezone, limits.maxDays);
       return runSpec({
+        maxScanRows: limits.maxScanRows,
         spec,
         account,
         range,

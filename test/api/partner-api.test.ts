@@ -382,6 +382,39 @@ describe('reports, statistics, schema and offers', () => {
     expectError(await get('/api/v1/conversions?limit=10001', k.secret), 400, 'invalid_parameters');
   });
 
+  it('caps statement time: a raw-row query that would read too many rows is refused before it runs', async () => {
+    const g = await apiFixture({ api: { maxScanRows: 500 } });
+    try {
+      const p = g.core.accounts.list({ kind: 'affiliate', status: 'active' })[0]!;
+      const k = await g.key(p.id);
+      const q = (path: string) =>
+        request(`${g.base}${path}`, { headers: { authorization: `Bearer ${k.secret}` } });
+      const wide = await q(
+        '/api/v1/stats?dataset=performance&group_by=day,sub1&metrics=clicks&from=2026-08-25&to=2026-11-20',
+      );
+      expectError(wide, 422, 'query_too_large');
+      expect(wide.json<{ error: { message: string } }>().error.message).toMatch(
+        /would read about [\d,]+ rows \(at most 500/,
+      );
+      // Answered from the hourly totals, whatever the range.
+      expect(
+        (
+          await q(
+            '/api/v1/stats?dataset=performance&group_by=day,offer&metrics=clicks&from=2026-08-25&to=2026-11-20',
+          )
+        ).status,
+      ).toBe(200);
+      expectError(
+        await q('/api/v1/clicks?from=2026-08-25&to=2026-11-20&country=DE'),
+        422,
+        'query_too_large',
+      );
+      expect((await q('/api/v1/clicks?from=2026-08-25&to=2026-11-20')).status).toBe(200);
+    } finally {
+      await g.close();
+    }
+  });
+
   it('answers ad-hoc statistics grouped and filtered within the key’s data', async () => {
     const k = await f.key(partnerA);
     const r = await get(
@@ -636,13 +669,19 @@ describe('conversion postbacks', () => {
 
 describe('request journal', () => {
   it('folds refusals without a key per address and second, so floods cannot fill the disk', async () => {
-    for (let i = 0; i < 25; i++) await get('/api/v1/offers', undefined, { localAddress: '127.0.0.77' });
-    await new Promise((r) => setTimeout(r, 150));
-    const rows = f.core.db
-      .prepare(`SELECT sum(count) AS requests, count(*) AS entries FROM request_journal WHERE ip = '127.0.0.77'`)
-      .get() as { requests: number; entries: number };
-    expect(rows.requests).toBe(25);
-    expect(rows.entries).toBeLessThanOrEqual(3);
+    const g = await apiFixture({ demo: false, api: { journalIntervalMs: 3_600_000 } });
+    for (let i = 0; i < 25; i++)
+      await request(`${g.base}/api/v1/offers`, { localAddress: '127.0.0.77' });
+    await g.listener.close();
+    const rows = g.core.db
+      .prepare(`SELECT error_code, count FROM request_journal ORDER BY id`)
+      .all();
+    // The clock stands still, so one second: 20 refusals, then the address is throttled.
+    expect(rows).toEqual([
+      { error_code: 'missing_api_key', count: 20 },
+      { error_code: 'too_many_failed_attempts', count: 5 },
+    ]);
+    g.core.close();
   });
 
   it('journals each request and moves the key’s last-used time and address', async () => {

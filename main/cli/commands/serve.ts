@@ -32,8 +32,15 @@ async function openForServe(app: CliApp, cmd: Command): Promise<{ core: Core; de
     );
     await demo.demoData({ scale: 'small', seed: 1 });
   }
+  const keys = demo.keys.list().filter((k) => k.status === 'active');
   app.note(
     `Serving DEMO DATA from ${demoDir}.\n` +
+      keys
+        .map(
+          (k) =>
+            `  demo key #${k.id} "${k.label}" for ${k.accountName}: partnergate --data-dir "${demoDir}" key reveal ${k.id}\n`,
+        )
+        .join('') +
       `Your own store (${choice.dir}) is still empty: add partners with \`partnergate partner add\`, or serve another store with --data-dir.`,
   );
   return { core: demo, demo: true };

@@ -49,6 +49,27 @@ export function journalStatements(db: Db) {
   const refused = db.prepare(`SELECT ip, sum(count) AS count, max(at) AS lastAt FROM request_journal
     WHERE key_id = ? AND error_code = 'ip_not_allowed' AND at >= ? GROUP BY ip ORDER BY lastAt DESC LIMIT ?`);
   const recent = db.prepare(`SELECT * FROM request_journal ORDER BY id DESC LIMIT ?`);
+  const series = db.prepare(`SELECT (at / @bucket) * @bucket AS at, sum(count) AS requests,
+      sum(CASE WHEN status >= 400 THEN count ELSE 0 END) AS errors,
+      sum(CASE WHEN status = 429 THEN count ELSE 0 END) AS rateLimited
+    FROM request_journal WHERE at >= @from AND at < @to GROUP BY 1 ORDER BY 1`);
+  const byKey =
+    db.prepare(`SELECT j.key_id AS keyId, k.label, a.name AS accountName, sum(j.count) AS requests,
+      sum(CASE WHEN j.status >= 400 THEN j.count ELSE 0 END) AS errors,
+      sum(CASE WHEN j.status = 429 THEN j.count ELSE 0 END) AS rateLimited
+    FROM request_journal j JOIN api_keys k ON k.id = j.key_id JOIN accounts a ON a.id = k.account_id
+    WHERE j.at >= @from AND j.at < @to GROUP BY j.key_id ORDER BY requests DESC LIMIT 50`);
+  const byPartner =
+    db.prepare(`SELECT j.account_id AS accountId, a.name AS accountName, sum(j.count) AS requests,
+      sum(CASE WHEN j.status >= 400 THEN j.count ELSE 0 END) AS errors
+    FROM request_journal j JOIN accounts a ON a.id = j.account_id
+    WHERE j.at >= @from AND j.at < @to GROUP BY j.account_id ORDER BY requests DESC LIMIT 50`);
+  const refusedCount = db
+    .prepare(
+      `SELECT count(DISTINCT ip) FROM request_journal
+    WHERE error_code = 'ip_not_allowed' AND at >= @from AND at < @to`,
+    )
+    .pluck();
 
   const writeBatch = db.transaction((entries: readonly JournalEntry[]) => {
     let i = 0;
@@ -76,6 +97,32 @@ export function journalStatements(db: Db) {
     },
     recent(limit: number): Record<string, unknown>[] {
       return recent.all(limit) as Record<string, unknown>[];
+    },
+    usage(fromMs: number, toMs: number, bucketMs: number) {
+      const range = { from: fromMs, to: toMs };
+      return {
+        series: series.all({ ...range, bucket: BigInt(bucketMs) }) as {
+          at: number;
+          requests: number;
+          errors: number;
+          rateLimited: number;
+        }[],
+        byKey: byKey.all(range) as {
+          keyId: number;
+          label: string;
+          accountName: string;
+          requests: number;
+          errors: number;
+          rateLimited: number;
+        }[],
+        byPartner: byPartner.all(range) as {
+          accountId: number;
+          accountName: string;
+          requests: number;
+          errors: number;
+        }[],
+        refusedAddresses: refusedCount.get(range) as number,
+      };
     },
   };
 }

@@ -384,7 +384,8 @@ export interface ImportOptions {
   mapping?: Record<string, string>;
   /** Time zone of times written without an offset (default UTC). */
   timezone?: string;
-  onProgress?: (rowsRead: number) => void;
+  /** Rows and bytes of the file read so far. */
+  onProgress?: (rowsRead: number, bytesRead: number) => void;
 }
 
 export interface ImportResult {
@@ -439,6 +440,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
   let mapping: HeaderMapping | null = null;
   let headers: string[] = [];
   let rowsRead = 0;
+  let bytesRead = 0;
   let imported = 0;
   let rejected = 0;
   let committed = false;
@@ -447,7 +449,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
   try {
     for await (const item of parser as AsyncIterable<{
       record: Record<string, string>;
-      info: { lines: number };
+      info: { lines: number; bytes: number };
     }>) {
       const { record, info } = item;
       if (!mapping) {
@@ -486,7 +488,8 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
         rejected++;
         await rejects.write(info.lines, e.message, record, headers);
       }
-      if (rowsRead % 10_000 === 0) o.onProgress?.(rowsRead);
+      bytesRead = info.bytes;
+      if (rowsRead % 10_000 === 0) o.onProgress?.(rowsRead, bytesRead);
     }
     if (!mapping) throw invalid('empty_file', `${o.file} has no rows (or no header line).`);
     if (rejected > 0 && mode === 'all-or-nothing') {
@@ -515,7 +518,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     }
     throw e;
   } finally {
-    o.onProgress?.(rowsRead);
+    o.onProgress?.(rowsRead, bytesRead);
     await rejects.close();
     db.close();
   }

@@ -46,7 +46,14 @@ describe('partnergate serve', () => {
     const dir = tempDir();
     pg(dir, ['demo-data', '--scale', 'small', '--seed', '2']);
     const secret = pg(dir, ['key', 'reveal', '1']).stdout.trim();
-    const { child, served, stderr } = await serve(['--data-dir', dir, 'serve', '--port', '0']);
+    const { child, served, stderr } = await serve([
+      '--data-dir',
+      dir,
+      'serve',
+      '--port',
+      '0',
+      '--no-admin-ui',
+    ]);
     expect(served.port).toBeGreaterThan(0);
     expect(served.demo).toBe(false);
     expect(served.addresses.map((a) => a.url)).toContain(`http://127.0.0.1:${served.port}`);
@@ -69,7 +76,7 @@ describe('partnergate serve', () => {
   it('opens a demo network in its own folder when nothing was chosen and the store is empty, and says so', async () => {
     const home = tempDir();
     const env = { XDG_CONFIG_HOME: home, PARTNERGATE_DATA_DIR: '' };
-    const { child, served, stderr } = await serve(['serve', '--port', '0'], env);
+    const { child, served, stderr } = await serve(['serve', '--port', '0', '--no-admin-ui'], env);
     try {
       expect(served.demo).toBe(true);
       expect(stderr()).toMatch(/Serving DEMO DATA from .*Partnergate\/demo/);
@@ -92,7 +99,7 @@ describe('partnergate serve', () => {
     const blocker = net.createServer().listen(0, '127.0.0.1');
     await once(blocker, 'listening');
     const port = (blocker.address() as net.AddressInfo).port;
-    const r = pg(tempDir(), ['serve', '--port', String(port)]);
+    const r = pg(tempDir(), ['serve', '--port', String(port), '--no-admin-ui']);
     blocker.close();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use`));

@@ -3,12 +3,18 @@ import { join } from 'node:path';
 import { invalid } from '../../../shared/errors.ts';
 import { openCore, type Core } from '../../core.ts';
 import { resolveDataDir } from '../../data-dir.ts';
-import { startPartnerListener } from '../../api/listener.ts';
+import { fileURLToPath } from 'node:url';
+import { PartnergateError } from '../../../shared/errors.ts';
+import { ListenerController } from '../../api/listener-controller.ts';
+import { createAdminHandlers } from '../../admin/handlers.ts';
+import { startAdminWeb } from '../../server/admin-web.ts';
 import type { CliApp } from '../program.ts';
 
 interface ServeFlags {
   host?: string;
   port?: string;
+  adminPort: string;
+  adminUi: boolean;
   trustProxy: string[];
 }
 
@@ -46,15 +52,23 @@ async function openForServe(app: CliApp, cmd: Command): Promise<{ core: Core; de
   return { core: demo, demo: true };
 }
 
+/** The built renderer, from a clone (`npm run build`). */
+export const RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url));
+
 export function registerServeCommand(program: Command, app: CliApp): void {
   program
     .command('serve')
-    .description('start the partner API listener (and keep running until Ctrl-C)')
+    .description('start the partner API listener and the admin UI on 127.0.0.1 (until Ctrl-C)')
     .option(
       '--host <address>',
-      'where to listen: 127.0.0.1 (this machine), 0.0.0.0 or :: (every interface), or one address (default: the settings’ listener host)',
+      'where partners reach the API: 127.0.0.1 (this machine), 0.0.0.0 or :: (every interface), or one address (default: the settings’ listener host)',
     )
-    .option('--port <n>', 'port; 0 picks a free one (default: the settings’ listener port, 8787)')
+    .option(
+      '--port <n>',
+      'partner API port; 0 picks a free one (default: the settings’ listener port, 8787)',
+    )
+    .option('--admin-port <n>', 'admin UI port on 127.0.0.1; 0 picks a free one', '8788')
+    .option('--no-admin-ui', 'serve the partner API only')
     .option(
       '--trust-proxy <address>',
       'believe X-Forwarded-For from this proxy address or CIDR (repeatable)',
@@ -64,33 +78,45 @@ export function registerServeCommand(program: Command, app: CliApp): void {
     .action(async (o: ServeFlags, cmd: Command) => {
       const { core, demo } = await openForServe(app, cmd);
       const settings = core.settings.get();
-      const port = o.port === undefined ? settings.listener.port : Number(o.port);
-      if (
-        !Number.isInteger(port) ||
-        port < 0 ||
-        port > 65535 ||
-        (o.port !== undefined && !/^\d+$/.test(o.port))
-      ) {
-        throw invalid('invalid_port', `--port "${o.port}" must be a number from 0 to 65535.`);
-      }
-      const listener = await startPartnerListener(core, {
-        host: o.host ?? settings.listener.host,
-        port,
-        trustedProxies: o.trustProxy.length ? o.trustProxy : settings.listener.trustedProxies,
+      const port = parsePort(o.port, '--port') ?? settings.listener.port;
+      const adminPort = parsePort(o.adminPort, '--admin-port')!;
+      const controller = new ListenerController(core, {
+        ...(o.trustProxy.length && { trustedProxies: o.trustProxy }),
         logger: { level: 'warn' } as never,
       });
+      const status = await controller.start({ host: o.host ?? settings.listener.host, port });
+      if (!status.running)
+        throw new PartnergateError('environment', status.error!.code, status.error!.message);
+      const admin = o.adminUi
+        ? await startAdminWeb({
+            port: adminPort,
+            rendererDir: RENDERER_DIR,
+            handlers: createAdminHandlers(core, controller),
+            logger: { level: 'warn' },
+          }).catch(async (e: unknown) => {
+            await controller.stop();
+            throw e;
+          })
+        : null;
       const lines = [
-        `Partner API listening on port ${listener.port}${demo ? ' (demo data)' : ''}. Partners can use:`,
+        `Partner API listening on port ${status.port}${demo ? ' (demo data)' : ''}. Partners can use:`,
       ];
-      for (const a of listener.addresses)
+      for (const a of status.addresses)
         lines.push(`  ${a.url}/api/v1   (${a.kind}${a.interface ? `, ${a.interface}` : ''})`);
       lines.push(
-        `API reference: ${listener.addresses.at(-1)?.url ?? `http://127.0.0.1:${listener.port}`}/api/v1/docs`,
+        `API reference: ${status.addresses.at(-1)?.url ?? `http://127.0.0.1:${status.port}`}/api/v1/docs`,
       );
+      if (admin) lines.push(`Admin UI (open once; it signs this browser in): ${admin.loginUrl}`);
       lines.push('Press Ctrl-C to stop.');
       app.print(
         cmd,
-        { port: listener.port, host: listener.host, addresses: listener.addresses, demo },
+        {
+          port: status.port,
+          host: status.host,
+          addresses: status.addresses,
+          demo,
+          adminUrl: admin?.loginUrl ?? null,
+        },
         () => `${lines.join('\n')}\n`,
       );
       await new Promise<void>((resolve) => {
@@ -98,7 +124,7 @@ export function registerServeCommand(program: Command, app: CliApp): void {
           app.note(`${signal}: stopping; finishing open requests and writing the request journal…`);
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
-          void listener.close().then(() => {
+          void Promise.all([controller.stop(), admin?.close()]).then(() => {
             if (demo) core.close();
             resolve();
           });
@@ -110,4 +136,11 @@ export function registerServeCommand(program: Command, app: CliApp): void {
       });
       app.note('Stopped.');
     });
+}
+
+function parsePort(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+    throw invalid('invalid_port', `${flag} "${text}" must be a number from 0 to 65535.`);
+  return Number(text);
 }

@@ -1,0 +1,216 @@
+import {
+  ActionIcon,
+  AppShell,
+  Badge,
+  Button,
+  Center,
+  Group,
+  Loader,
+  MantineProvider,
+  NavLink,
+  Notification,
+  Paper,
+  Stack,
+  Text,
+  Title,
+  Tooltip,
+  createTheme,
+  useMantineColorScheme,
+} from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { IconMoon, IconSun } from '@tabler/icons-react';
+import { signIn } from '../lib/api.ts';
+import { useRouter, type Page } from './router.ts';
+import { useToasts } from './notify.ts';
+import { PartnersPage } from '../features/partners/PartnersPage.tsx';
+import { PartnerPage } from '../features/partners/PartnerPage.tsx';
+import { ReportsPage } from '../features/reports/ReportsPage.tsx';
+import { ListenerPage } from '../features/listener/ListenerPage.tsx';
+import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
+import { AuditPage } from '../features/audit/AuditPage.tsx';
+import { ImportPage } from '../features/import/ImportPage.tsx';
+import { useListener } from '../features/listener/store.ts';
+
+const theme = createTheme({
+  primaryColor: 'indigo',
+  defaultRadius: 'sm',
+  fontSizes: { md: '14px' },
+  components: {
+    Table: { defaultProps: { verticalSpacing: 6, horizontalSpacing: 'sm', fz: 'sm' } },
+  },
+});
+
+const NAV: { page: Page; label: string }[] = [
+  { page: 'partners', label: 'Partners' },
+  { page: 'reports', label: 'Reports' },
+  { page: 'dashboard', label: 'Dashboard' },
+  { page: 'listener', label: 'Listener' },
+  { page: 'import', label: 'Import' },
+  { page: 'audit', label: 'Audit log' },
+];
+
+function Toasts() {
+  const { toasts, dismiss } = useToasts();
+  return (
+    <Stack
+      pos="fixed"
+      bottom={16}
+      right={16}
+      w={380}
+      gap="xs"
+      style={{ zIndex: 1000 }}
+      aria-live="polite"
+    >
+      {toasts.map((t) => (
+        <Notification
+          key={t.id}
+          color={t.kind === 'error' ? 'red' : t.kind === 'success' ? 'teal' : 'indigo'}
+          title={t.title}
+          onClose={() => dismiss(t.id)}
+          withBorder
+          data-testid={`toast-${t.kind}`}
+        >
+          <Group justify="space-between" wrap="nowrap" align="flex-start">
+            <Text size="sm">{t.message}</Text>
+            {t.action && (
+              <Button
+                size="compact-xs"
+                variant="light"
+                onClick={() => (t.action!.run(), dismiss(t.id))}
+              >
+                {t.action.label}
+              </Button>
+            )}
+          </Group>
+        </Notification>
+      ))}
+    </Stack>
+  );
+}
+
+function ThemeToggle() {
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const dark = colorScheme === 'dark';
+  return (
+    <Tooltip label={dark ? 'Light theme' : 'Dark theme'}>
+      <ActionIcon
+        variant="default"
+        aria-label="Switch theme"
+        onClick={() => setColorScheme(dark ? 'light' : 'dark')}
+      >
+        {dark ? <IconSun size={16} /> : <IconMoon size={16} />}
+      </ActionIcon>
+    </Tooltip>
+  );
+}
+
+function ListenerBadge() {
+  const { status, load } = useListener();
+  const go = useRouter((s) => s.go);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  if (!status) return null;
+  return (
+    <Badge
+      component="button"
+      onClick={() => go('listener')}
+      color={status.running ? 'teal' : 'gray'}
+      variant="light"
+      style={{ cursor: 'pointer' }}
+      data-testid="listener-badge"
+    >
+      {status.running ? `API listening on :${status.port}` : 'API stopped'}
+    </Badge>
+  );
+}
+
+function Shell() {
+  const { route, go } = useRouter();
+  const page =
+    route.page === 'partners' && route.id ? (
+      <PartnerPage id={route.id} />
+    ) : route.page === 'partners' ? (
+      <PartnersPage />
+    ) : route.page === 'reports' ? (
+      <ReportsPage id={route.id} />
+    ) : route.page === 'listener' ? (
+      <ListenerPage />
+    ) : route.page === 'dashboard' ? (
+      <DashboardPage />
+    ) : route.page === 'audit' ? (
+      <AuditPage />
+    ) : (
+      <ImportPage />
+    );
+  return (
+    <AppShell header={{ height: 48 }} navbar={{ width: 190, breakpoint: 0 }} padding="md">
+      <AppShell.Header px="md">
+        <Group h="100%" justify="space-between">
+          <Text fw={700} size="lg">
+            Partnergate
+          </Text>
+          <Group gap="xs">
+            <ListenerBadge />
+            <ThemeToggle />
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" component="nav" aria-label="Main">
+        {NAV.map((n) => (
+          <NavLink
+            key={n.page}
+            label={n.label}
+            active={route.page === n.page}
+            href={`#/${n.page}`}
+            onClick={(e) => {
+              e.preventDefault();
+              go(n.page);
+            }}
+            data-testid={`nav-${n.page}`}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>{page}</AppShell.Main>
+      <Toasts />
+    </AppShell>
+  );
+}
+
+function Gate() {
+  const [state, setState] = useState<'checking' | 'signed-in' | 'needs-link' | 'error'>('checking');
+  useEffect(() => {
+    signIn().then(setState, () => setState('error'));
+  }, []);
+  if (state === 'checking') {
+    return (
+      <Center h="100vh">
+        <Loader />
+      </Center>
+    );
+  }
+  if (state !== 'signed-in') {
+    return (
+      <Center h="100vh">
+        <Paper withBorder p="xl" maw={520}>
+          <Title order={3} mb="sm">
+            Sign in to Partnergate
+          </Title>
+          <Text>
+            Open the link that <code>partnergate serve</code> printed when it started. Each link
+            signs in one browser once; restart <code>partnergate serve</code> for a new one.
+          </Text>
+        </Paper>
+      </Center>
+    );
+  }
+  return <Shell />;
+}
+
+export function App() {
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="auto">
+      <Gate />
+    </MantineProvider>
+  );
+}

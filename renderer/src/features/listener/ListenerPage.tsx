@@ -1,0 +1,164 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Code,
+  Group,
+  NumberInput,
+  Paper,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useEffect, useState } from 'react';
+import type { ListenerStatus } from '../../../../shared/admin-contract.ts';
+import { notify } from '../../app/notify.ts';
+import { useListener } from './store.ts';
+
+function report(s: ListenerStatus) {
+  if (s.running) notify.ok('Listener running', `Port ${s.port}`);
+  else if (s.error) notify.error('Listener not started', new Error(s.error.message));
+}
+
+/** Host and port as typed, seeded from the saved address; remounted when that changes. */
+function AddressForm({
+  initialHost,
+  initialPort,
+  running,
+}: {
+  initialHost: string;
+  initialPort: number;
+  running: boolean;
+}) {
+  const { busy, start, stop, configure } = useListener();
+  const [host, setHost] = useState(initialHost);
+  const [port, setPort] = useState<number>(initialPort);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        configure(host, port).then(report, (err: unknown) => notify.error('Not changed', err));
+      }}
+    >
+      <Group align="flex-end" gap="sm">
+        <TextInput
+          label="Host"
+          value={host}
+          onChange={(e) => setHost(e.currentTarget.value)}
+          w={200}
+          data-testid="listener-host"
+        />
+        <NumberInput
+          label="Port"
+          value={port}
+          onChange={(v) => setPort(Number(v))}
+          min={0}
+          max={65535}
+          w={120}
+          data-testid="listener-port"
+        />
+        <Button type="submit" variant="default" loading={busy}>
+          Save address
+        </Button>
+        {running ? (
+          <Button
+            color="red"
+            variant="light"
+            loading={busy}
+            onClick={() =>
+              void stop().then(
+                () => notify.ok('Listener stopped'),
+                (e: unknown) => notify.error('Not stopped', e),
+              )
+            }
+            data-testid="listener-stop"
+          >
+            Stop
+          </Button>
+        ) : (
+          <Button
+            loading={busy}
+            onClick={() =>
+              void start().then(report, (e: unknown) => notify.error('Not started', e))
+            }
+            data-testid="listener-start"
+          >
+            Start
+          </Button>
+        )}
+      </Group>
+    </form>
+  );
+}
+
+export function ListenerPage() {
+  const { status, load } = useListener();
+  useEffect(() => {
+    load().catch((e: unknown) => notify.error('Could not read the listener', e));
+  }, [load]);
+  if (!status) return null;
+  return (
+    <Stack gap="sm" maw={900} data-testid="listener-page">
+      <Group gap="sm">
+        <Title order={3}>Partner API listener</Title>
+        <Badge color={status.running ? 'teal' : 'gray'} data-testid="listener-state">
+          {status.running ? 'running' : 'stopped'}
+        </Badge>
+      </Group>
+      {status.error && (
+        <Alert
+          color="red"
+          variant="light"
+          title="The listener could not start"
+          data-testid="listener-error"
+        >
+          {status.error.message}
+        </Alert>
+      )}
+      <Paper withBorder p="md">
+        <Stack gap="sm">
+          <Text size="sm">
+            Partners reach the API at these addresses. <Code>127.0.0.1</Code> is this machine only;{' '}
+            <Code>0.0.0.0</Code> (or <Code>::</Code>) shares it on every network this machine is on
+            — the LAN and any VPN.
+          </Text>
+          {status.running ? (
+            <Table withTableBorder data-testid="listener-addresses">
+              <Table.Tbody>
+                {status.addresses.map((a) => (
+                  <Table.Tr key={a.url}>
+                    <Table.Td>
+                      <Code>{a.url}/api/v1</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge size="sm" variant="light">
+                        {a.kind}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" c="dimmed">
+                        {a.interface}
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          ) : (
+            <Text c="dimmed" size="sm">
+              Stopped: partner calls are refused at the connection.
+            </Text>
+          )}
+          <AddressForm
+            key={`${status.host}:${status.port}`}
+            initialHost={status.host}
+            initialPort={status.port}
+            running={status.running}
+          />
+        </Stack>
+      </Paper>
+    </Stack>
+  );
+}

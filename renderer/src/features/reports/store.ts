@@ -1,0 +1,94 @@
+import { create } from 'zustand';
+import type {
+  ReportAudience,
+  ReportCreateInput,
+  ReportDefinition,
+  ReportResult,
+} from '../../../../shared/schemas.ts';
+import { api } from '../../lib/api.ts';
+
+export type Draft = ReportCreateInput & {
+  id: number | null;
+  audience: ReportAudience;
+  filters: NonNullable<ReportCreateInput['filters']>;
+  parameters: string[];
+  sort: NonNullable<ReportCreateInput['sort']>;
+};
+
+export const emptyDraft = (): Draft => ({
+  id: null,
+  name: '',
+  description: '',
+  dataset: 'performance',
+  columns: ['day', 'offer', 'clicks', 'conversions', 'payout'],
+  filters: [],
+  parameters: [],
+  sort: [],
+  defaultRange: 'last_7_days',
+  timezone: 'UTC',
+  audience: { kind: 'all' },
+});
+
+const toDraft = (d: ReportDefinition): Draft => ({
+  ...d,
+  id: d.id,
+  sort: d.sort.map((s) => ({ column: s.column, direction: s.direction })),
+});
+
+interface ReportsState {
+  reports: ReportDefinition[];
+  draft: Draft;
+  dirty: boolean;
+  preview: ReportResult | null;
+  previewing: boolean;
+  previewError: string | null;
+  load: () => Promise<void>;
+  select: (id: number | null) => void;
+  edit: (patch: Partial<Draft>) => void;
+  save: () => Promise<ReportDefinition>;
+  remove: () => Promise<void>;
+  runPreview: (accountId: number, from: string, to: string) => Promise<void>;
+}
+
+export const useReports = create<ReportsState>((set, get) => ({
+  reports: [],
+  draft: emptyDraft(),
+  dirty: false,
+  preview: null,
+  previewing: false,
+  previewError: null,
+  async load() {
+    set({ reports: await api.listReports({}) });
+  },
+  select(id) {
+    const d = get().reports.find((r) => r.id === id);
+    set({ draft: d ? toDraft(d) : emptyDraft(), dirty: false, preview: null, previewError: null });
+  },
+  edit(patch) {
+    set({ draft: { ...get().draft, ...patch }, dirty: true });
+  },
+  async save() {
+    const { id, ...d } = get().draft;
+    const saved = id === null ? await api.createReport(d) : await api.updateReport({ id, ...d });
+    await get().load();
+    set({ draft: toDraft(saved), dirty: false });
+    return saved;
+  },
+  async remove() {
+    const id = get().draft.id;
+    if (id !== null) await api.deleteReport({ id });
+    await get().load();
+    set({ draft: emptyDraft(), dirty: false, preview: null });
+  },
+  async runPreview(accountId, from, to) {
+    const { id: _id, name: _n, description: _d, audience: _a, ...spec } = get().draft;
+    set({ previewing: true, previewError: null });
+    try {
+      set({ preview: await api.previewReport({ spec, accountId, from, to, limit: 500 }) });
+    } catch (e) {
+      set({ preview: null, previewError: e instanceof Error ? e.message : String(e) });
+    } finally {
+      set({ previewing: false });
+    }
+  },
+}));

@@ -1,0 +1,80 @@
+/**
+ * The renderer's one door to the core: the preload's `window.api` on the desktop, else the
+ * loopback admin HTTP listener. Store actions call this; components never do.
+ */
+import { ADMIN_METHODS, type AdminApi, type AdminError } from '../../../shared/admin-contract.ts';
+
+declare global {
+  interface Window {
+    api?: AdminApi;
+  }
+}
+
+export class AdminCallError extends Error {
+  readonly code: string;
+  readonly details: AdminError['details'];
+  constructor(e: AdminError) {
+    super(e.message);
+    this.code = e.code;
+    this.details = e.details;
+  }
+}
+
+async function post(path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  const json = (await res.json().catch(() => ({
+    error: {
+      code: 'bad_response',
+      message: `The admin listener answered ${res.status}.`,
+      details: [],
+    },
+  }))) as { result?: unknown; error?: AdminError };
+  if (!res.ok || json.error)
+    throw new AdminCallError(
+      json.error ?? { code: 'http_error', message: `HTTP ${res.status}`, details: [] },
+    );
+  return json.result ?? json;
+}
+
+function webApi(): AdminApi {
+  return Object.fromEntries(
+    ADMIN_METHODS.map((m) => [m, (input: unknown) => post(`/admin/api/${m}`, input ?? {})]),
+  ) as unknown as AdminApi;
+}
+
+export const api: AdminApi = window.api ?? webApi();
+export const isDesktop = window.api !== undefined;
+
+let signingIn: Promise<'signed-in' | 'needs-link'> | null = null;
+
+/** Web mode: trade the one-time token in the URL fragment for the session cookie (once per page). */
+export function signIn(): Promise<'signed-in' | 'needs-link'> {
+  signingIn ??= exchangeToken();
+  return signingIn;
+}
+
+async function exchangeToken(): Promise<'signed-in' | 'needs-link'> {
+  if (isDesktop) return 'signed-in';
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (token) {
+    history.replaceState(null, '', location.pathname);
+    try {
+      await post('/admin/session', { token });
+      return 'signed-in';
+    } catch {
+      /* fall through: maybe already signed in */
+    }
+  }
+  const res = await fetch('/admin/session', { credentials: 'same-origin' });
+  const s = (await res.json()) as { signedIn: boolean };
+  return s.signedIn ? 'signed-in' : 'needs-link';
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

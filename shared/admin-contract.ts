@@ -1,0 +1,250 @@
+/**
+ * The admin contract: every call the admin UI can make, as method name → input schema and
+ * output type (one object argument each). main/ implements it once as a handler map; Electron
+ * IPC and the loopback admin HTTP listener both carry it, and the renderer's client is derived
+ * from it, so the three cannot drift.
+ */
+import { z } from 'zod';
+import { SECRET_POLICIES } from './settings.ts';
+import {
+  accountCreateInput,
+  accountListInput,
+  accountUpdateInput,
+  id,
+  ipRuleInput,
+  isoDate,
+  keyExtendInput,
+  keyIssueInput,
+  keyRevokeInput,
+  keyRotateInput,
+  keyUpdateInput,
+  offerCreateInput,
+  reportCreateInput,
+  reportRunInput,
+  reportSpec,
+  reportUpdateInput,
+  timeZone,
+  type Account,
+  type AddressCheck,
+  type ApiKey,
+  type AuditEntry,
+  type IpRule,
+  type IssuedKey,
+  type Offer,
+  type ReportDefinition,
+  type ReportResult,
+  type WhitelistReport,
+} from './schemas.ts';
+import type { Settings } from './settings.ts';
+
+/** A method: its input schema, and its output type carried as a phantom. */
+interface Method<I extends z.ZodType, O> {
+  input: I;
+  output?: O;
+}
+const method =
+  <O>() =>
+  <I extends z.ZodType>(input: I): Method<I, O> => ({ input });
+
+const none = z.object({}).strict();
+
+export interface ListenerAddressView {
+  url: string;
+  address: string;
+  family: 4 | 6;
+  kind: 'loopback' | 'lan' | 'vpn' | 'other';
+  interface: string;
+}
+
+export interface ListenerStatus {
+  running: boolean;
+  host: string;
+  port: number;
+  addresses: ListenerAddressView[];
+  /** Why the last start failed (port taken, address not on this machine), if it did. */
+  error: { code: string; message: string } | null;
+}
+
+export interface RefusedAddress {
+  ip: string;
+  count: number;
+  lastAt: number;
+}
+
+export interface UsagePoint {
+  /** Start of the bucket, epoch ms. */
+  at: number;
+  requests: number;
+  errors: number;
+  rateLimited: number;
+}
+
+export interface Dashboard {
+  range: { fromMs: number; toMs: number; bucketMs: number };
+  totals: { requests: number; errors: number; rateLimited: number; refusedAddresses: number };
+  series: UsagePoint[];
+  byKey: {
+    keyId: number;
+    label: string;
+    accountName: string;
+    requests: number;
+    errors: number;
+    rateLimited: number;
+  }[];
+  byPartner: { accountId: number; accountName: string; requests: number; errors: number }[];
+  expiringSoon: ApiKey[];
+  unused: ApiKey[];
+}
+
+export interface ImportJob {
+  id: string;
+  dataset: 'clicks' | 'conversions' | 'leads';
+  state: 'running' | 'done' | 'failed';
+  rowsRead: number;
+  /** Bytes of the file read so far and in all, for a progress bar. */
+  bytesRead: number;
+  bytesTotal: number;
+  result: {
+    rowsRead: number;
+    imported: number;
+    rejected: number;
+    committed: boolean;
+    ignoredColumns: string[];
+    /** The rejects file as CSV (line, reason, the row as given), when rows were rejected. */
+    rejectsCsv: string | null;
+  } | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface ImportPreview {
+  headers: string[];
+  mapping: Record<string, string>;
+  missing: string[];
+  ignored: string[];
+  sample: Record<string, string>[];
+  fields: { id: string; required: boolean }[];
+}
+
+export interface ApiProbe {
+  status: number;
+  durationMs: number;
+  headers: Record<string, string>;
+  /** The body, cut to a readable length. */
+  body: string;
+  error: string | null;
+}
+
+const importDataset = z.enum(['clicks', 'conversions', 'leads']);
+
+export const adminContract = {
+  listAccounts: method<Account[]>()(accountListInput),
+  getAccount: method<Account>()(z.object({ id })),
+  createAccount: method<Account>()(accountCreateInput),
+  updateAccount: method<Account>()(accountUpdateInput),
+
+  listOffers: method<Offer[]>()(none),
+  createOffer: method<Offer>()(offerCreateInput),
+
+  listKeys: method<ApiKey[]>()(z.object({ accountId: id.optional() })),
+  getKey: method<ApiKey>()(z.object({ id })),
+  issueKey: method<IssuedKey>()(keyIssueInput),
+  revealKey: method<{ secret: string }>()(z.object({ id })),
+  extendKey: method<ApiKey>()(keyExtendInput),
+  revokeKey: method<ApiKey>()(keyRevokeInput),
+  rotateKey: method<IssuedKey>()(keyRotateInput),
+  updateKey: method<ApiKey>()(keyUpdateInput),
+
+  listRules: method<WhitelistReport>()(z.object({ keyId: id })),
+  addRule: method<{ rule: IpRule; warnings: string[] }>()(ipRuleInput),
+  removeRule: method<IpRule>()(z.object({ id })),
+  checkAddress: method<AddressCheck>()(z.object({ keyId: id, address: z.string().max(100) })),
+  refusedAddresses: method<RefusedAddress[]>()(
+    z.object({ keyId: id, days: z.int().min(1).max(90).default(7) }),
+  ),
+
+  listReports: method<ReportDefinition[]>()(z.object({ accountId: id.optional() })),
+  getReport: method<ReportDefinition>()(z.object({ id })),
+  createReport: method<ReportDefinition>()(reportCreateInput),
+  updateReport: method<ReportDefinition>()(reportUpdateInput),
+  deleteReport: method<{ id: number }>()(z.object({ id })),
+  previewReport: method<ReportResult>()(
+    z.object({
+      spec: reportSpec,
+      accountId: id,
+      from: isoDate.optional(),
+      to: isoDate.optional(),
+      timezone: timeZone.optional(),
+      limit: z.int().min(1).max(10_000).default(500),
+    }),
+  ),
+  runReport: method<ReportResult>()(reportRunInput),
+
+  listenerStatus: method<ListenerStatus>()(none),
+  startListener: method<ListenerStatus>()(none),
+  stopListener: method<ListenerStatus>()(none),
+  configureListener: method<ListenerStatus>()(
+    z.object({
+      host: z.string().trim().min(1).max(100),
+      port: z.int().min(0).max(65535),
+      startOnLaunch: z.boolean().optional(),
+    }),
+  ),
+  /** Calls the partner API from the server side, as a partner would, and shows the answer. */
+  probeApi: method<ApiProbe>()(z.object({ url: z.string().url().max(4000), keyId: id })),
+
+  dashboard: method<Dashboard>()(z.object({ days: z.int().min(1).max(90).default(14) })),
+  listAudit: method<AuditEntry[]>()(
+    z.object({
+      search: z.string().max(200).optional(),
+      limit: z.int().min(1).max(1000).default(200),
+      beforeId: id.optional(),
+    }),
+  ),
+
+  previewImport: method<ImportPreview>()(
+    z.object({ dataset: importDataset, head: z.string().max(200_000) }),
+  ),
+  startImport: method<ImportJob>()(
+    z.object({
+      dataset: importDataset,
+      fileName: z.string().max(300),
+      csv: z.string().max(200 * 1024 * 1024, 'files over 200 MB go through `partnergate import`'),
+      mode: z.enum(['all-or-nothing', 'skip-invalid']).default('all-or-nothing'),
+      mapping: z.record(z.string(), z.string()).default({}),
+      timezone: timeZone.default('UTC'),
+    }),
+  ),
+  importStatus: method<ImportJob>()(z.object({ id: z.string().max(100) })),
+
+  getSettings: method<Settings>()(none),
+  updateSettings: method<Settings>()(
+    z.object({
+      theme: z.enum(['system', 'light', 'dark']).optional(),
+      secretPolicy: z.enum(SECRET_POLICIES).optional(),
+      defaultExpiryDays: z.int().min(1).max(3650).optional(),
+    }),
+  ),
+} as const;
+
+export type AdminContract = typeof adminContract;
+export type AdminMethod = keyof AdminContract;
+export type AdminInput<M extends AdminMethod> = z.input<AdminContract[M]['input']>;
+export type AdminParsedInput<M extends AdminMethod> = z.output<AdminContract[M]['input']>;
+export type AdminOutput<M extends AdminMethod> = NonNullable<AdminContract[M]['output']>;
+
+/** What the renderer calls: one async function per method (the preload's `window.api`). */
+export type AdminApi = { [M in AdminMethod]: (input: AdminInput<M>) => Promise<AdminOutput<M>> };
+
+/** What main implements: one function per method, given parsed input. */
+export type AdminHandlers = {
+  [M in AdminMethod]: (input: AdminParsedInput<M>) => AdminOutput<M> | Promise<AdminOutput<M>>;
+};
+
+export const ADMIN_METHODS = Object.keys(adminContract) as AdminMethod[];
+
+/** The shape of a failed call on either transport. */
+export interface AdminError {
+  code: string;
+  message: string;
+  details: { field?: string; message: string }[];
+}

@@ -1,0 +1,95 @@
+/**
+ * Ready-to-run requests for a partner: the exact call for one report and one key, in the tools
+ * partners use. Generated from one description of the request, so every snippet asks for the
+ * same thing.
+ */
+import { snippetz } from '@scalar/snippetz';
+
+export interface ApiRequest {
+  /** e.g. http://192.168.1.20:8787 */
+  baseUrl: string;
+  /** e.g. /api/v1/reports/3 */
+  path: string;
+  query: Record<string, string>;
+  secret: string;
+  /** The key may be sent in the URL (spreadsheets can do nothing else). */
+  allowQueryAuth: boolean;
+}
+
+export type SnippetTarget =
+  'curl' | 'curl-cmd' | 'powershell' | 'httpie' | 'python' | 'fetch' | 'spreadsheet';
+
+export const SNIPPET_LABELS: Record<SnippetTarget, string> = {
+  curl: 'cURL (bash/zsh)',
+  'curl-cmd': 'cURL (Windows cmd)',
+  powershell: 'PowerShell',
+  httpie: 'HTTPie',
+  python: 'Python requests',
+  fetch: 'JavaScript fetch',
+  spreadsheet: 'Spreadsheet URL',
+};
+
+export function requestUrl(
+  r: Pick<ApiRequest, 'baseUrl' | 'path' | 'query'>,
+  extra: Record<string, string> = {},
+): string {
+  // Commas separate filter values; leaving them readable keeps the command easy to edit.
+  const enc = (s: string) => encodeURIComponent(s).replace(/%2C/gi, ',');
+  const qs = Object.entries({ ...r.query, ...extra })
+    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+    .join('&');
+  return `${r.baseUrl.replace(/\/$/, '')}${r.path}${qs ? `?${qs}` : ''}`;
+}
+
+const gen = snippetz();
+
+type Client = 'curl' | 'httpie' | 'restmethod' | 'requests' | 'fetch';
+
+function viaSnippetz(
+  target: 'shell' | 'powershell' | 'python' | 'js',
+  client: Client,
+  r: ApiRequest,
+): string {
+  return (
+    gen.print(target as never, client as never, {
+      method: 'GET',
+      url: requestUrl(r),
+      headers: [{ name: 'Authorization', value: `Bearer ${r.secret}` }],
+    }) ?? ''
+  );
+}
+
+/** cmd.exe: double quotes only; a literal % is written %% so it is not read as a variable. */
+function cmdQuote(s: string): string {
+  return `"${s.replace(/%/g, '%%').replace(/"/g, '\\"')}"`;
+}
+
+export function snippet(target: SnippetTarget, r: ApiRequest): string {
+  switch (target) {
+    case 'curl':
+      return viaSnippetz('shell', 'curl', r);
+    case 'curl-cmd':
+      return `curl ${cmdQuote(requestUrl(r))} ^\n  --header ${cmdQuote(`Authorization: Bearer ${r.secret}`)}`;
+    case 'powershell':
+      return viaSnippetz('powershell', 'restmethod', r);
+    case 'httpie':
+      return viaSnippetz('shell', 'httpie', r);
+    case 'python':
+      return `import requests\n\nresponse = ${viaSnippetz('python', 'requests', r)}\nresponse.raise_for_status()\nprint(response.json())`;
+    case 'fetch':
+      return `const response = await ${viaSnippetz('js', 'fetch', r).replace(/^fetch/, 'fetch')};\nconsole.log(await response.json());`;
+    case 'spreadsheet':
+      if (!r.allowQueryAuth) {
+        return 'This key may not be sent in the URL. Allow "query-string auth" on the key to get a spreadsheet URL.';
+      }
+      return [
+        `Google Sheets:  =IMPORTDATA("${requestUrl(r, { format: 'csv', api_key: r.secret }).replace(/"/g, '""')}")`,
+        `Excel (Data → From Web / Power Query):  ${requestUrl(r, { format: 'csv', api_key: r.secret })}`,
+      ].join('\n\n');
+  }
+}
+
+/** Replaces the secret with a mask for display; copying uses the real text. */
+export function maskSecret(text: string, secret: string): string {
+  return secret ? text.split(secret).join(`${secret.slice(0, 10)}${'•'.repeat(12)}`) : text;
+}

@@ -19,6 +19,7 @@ import type { Core } from '../core.ts';
 import { EVENT_COLUMNS, EVENT_FILTERS, type EventTable } from '../db/event-rows.ts';
 import { presentReport, reportToCsv } from '../report-output.ts';
 import { presetRange, resolveRange } from '../services/report-time.ts';
+import { decodeCursor, encodeCursor } from '../services/event-search.ts';
 import { API_PREFIX, requireScope } from './server.ts';
 import { errorBody } from './errors.ts';
 
@@ -133,26 +134,15 @@ function dateRange(
   return resolveRange(r.from, r.to, tz, o.maxRangeDays);
 }
 
-function encodeOffset(n: number): string {
-  return Buffer.from(`offset:${n}`).toString('base64url');
-}
 function decodeOffset(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  const m = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m)
-    throw invalid(
-      'invalid_cursor',
-      'The cursor is not one this API handed out; start again without a cursor.',
-      [{ field: 'cursor', message: 'unknown cursor' }],
-    );
-  return Number(m[1]);
+  return cursor === undefined ? 0 : decodeCursor('offset', cursor);
 }
 
 function reportResponse(result: ReportResult, limit: number, offset: number) {
   const p = presentReport(result);
   const next =
     offset + result.rows.length < result.totalRows
-      ? encodeOffset(offset + result.rows.length)
+      ? encodeCursor('offset', offset + result.rows.length)
       : null;
   return {
     report: p.report,

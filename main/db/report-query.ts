@@ -6,6 +6,7 @@
 import type { Dataset, TimeGrain } from '../../shared/report-catalog.ts';
 import type { Db } from './connection.ts';
 import type { Statement } from 'better-sqlite3';
+import { TABLE_AGGREGATES, type Table } from './aggregates.ts';
 
 export interface QueryFilter {
   /** A filterable dimension id. */
@@ -69,36 +70,10 @@ export const BASE_AGGREGATES: Record<Dataset, readonly string[]> = {
   ],
 };
 
-type Table = 'clicks' | 'conversions' | 'leads';
-
 const TIME_COLUMN: Record<Table, string> = {
   clicks: 'ts',
   conversions: 'ts',
   leads: 'registered_at',
-};
-
-const TABLE_AGGREGATES: Record<Table, Record<string, string>> = {
-  clicks: { clicks: 'count(*)' },
-  conversions: {
-    conversions: 'count(*)',
-    approved: `sum(status = 'approved')`,
-    pending: `sum(status = 'pending')`,
-    rejected: `sum(status = 'rejected')`,
-    payout: `sum(CASE WHEN status = 'approved' THEN payout ELSE 0 END)`,
-    pending_payout: `sum(CASE WHEN status = 'pending' THEN payout ELSE 0 END)`,
-    revenue: `sum(CASE WHEN status = 'approved' THEN revenue ELSE 0 END)`,
-    sale_amount: `sum(CASE WHEN status = 'approved' THEN sale_amount ELSE 0 END)`,
-  },
-  leads: {
-    leads: 'count(*)',
-    ftd: 'count(ftd_at)',
-    ftd_amount: 'sum(ftd_amount)',
-    deposits: 'sum(deposits)',
-    withdrawals: 'sum(withdrawals)',
-    net_deposits: 'sum(deposits - withdrawals)',
-    volume_centilots: 'sum(volume_centilots)',
-    commission: 'sum(commission)',
-  },
 };
 
 const GRAIN: Partial<Record<string, TimeGrain>> = {

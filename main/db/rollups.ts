@@ -4,6 +4,7 @@
  * transaction, so a report never sees a row without its rollup or the other way round.
  */
 import type { Db } from './connection.ts';
+import { TABLE_AGGREGATES } from './aggregates.ts';
 
 export interface EventIds {
   clicks: number;
@@ -30,7 +31,7 @@ const SOURCES: Record<keyof EventIds, Source> = {
     partner: 'c.partner_id',
     offer: 'c.offer_id',
     currency: 'o.currency', // a click is in its offer's currency
-    sums: { clicks: 'count(*)' },
+    sums: TABLE_AGGREGATES.clicks,
     target: 'traffic',
   },
   conversions: {
@@ -40,16 +41,7 @@ const SOURCES: Record<keyof EventIds, Source> = {
     partner: 'partner_id',
     offer: 'offer_id',
     currency: 'currency',
-    sums: {
-      conversions: 'count(*)',
-      approved: `sum(status = 'approved')`,
-      pending: `sum(status = 'pending')`,
-      rejected: `sum(status = 'rejected')`,
-      payout: `sum(CASE WHEN status = 'approved' THEN payout ELSE 0 END)`,
-      pending_payout: `sum(CASE WHEN status = 'pending' THEN payout ELSE 0 END)`,
-      revenue: `sum(CASE WHEN status = 'approved' THEN revenue ELSE 0 END)`,
-      sale_amount: `sum(CASE WHEN status = 'approved' THEN sale_amount ELSE 0 END)`,
-    },
+    sums: TABLE_AGGREGATES.conversions,
     target: 'traffic',
   },
   leads: {
@@ -59,16 +51,7 @@ const SOURCES: Record<keyof EventIds, Source> = {
     partner: 'partner_id',
     offer: 'offer_id',
     currency: 'currency',
-    sums: {
-      leads: 'count(*)',
-      ftd: 'count(ftd_at)',
-      ftd_amount: 'sum(ftd_amount)',
-      deposits: 'sum(deposits)',
-      withdrawals: 'sum(withdrawals)',
-      net_deposits: 'sum(deposits - withdrawals)',
-      volume_centilots: 'sum(volume_centilots)',
-      commission: 'sum(commission)',
-    },
+    sums: TABLE_AGGREGATES.leads,
     target: 'leads',
   },
 };

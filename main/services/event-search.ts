@@ -34,19 +34,26 @@ const TIMES = ['ts', 'registered_at', 'ftd_at'];
 /** What a partner never receives about its own rows. */
 const PARTNER_HIDDEN = new Set(['revenue', 'partner_id']);
 
-export function encodeCursor(id: number): string {
-  return Buffer.from(`after:${id}`).toString('base64url');
+/**
+ * Opaque paging cursors: `after` a row id (row search) or at an `offset` into a report.
+ * The kind is part of the cursor, so one kind is never taken for the other.
+ */
+export type CursorKind = 'after' | 'offset';
+
+export function encodeCursor(kind: CursorKind, n: number): string {
+  return Buffer.from(`${kind}:${n}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): number {
-  const m = /^after:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m)
+export function decodeCursor(kind: CursorKind, cursor: string): number {
+  const m = /^([a-z]+):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m || m[1] !== kind) {
     throw invalid(
       'invalid_cursor',
       'The cursor is not one this API handed out; start again without a cursor.',
       [{ field: 'cursor', message: 'unknown cursor' }],
     );
-  return Number(m[1]);
+  }
+  return Number(m[2]);
 }
 
 export function eventSearchService(ctx: ServiceContext, accounts: AccountService) {
@@ -104,7 +111,7 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
         partnerIds,
         startMs: s.range.startMs,
         endMs: s.range.endMs,
-        afterId: s.cursor ? decodeCursor(s.cursor) : 0,
+        afterId: s.cursor ? decodeCursor('after', s.cursor) : 0,
         limit: s.limit + 1,
         filters,
       });
@@ -113,7 +120,7 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
       const offerNames = new Map(ctx.sql.offers.list().map((o) => [o.id, o.name]));
       return {
         rows: pageRows.map((r) => present(s.dataset, r, partner, offerNames)),
-        nextCursor: more ? encodeCursor(Number(pageRows.at(-1)!.id)) : null,
+        nextCursor: more ? encodeCursor('after', Number(pageRows.at(-1)!.id)) : null,
       };
     },
   };

@@ -1,6 +1,9 @@
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// Each test starts the CLI as child processes; on a loaded two-core machine that takes a while.
+vi.setConfig({ testTimeout: 120_000 });
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { tempDir } from '../helpers.ts';

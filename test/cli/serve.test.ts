@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// Each test starts the CLI as child processes; on a loaded two-core machine that takes a while.
+vi.setConfig({ testTimeout: 120_000 });
 import Database from 'better-sqlite3';
 import { tempDir } from '../helpers.ts';
 import { request } from '../api/http.ts';

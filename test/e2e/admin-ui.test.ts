@@ -142,10 +142,21 @@ d('admin UI in a browser', () => {
     // Dataset performance, default columns; add EPC and move it to the front with the keyboard buttons.
     await page.getByTestId('col-epc').check();
     await page.getByTestId('chosen-epc').waitFor();
+    // A fixed filter: only these countries, whoever runs the report.
+    await page.getByTestId('add-filter').click();
+    await page
+      .getByTestId('report-filters')
+      .locator('input[aria-label="Filter field"]')
+      .first()
+      .click();
+    await page.getByRole('option', { name: 'Country', exact: true }).click();
+    await page.getByLabel('Filter values').fill('DE,US,GB');
+    await page.getByLabel('Filter values').blur();
     await page.getByTestId('save-report').click();
     await page.getByText('Report saved').waitFor();
     const report = s.core.reports.list().find((r) => r.name === 'Daily clicks for partners')!;
     expect(report.columns).toEqual(['day', 'offer', 'clicks', 'conversions', 'payout', 'epc']);
+    expect(report.filters).toEqual([{ field: 'country', op: 'in', values: ['DE', 'US', 'GB'] }]);
 
     await page.getByTestId('view-as').click();
     await page.getByRole('option', { name: `${partner.name} (affiliate)` }).click();

@@ -5,9 +5,7 @@ import { openCore, type Core } from '../../core.ts';
 import { resolveDataDir } from '../../data-dir.ts';
 import { fileURLToPath } from 'node:url';
 import { PartnergateError } from '../../../shared/errors.ts';
-import { ListenerController } from '../../api/listener-controller.ts';
-import { createAdminHandlers } from '../../admin/handlers.ts';
-import { startAdminWeb } from '../../server/admin-web.ts';
+
 import type { CliApp } from '../program.ts';
 
 interface ServeFlags {
@@ -76,6 +74,13 @@ export function registerServeCommand(program: Command, app: CliApp): void {
       [],
     )
     .action(async (o: ServeFlags, cmd: Command) => {
+      // The server stack loads only for this command, so every other command starts quickly.
+      const [{ ListenerController }, { createAdminHandlers }, { startAdminWeb }] =
+        await Promise.all([
+          import('../../api/listener-controller.ts'),
+          import('../../admin/handlers.ts'),
+          import('../../server/admin-web.ts'),
+        ]);
       const { core, demo } = await openForServe(app, cmd);
       const settings = core.settings.get();
       const port = parsePort(o.port, '--port') ?? settings.listener.port;

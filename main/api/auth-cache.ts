@@ -4,7 +4,6 @@
  * it: an admin change in this process (the context's change generation) or a commit by
  * another process, such as the CLI revoking a key (SQLite's data_version).
  */
-import type { Statement } from 'better-sqlite3';
 import type { Account } from '../../shared/schemas.ts';
 import type { Core } from '../core.ts';
 import type { IpRuleRecord } from '../db/ip-rules.ts';
@@ -31,14 +30,12 @@ export class AuthCache {
   private readonly entries = new Map<string, KnownKey | null>();
   private generation = -1;
   private dataVersion = -1;
-  private readonly dataVersionStmt: Statement;
   private readonly core: Core;
   private readonly now: () => number;
 
   constructor(core: Core, now: () => number) {
     this.core = core;
     this.now = now;
-    this.dataVersionStmt = core.db.prepare('PRAGMA data_version').pluck();
   }
 
   private checkedAt = 0;
@@ -49,7 +46,7 @@ export class AuthCache {
     const t = performance.now();
     if (generation === this.generation && t - this.checkedAt < OTHER_PROCESS_CHECK_MS) return;
     this.checkedAt = t;
-    const dataVersion = this.dataVersionStmt.get() as number;
+    const dataVersion = this.core.ctx.sql.dataVersion();
     if (generation !== this.generation || dataVersion !== this.dataVersion) {
       this.entries.clear();
       this.generation = generation;

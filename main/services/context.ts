@@ -5,6 +5,7 @@ import { eventStatements } from '../db/events.ts';
 import { eventRowStatements } from '../db/event-rows.ts';
 import { journalStatements } from '../db/journal.ts';
 import { rollupStatements } from '../db/rollups.ts';
+import { dataVersionStatement } from '../db/data-version.ts';
 import { ipRuleStatements } from '../db/ip-rules.ts';
 import { keyStatements } from '../db/keys.ts';
 import { offerStatements } from '../db/offers.ts';
@@ -25,6 +26,7 @@ export function createStatements(db: Db) {
     eventRows: eventRowStatements(db),
     journal: journalStatements(db),
     rollups: rollupStatements(db),
+    dataVersion: dataVersionStatement(db),
     audit: auditStatements(db),
   };
 }

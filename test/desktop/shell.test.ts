@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  APP_ORIGIN,
+  denyAllPermissions,
+  externalUrl,
+  handleWindowOpen,
+  isAllowedNavigation,
+  isTrustedSender,
+  resolveAppFile,
+  windowOptions,
+} from '../../main/desktop/security.ts';
+import { decideSecretStorage, safeStorageBox } from '../../main/desktop/secret-storage.ts';
+import {
+  electronSettingsStore,
+  restoreBounds,
+  settingsStoreOptions,
+} from '../../main/desktop/settings.ts';
+import { confSettingsStore } from '../../main/settings-store.ts';
+
+describe('window', () => {
+  it('turns on every isolation Electron offers', () => {
+    const w = windowOptions('/app/preload.cjs', { width: 1200, height: 800 }).webPreferences!;
+    expect(w).toMatchObject({
+      preload: '/app/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
+  });
+
+  it('allows navigation to the app only', () => {
+    expect(isAllowedNavigation(`${APP_ORIGIN}/index.html`)).toBe(true);
+    expect(isAllowedNavigation(`${APP_ORIGIN}/#/partners/3`)).toBe(true);
+    for (const bad of [
+      'https://example.com',
+      'file:///etc/passwd',
+      'app://other/index.html',
+      'javascript:alert(1)',
+      'http://partnergate/',
+      'not a url',
+    ]) {
+      expect(isAllowedNavigation(bad), bad).toBe(false);
+    }
+  });
+
+  it('never opens a window, and hands http(s) links, and only those, to the system browser', () => {
+    const opened: string[] = [];
+    for (const url of [
+      'https://docs.example/api',
+      'http://192.168.1.20:8787/api/v1/docs',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://share/x',
+      'app://partnergate/x',
+    ]) {
+      expect(handleWindowOpen({ url }, (u) => opened.push(u))).toEqual({ action: 'deny' });
+    }
+    expect(opened).toEqual(['https://docs.example/api', 'http://192.168.1.20:8787/api/v1/docs']);
+    expect(externalUrl('HTTPS://Example.com/a b')).toBe('https://example.com/a%20b');
+  });
+
+  it('denies every permission request', () => {
+    let granted: boolean | undefined;
+    denyAllPermissions('media', (g) => (granted = g));
+    expect(granted).toBe(false);
+  });
+});
+
+describe('app:// protocol', () => {
+  const root = '/opt/partnergate/renderer';
+  it('serves files inside the renderer folder, and the page for UI routes', () => {
+    expect(resolveAppFile(root, 'app://partnergate/')).toBe(`${root}/index.html`);
+    expect(resolveAppFile(root, 'app://partnergate/assets/index-abc.js')).toBe(
+      `${root}/assets/index-abc.js`,
+    );
+    expect(resolveAppFile(root, 'app://partnergate/partners/3')).toBe(`${root}/index.html`);
+  });
+
+  it('refuses path traversal in every spelling, other hosts and other schemes', () => {
+    for (const bad of [
+      'app://partnergate/../../etc/passwd',
+      'app://partnergate/%2e%2e/%2e%2e/etc/passwd',
+      'app://partnergate/assets/..%2f..%2f..%2fetc%2fpasswd',
+      'app://partnergate/..%5c..%5cwindows%5cwin.ini',
+      'app://partnergate/a%00.js',
+      'app://evil/index.html',
+      'file:///opt/partnergate/renderer/index.html',
+    ]) {
+      const file = resolveAppFile(root, bad);
+      expect(file === null || file.startsWith(`${root}/`), `${bad} → ${file}`).toBe(true);
+      if (file) expect(file).not.toMatch(/etc|windows/);
+    }
+  });
+});
+
+describe('IPC sender check', () => {
+  it('accepts only the app’s own top frame', () => {
+    const top = { url: `${APP_ORIGIN}/index.html` };
+    expect(isTrustedSender(top, top)).toBe(true);
+    expect(isTrustedSender({ url: `${APP_ORIGIN}/index.html` }, top)).toBe(false); // a subframe
+    expect(isTrustedSender({ url: 'https://evil.example' })).toBe(false);
+    expect(isTrustedSender(null)).toBe(false);
+  });
+});
+
+describe('secret storage', () => {
+  const storage = (
+    available: boolean,
+    backend: 'basic_text' | 'gnome_libsecret' | 'kwallet' | 'kwallet5' | 'kwallet6' | 'unknown',
+  ) => ({
+    isAsyncEncryptionAvailable: () => Promise.resolve(available),
+    getSelectedStorageBackend: () => backend,
+  });
+
+  it('uses the keychain where there is one, and falls back to show-once on a bare Linux unless asked', async () => {
+    expect(await decideSecretStorage(storage(true, 'gnome_libsecret'), 'linux', false)).toEqual({
+      mode: 'keychain',
+      backend: 'gnome_libsecret',
+    });
+    expect(await decideSecretStorage(storage(true, 'unknown'), 'darwin', false)).toEqual({
+      mode: 'keychain',
+      backend: 'macOS Keychain',
+    });
+    expect(await decideSecretStorage(storage(true, 'basic_text'), 'linux', false)).toMatchObject({
+      mode: 'show-once',
+      reason: expect.stringMatching(/No system keyring/) as unknown,
+    });
+    expect(await decideSecretStorage(storage(true, 'basic_text'), 'linux', true)).toMatchObject({
+      mode: 'weak-keychain',
+      warning: expect.stringMatching(/fixed password/) as unknown,
+    });
+    expect(
+      await decideSecretStorage(storage(false, 'gnome_libsecret'), 'linux', true),
+    ).toMatchObject({ mode: 'show-once' });
+  });
+
+  it('seals and opens through the async safeStorage API', async () => {
+    const box = safeStorageBox(
+      {
+        encryptStringAsync: (s: string) =>
+          Promise.resolve(Buffer.from([...Buffer.from(s)].reverse())),
+        decryptStringAsync: (b: Buffer) =>
+          Promise.resolve({
+            result: Buffer.from([...b].reverse()).toString(),
+            shouldReEncrypt: false,
+          }),
+      },
+      'gnome_libsecret',
+    );
+    const sealed = await box.seal('pgk_secret');
+    expect(sealed.toString()).not.toContain('pgk_secret');
+    expect(await box.open(sealed)).toBe('pgk_secret');
+    expect(box.id).toBe('safe-storage:gnome_libsecret');
+  });
+});
+
+describe('settings', () => {
+  it('the desktop and headless stores share one file, one schema and one result', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-settings-'));
+    const headless = confSettingsStore(dir);
+    headless.update((s) => ({
+      ...s,
+      listener: { ...s.listener, port: 9999 },
+      keys: { ...s.keys, secretPolicy: 'show-once' },
+    }));
+    const opts = settingsStoreOptions(dir);
+    const file = join(dir, `${opts.name}.json`);
+    const desktop = electronSettingsStore({
+      store: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>,
+    });
+    expect(desktop.get()).toEqual(headless.get());
+    expect(opts.schema.listener).toBeDefined();
+  });
+
+  it('refuses a settings file that breaks the schema, saying what is wrong, and leaves it as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-settings-'));
+    const file = join(dir, 'settings.json');
+    writeFileSync(file, JSON.stringify({ listener: { port: 'eighty' } }));
+    expect(() => confSettingsStore(dir).get()).toThrow(/listener/);
+    expect(readFileSync(file, 'utf8')).toContain('eighty');
+  });
+
+  it('restores the window where it was, unless that place is off every screen', () => {
+    const displays = [{ x: 0, y: 0, width: 1920, height: 1080 }];
+    expect(restoreBounds({ x: 100, y: 80, width: 1200, height: 800 }, displays)).toEqual({
+      x: 100,
+      y: 80,
+      width: 1200,
+      height: 800,
+    });
+    expect(restoreBounds({ x: 4000, y: 80, width: 1200, height: 800 }, displays)).toEqual({
+      width: 1200,
+      height: 800,
+    });
+    expect(restoreBounds({ width: 10, height: 10 }, displays)).toEqual({
+      width: 1280,
+      height: 820,
+    });
+    expect(restoreBounds(null, displays)).toEqual({ width: 1280, height: 820 });
+  });
+});

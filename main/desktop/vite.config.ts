@@ -1,0 +1,24 @@
+import { defineConfig } from 'vite';
+import { builtinModules } from 'node:module';
+import pkg from '../../package.json' with { type: 'json' };
+
+// The main process as one CommonJS file for Electron; dependencies stay in node_modules
+// (better-sqlite3's native binding cannot be bundled) and Node built-ins stay built in.
+export default defineConfig({
+  build: {
+    ssr: new URL('./main.ts', import.meta.url).pathname,
+    outDir: new URL('../../out/desktop', import.meta.url).pathname,
+    emptyOutDir: true,
+    minify: false,
+    target: 'node22',
+    rollupOptions: {
+      external: [
+        'electron',
+        ...Object.keys(pkg.dependencies),
+        ...builtinModules,
+        ...builtinModules.map((m) => `node:${m}`),
+      ],
+      output: { format: 'cjs', entryFileNames: 'main.cjs' },
+    },
+  },
+});

@@ -10,7 +10,7 @@ import { masterKeyBox } from '../../main/services/secret-box.ts';
 import { ListenerController } from '../../main/api/listener-controller.ts';
 import { createAdminHandlers } from '../../main/admin/handlers.ts';
 import { startAdminWeb, type RunningAdminWeb } from '../../main/server/admin-web.ts';
-import { RENDERER_DIR } from '../../main/cli/commands/serve.ts';
+import { RENDERER_DIR } from '../../main/server/headless.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { invalid } from '../../../shared/errors.ts';
 import { openCore, type Core } from '../../core.ts';
 import { resolveDataDir } from '../../data-dir.ts';
-import { fileURLToPath } from 'node:url';
-import { PartnergateError } from '../../../shared/errors.ts';
 
 import type { CliApp } from '../program.ts';
 
@@ -50,9 +48,6 @@ async function openForServe(app: CliApp, cmd: Command): Promise<{ core: Core; de
   return { core: demo, demo: true };
 }
 
-/** The built renderer, from a clone (`npm run build`). */
-export const RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url));
-
 export function registerServeCommand(program: Command, app: CliApp): void {
   program
     .command('serve')
@@ -75,34 +70,16 @@ export function registerServeCommand(program: Command, app: CliApp): void {
     )
     .action(async (o: ServeFlags, cmd: Command) => {
       // The server stack loads only for this command, so every other command starts quickly.
-      const [{ ListenerController }, { createAdminHandlers }, { startAdminWeb }] =
-        await Promise.all([
-          import('../../api/listener-controller.ts'),
-          import('../../admin/handlers.ts'),
-          import('../../server/admin-web.ts'),
-        ]);
+      const { startHeadless } = await import('../../server/headless.ts');
       const { core, demo } = await openForServe(app, cmd);
       const settings = core.settings.get();
-      const port = parsePort(o.port, '--port') ?? settings.listener.port;
-      const adminPort = parsePort(o.adminPort, '--admin-port')!;
-      const controller = new ListenerController(core, {
-        ...(o.trustProxy.length && { trustedProxies: o.trustProxy }),
-        logger: { level: 'warn' } as never,
+      const running = await startHeadless(core, {
+        host: o.host ?? settings.listener.host,
+        port: parsePort(o.port, '--port') ?? settings.listener.port,
+        adminPort: o.adminUi ? parsePort(o.adminPort, '--admin-port')! : null,
+        trustedProxies: o.trustProxy.length ? o.trustProxy : settings.listener.trustedProxies,
       });
-      const status = await controller.start({ host: o.host ?? settings.listener.host, port });
-      if (!status.running)
-        throw new PartnergateError('environment', status.error!.code, status.error!.message);
-      const admin = o.adminUi
-        ? await startAdminWeb({
-            port: adminPort,
-            rendererDir: RENDERER_DIR,
-            handlers: createAdminHandlers(core, controller),
-            logger: { level: 'warn' },
-          }).catch(async (e: unknown) => {
-            await controller.stop();
-            throw e;
-          })
-        : null;
+      const { status, admin } = running;
       const lines = [
         `Partner API listening on port ${status.port}${demo ? ' (demo data)' : ''}. Partners can use:`,
       ];
@@ -129,7 +106,7 @@ export function registerServeCommand(program: Command, app: CliApp): void {
           app.note(`${signal}: stopping; finishing open requests and writing the request journal…`);
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
-          void Promise.all([controller.stop(), admin?.close()]).then(() => {
+          void running.stop().then(() => {
             if (demo) core.close();
             resolve();
           });

@@ -194,10 +194,3 @@ export function findOverlaps<T extends Pick<IpRange, 'start' | 'end'>>(
   }
   return out;
 }
-
-/** Hex of the 16-byte form, handy as a stable map key. */
-export function bytesToHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}

@@ -4,6 +4,7 @@
  * same thing.
  */
 import { snippetz } from '@scalar/snippetz';
+import { maskKey } from './key-format.ts';
 
 export interface ApiRequest {
   /** e.g. http://192.168.1.20:8787 */
@@ -89,7 +90,7 @@ export function snippet(target: SnippetTarget, r: ApiRequest): string {
   }
 }
 
-/** Replaces the secret with a mask for display; copying uses the real text. */
+/** Replaces the secret with its mask for display; copying uses the real text. */
 export function maskSecret(text: string, secret: string): string {
-  return secret ? text.split(secret).join(`${secret.slice(0, 10)}${'•'.repeat(12)}`) : text;
+  return secret ? text.split(secret).join(maskKey(secret)) : text;
 }

@@ -1,5 +1,5 @@
 /** Plain-text output for people; `--json` output skips all of this. */
-import { formatDuration, formatRateLimit } from '../../shared/durations.ts';
+import { formatRateLimit } from '../../shared/durations.ts';
 import type { ApiKey } from '../../shared/schemas.ts';
 
 export function formatTime(ms: number | null | undefined): string {
@@ -74,5 +74,3 @@ export function keyDetails(k: ApiKey): string {
   const w = Math.max(...rows.map(([a]) => a.length));
   return rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`).join('\n') + '\n';
 }
-
-export { formatDuration };

@@ -48,7 +48,6 @@ export function ipRuleStatements(db: Db) {
     `SELECT * FROM ip_rules WHERE key_id = ? ORDER BY start_addr, end_addr DESC, id`,
   );
   const remove = db.prepare(`DELETE FROM ip_rules WHERE id = ?`);
-  const all = db.prepare(`SELECT * FROM ip_rules ORDER BY key_id, start_addr`);
   return {
     insert(r: Omit<IpRuleRecord, 'id'>): number {
       return Number(
@@ -61,9 +60,6 @@ export function ipRuleStatements(db: Db) {
     },
     forKey(keyId: number): IpRuleRecord[] {
       return (byKey.all(keyId) as IpRuleRow[]).map(toRecord);
-    },
-    all(): IpRuleRecord[] {
-      return (all.all() as IpRuleRow[]).map(toRecord);
     },
     remove(id: number): void {
       remove.run(id);

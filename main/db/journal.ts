@@ -48,7 +48,6 @@ export function journalStatements(db: Db) {
     WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`);
   const refused = db.prepare(`SELECT ip, sum(count) AS count, max(at) AS lastAt FROM request_journal
     WHERE key_id = ? AND error_code = 'ip_not_allowed' AND at >= ? GROUP BY ip ORDER BY lastAt DESC LIMIT ?`);
-  const recent = db.prepare(`SELECT * FROM request_journal ORDER BY id DESC LIMIT ?`);
   const series = db.prepare(`SELECT (at / @bucket) * @bucket AS at, sum(count) AS requests,
       sum(CASE WHEN status >= 400 THEN count ELSE 0 END) AS errors,
       sum(CASE WHEN status = 429 THEN count ELSE 0 END) AS rateLimited
@@ -94,9 +93,6 @@ export function journalStatements(db: Db) {
     },
     refusedAddresses(keyId: number, sinceMs: number, limit = 20): RefusedAddress[] {
       return refused.all(keyId, sinceMs, limit) as RefusedAddress[];
-    },
-    recent(limit: number): Record<string, unknown>[] {
-      return recent.all(limit) as Record<string, unknown>[];
     },
     usage(fromMs: number, toMs: number, bucketMs: number) {
       const range = { from: fromMs, to: toMs };

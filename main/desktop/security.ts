@@ -2,12 +2,7 @@
  * The desktop window's security rules (Electron's checklist), as plain functions over
  * Electron's types so they are unit-tested without an Electron binary. main.ts only wires them.
  */
-import type {
-  BrowserWindowConstructorOptions,
-  HandlerDetails,
-  IpcMainInvokeEvent,
-  WebFrameMain,
-} from 'electron';
+import type { BrowserWindowConstructorOptions, HandlerDetails, WebFrameMain } from 'electron';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 
 /** The renderer is served from this custom scheme, never from file:// or a dev server. */
@@ -108,10 +103,6 @@ export function isTrustedSender(
   if (!frame) return false;
   if (topFrame && frame !== topFrame) return false;
   return isAllowedNavigation(frame.url);
-}
-
-export function senderFrame(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): WebFrameMain | null {
-  return event.senderFrame ?? null;
 }
 
 /** Camera, microphone, notifications from the page, geolocation…: the admin UI needs none. */

@@ -11,12 +11,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { invalid, isPartnergateError, PartnergateError } from '../../shared/errors.ts';
 import { parseMoney } from '../../shared/money.ts';
-import {
-  CONVERSION_STATUSES,
-  LEAD_STATUSES,
-  type ConversionStatus,
-  type LeadStatus,
-} from '../../shared/report-catalog.ts';
+import { CONVERSION_STATUSES, LEAD_STATUSES } from '../../shared/report-catalog.ts';
 import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/schemas.ts';
 import { openDatabase, type Db } from '../db/connection.ts';
 import { eventStatements } from '../db/events.ts';
@@ -277,23 +272,33 @@ export function parseClickRow(
   };
 }
 
+/** The offer (which must exist), the row's currency (else the offer's), and a known status. */
+function offerCurrencyStatus<S extends string>(
+  r: ReturnType<typeof rowReader>,
+  l: Lookups,
+  statuses: readonly S[],
+) {
+  const offerId = parseIdIn(r.req('offer_id'), 'offer_id', l.offerCurrency, 'offer');
+  const currency = currencyOf(r.get('currency'), l.offerCurrency.get(offerId));
+  const status = r.req('status').toLowerCase();
+  if (!(statuses as readonly string[]).includes(status)) {
+    throw new RowError(`status "${status}" is not one of ${statuses.join(', ')}`);
+  }
+  return { offerId, currency, status: status as S };
+}
+
 export function parseConversionRow(
   record: Record<string, string>,
   mapping: Record<string, string>,
   l: Lookups,
 ): ConversionRecord {
   const r = rowReader(record, mapping);
-  const offerId = parseIdIn(r.req('offer_id'), 'offer_id', l.offerCurrency, 'offer');
-  const currency = currencyOf(r.get('currency'), l.offerCurrency.get(offerId));
-  const status = r.req('status').toLowerCase();
-  if (!(CONVERSION_STATUSES as readonly string[]).includes(status)) {
-    throw new RowError(`status "${status}" is not one of ${CONVERSION_STATUSES.join(', ')}`);
-  }
+  const { offerId, currency, status } = offerCurrencyStatus(r, l, CONVERSION_STATUSES);
   return {
     ts: parseTime(r.req('time'), l.tz, 'time'),
     partnerId: parseIdIn(r.req('partner_id'), 'partner_id', l.partners, 'partner'),
     offerId,
-    status: status as ConversionStatus,
+    status,
     revenue: r.money('revenue', currency),
     payout: r.money('payout', currency, true),
     saleAmount: r.money('sale_amount', currency),
@@ -312,12 +317,7 @@ export function parseLeadRow(
   l: Lookups,
 ): LeadRecord {
   const r = rowReader(record, mapping);
-  const offerId = parseIdIn(r.req('offer_id'), 'offer_id', l.offerCurrency, 'offer');
-  const currency = currencyOf(r.get('currency'), l.offerCurrency.get(offerId));
-  const status = r.req('status').toLowerCase();
-  if (!(LEAD_STATUSES as readonly string[]).includes(status)) {
-    throw new RowError(`status "${status}" is not one of ${LEAD_STATUSES.join(', ')}`);
-  }
+  const { offerId, currency, status } = offerCurrencyStatus(r, l, LEAD_STATUSES);
   const registeredAt = parseTime(r.req('registered_at'), l.tz, 'registered_at');
   const ftdText = r.get('ftd_at');
   const ftdAt = ftdText === '' ? null : parseTime(ftdText, l.tz, 'ftd_at');
@@ -337,7 +337,7 @@ export function parseLeadRow(
     offerId,
     leadRef: r.req('lead_ref').slice(0, 200),
     country: country(r.opt('country')),
-    status: status as LeadStatus,
+    status,
     ftdAt,
     ftdAmount,
     deposits: r.money('deposits', currency),

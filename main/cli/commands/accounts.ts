@@ -52,6 +52,20 @@ function accountText(a: Account): string {
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
 }
 
+/** The flags `partner add` and `partner update` share, as account fields (absent when not given). */
+function accountFields(o: AccountFlags) {
+  return {
+    ...(o.email !== undefined && { email: o.email }),
+    ...(o.company !== undefined && { company: o.company }),
+    ...(o.status !== undefined && { status: o.status }),
+    ...(o.notes !== undefined && { notes: o.notes }),
+    ...(o.timezone !== undefined && { timezone: o.timezone }),
+    ...(o.currency !== undefined && { currency: o.currency }),
+    ...(o.seesAll && { employeeAccess: 'all' as const }),
+    ...(o.partners !== undefined && { assignedPartnerIds: parseIdList(o.partners, '--partners') }),
+  };
+}
+
 export function registerAccountCommands(program: Command, app: CliApp): void {
   const partner = program
     .command('partner')
@@ -74,16 +88,7 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
       const a = app.core(cmd).accounts.create({
         kind: o.kind as AccountKind,
         name: o.name ?? '',
-        ...(o.email !== undefined && { email: o.email }),
-        ...(o.company !== undefined && { company: o.company }),
-        ...(o.status !== undefined && { status: o.status }),
-        ...(o.notes !== undefined && { notes: o.notes }),
-        ...(o.timezone !== undefined && { timezone: o.timezone }),
-        ...(o.currency !== undefined && { currency: o.currency }),
-        ...(o.seesAll && { employeeAccess: 'all' as const }),
-        ...(o.partners !== undefined && {
-          assignedPartnerIds: parseIdList(o.partners, '--partners'),
-        }),
+        ...accountFields(o),
       });
       app.print(cmd, a, () => `Added ${a.kind} #${a.id} ${a.name}.\n`);
     });
@@ -143,16 +148,7 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
       const a = app.core(cmd).accounts.update({
         id: parseId(id, 'id'),
         ...(o.name !== undefined && { name: o.name }),
-        ...(o.email !== undefined && { email: o.email }),
-        ...(o.company !== undefined && { company: o.company }),
-        ...(o.status !== undefined && { status: o.status }),
-        ...(o.notes !== undefined && { notes: o.notes }),
-        ...(o.timezone !== undefined && { timezone: o.timezone }),
-        ...(o.currency !== undefined && { currency: o.currency }),
-        ...(o.seesAll && { employeeAccess: 'all' as const }),
-        ...(o.partners !== undefined && {
-          assignedPartnerIds: parseIdList(o.partners, '--partners'),
-        }),
+        ...accountFields(o),
       });
       app.print(cmd, a, () => `Updated #${a.id} ${a.name}.\n${accountText(a)}`);
     });

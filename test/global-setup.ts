@@ -1,4 +1,7 @@
-/** Builds the admin UI once before the browser tests (a fresh clone has no out/renderer). */
+/**
+ * Builds what `npm run build` builds (admin UI, preload, desktop main) once, before any test
+ * reads out/: a fresh clone has none, and tests never rebuild it under one another.
+ */
 import { build } from 'vite';
 import { fileURLToPath } from 'node:url';
 
@@ -7,11 +10,17 @@ export default async function setup(): Promise<void> {
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
-    await build({
-      configFile: fileURLToPath(new URL('../renderer/vite.config.ts', import.meta.url)),
-      mode: 'production',
-      logLevel: 'warn',
-    });
+    for (const config of [
+      '../renderer/vite.config.ts',
+      '../preload/vite.config.ts',
+      '../main/desktop/vite.config.ts',
+    ]) {
+      await build({
+        configFile: fileURLToPath(new URL(config, import.meta.url)),
+        mode: 'production',
+        logLevel: 'warn',
+      });
+    }
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { _electron as electron } from 'playwright-core';
 import { openCore } from '../../main/core.ts';
@@ -48,26 +47,7 @@ if ('reason' in found) process.stderr.write(`Desktop end-to-end suite skipped: $
 
 describe.skipIf('reason' in found)('desktop app', () => {
   it('launches, issues a key, copies it, the listener answers with it, and quits', async () => {
-    execFileSync(
-      process.execPath,
-      [
-        join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-        'build',
-        '--config',
-        'main/desktop/vite.config.ts',
-      ],
-      { cwd: root },
-    );
-    execFileSync(
-      process.execPath,
-      [
-        join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-        'build',
-        '--config',
-        'preload/vite.config.ts',
-      ],
-      { cwd: root },
-    );
+    // out/ (main, preload, renderer) is built by the global setup.
     const dataDir = mkdtempSync(join(tmpdir(), 'pg-desktop-'));
     const core = openCore({ dataDir, actor: 'test' });
     await core.demoData({ scale: 'small', seed: 4 });

@@ -1,7 +1,12 @@
 import Conf from 'conf';
 import { z } from 'zod';
 import { invalid } from '../shared/errors.ts';
-import { settingsSchema, type Settings } from '../shared/settings.ts';
+import {
+  migrateSettings,
+  settingsSchema,
+  type LegacySettingsFiles,
+  type Settings,
+} from '../shared/settings.ts';
 
 /** Where settings live and how they change; the desktop implements it over electron-store. */
 export interface SettingsStore {
@@ -16,7 +21,10 @@ export function settingsJsonSchema(): Record<string, Record<string, unknown>> {
   const schema = z.toJSONSchema(settingsSchema, { io: 'input', unrepresentable: 'any' }) as {
     properties: Record<string, Record<string, unknown>>;
   };
-  return schema.properties;
+  // conf and electron-store write schema defaults into the file before it is read; a file
+  // without a version must stay so, or it would pass for the current layout unmigrated.
+  const { default: _, ...version } = schema.properties.version!;
+  return { ...schema.properties, version };
 }
 
 function parseSettings(value: unknown, where: string): Settings {
@@ -30,22 +38,44 @@ function parseSettings(value: unknown, where: string): Settings {
   return parsed.data;
 }
 
-/** Headless settings: `settings.json` in the data directory, read and written through conf. */
-export function confSettingsStore(dataDir: string): SettingsStore {
-  const conf = new Conf<Record<string, unknown>>({
-    cwd: dataDir,
-    configName: SETTINGS_FILE_NAME,
-    schema: settingsJsonSchema(),
-    clearInvalidConfig: false,
-  });
+/** What conf and electron-store have in common: the whole file as an object, and its path. */
+export interface SettingsFile {
+  store: Record<string, unknown>;
+  readonly path: string;
+}
+
+/**
+ * Settings over a conf or electron-store file: migrated to the current layout when opened
+ * (a file from a newer version is refused and left alone), parsed by the one schema on every read.
+ */
+export function settingsOver(file: SettingsFile, legacy: LegacySettingsFiles = {}): SettingsStore {
+  const migrated = migrateSettings(file.store, legacy);
+  if (!migrated.ok)
+    throw invalid(
+      'invalid_settings',
+      `The settings in ${file.path} cannot be used: ${migrated.message}.`,
+    );
+  if (migrated.from !== migrated.to) file.store = parseSettings(migrated.value, file.path);
   return {
-    get: () => parseSettings(conf.store, conf.path),
+    get: () => parseSettings(file.store, file.path),
     update(patch) {
-      const next = parseSettings(patch(parseSettings(conf.store, conf.path)), conf.path);
-      conf.store = next;
+      const next = parseSettings(patch(parseSettings(file.store, file.path)), file.path);
+      file.store = next;
       return next;
     },
   };
+}
+
+/** Headless settings: `settings.json` in the data directory, read and written through conf. */
+export function confSettingsStore(dataDir: string): SettingsStore {
+  return settingsOver(
+    new Conf<Record<string, unknown>>({
+      cwd: dataDir,
+      configName: SETTINGS_FILE_NAME,
+      schema: settingsJsonSchema(),
+      clearInvalidConfig: false,
+    }),
+  );
 }
 
 /** Settings held in memory, for tests and one-off tools. */

@@ -5,7 +5,7 @@
  * from it, so the three cannot drift.
  */
 import { z } from 'zod';
-import { SECRET_POLICIES } from './settings.ts';
+import { SECRET_POLICIES, THEMES } from './settings.ts';
 import {
   accountCreateInput,
   accountListInput,
@@ -19,6 +19,7 @@ import {
   keyRotateInput,
   keyUpdateInput,
   offerCreateInput,
+  rateLimit,
   reportCreateInput,
   reportRunInput,
   reportSpec,
@@ -54,6 +55,17 @@ export interface ListenerAddressView {
   family: 4 | 6;
   kind: 'loopback' | 'lan' | 'vpn' | 'other';
   interface: string;
+}
+
+/** How re-showable copies of key secrets are kept where the core runs. */
+export interface SecretStorageInfo {
+  /** False when no copy can be kept (no keychain): every key is then shown once. */
+  retains: boolean;
+  /** Copies are kept, but protected by a fixed password only (Linux without a keyring). */
+  weak: boolean;
+  /** The user may choose to keep copies anyway (`allowWeakKeychain`). */
+  canOptIn: boolean;
+  description: string;
 }
 
 export interface ListenerStatus {
@@ -219,11 +231,14 @@ export const adminContract = {
   getSettings: method<Settings>()(none),
   updateSettings: method<Settings>()(
     z.object({
-      theme: z.enum(['system', 'light', 'dark']).optional(),
+      theme: z.enum(THEMES).optional(),
       secretPolicy: z.enum(SECRET_POLICIES).optional(),
       defaultExpiryDays: z.int().min(1).max(3650).optional(),
+      defaultRateLimit: rateLimit.optional(),
+      allowWeakKeychain: z.boolean().optional(),
     }),
   ),
+  secretStorage: method<SecretStorageInfo>()(none),
 } as const;
 
 export type AdminContract = typeof adminContract;

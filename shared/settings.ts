@@ -7,8 +7,22 @@ import { rateLimit } from './schemas.ts';
 
 export const SECRET_POLICIES = ['reshow', 'show-once'] as const;
 export type SecretPolicy = (typeof SECRET_POLICIES)[number];
+export const THEMES = ['system', 'light', 'dark'] as const;
+export type Theme = (typeof THEMES)[number];
+
+/** The settings file's layout version; `migrateSettings` brings older files up to it. */
+export const SETTINGS_VERSION = 1;
+
+const bounds = z.object({
+  x: z.int().optional(),
+  y: z.int().optional(),
+  width: z.int().min(1),
+  height: z.int().min(1),
+});
+export type WindowBounds = z.infer<typeof bounds>;
 
 export const settingsSchema = z.object({
+  version: z.int().min(0).default(SETTINGS_VERSION),
   listener: z
     .object({
       host: z.string().min(1).default('127.0.0.1'),
@@ -24,12 +38,67 @@ export const settingsSchema = z.object({
       defaultRateLimit: rateLimit.default({ count: 100, windowMs: 60_000 }),
       /** `show-once` keeps no re-showable copy of any secret. */
       secretPolicy: z.enum(SECRET_POLICIES).default('reshow'),
+      /** Keep copies even where only a fixed password protects them (Linux without a keyring). */
+      allowWeakKeychain: z.boolean().default(false),
     })
     .prefault({}),
-  theme: z.enum(['system', 'light', 'dark']).default('system'),
+  theme: z.enum(THEMES).default('system'),
+  /** The desktop window's last size and place. */
+  window: z.object({ bounds: bounds.nullable().default(null) }).prefault({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
+
+/** Files the settings were split across before a migration folded them in (desktop only). */
+export interface LegacySettingsFiles {
+  /** `window-state.json` of version 0: `{ bounds, acceptWeakKeychain }`. */
+  windowState?: unknown;
+}
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Step i takes a file of version i to version i + 1. */
+const MIGRATIONS: ((raw: Raw, legacy: LegacySettingsFiles) => Raw)[] = [
+  // 0 → 1: the window bounds and the weak-keychain opt-in, kept by the desktop app in
+  // window-state.json, become settings (`window.bounds`, `keys.allowWeakKeychain`). Version 0
+  // had neither key; what a store filled in from the schema's defaults gives way to the old file.
+  (raw, { windowState }) => {
+    const ws = isObject(windowState) ? windowState : {};
+    const parsedBounds = bounds.safeParse(ws.bounds);
+    if (!parsedBounds.success && ws.acceptWeakKeychain !== true) return raw;
+    const keys = isObject(raw.keys) ? raw.keys : {};
+    const window = isObject(raw.window) ? raw.window : {};
+    return {
+      ...raw,
+      keys: ws.acceptWeakKeychain === true ? { ...keys, allowWeakKeychain: true } : raw.keys,
+      window: parsedBounds.success ? { ...window, bounds: parsedBounds.data } : raw.window,
+    };
+  },
+];
+
+export type MigrationResult =
+  { ok: true; value: Raw; from: number; to: number } | { ok: false; message: string };
+
+/**
+ * Brings a settings file up to SETTINGS_VERSION. A file without a version is version 0 (the
+ * first release's layout); a file from a newer Partnergate is refused, never rewritten.
+ */
+export function migrateSettings(raw: unknown, legacy: LegacySettingsFiles = {}): MigrationResult {
+  if (!isObject(raw)) return { ok: false, message: 'the settings are not a JSON object' };
+  const from = raw.version === undefined ? 0 : raw.version;
+  if (typeof from !== 'number' || !Number.isInteger(from) || from < 0)
+    return { ok: false, message: `version ${JSON.stringify(from)} is not a settings version` };
+  if (from > SETTINGS_VERSION)
+    return {
+      ok: false,
+      message: `they were written by a newer Partnergate (settings version ${from}; this one reads up to ${SETTINGS_VERSION})`,
+    };
+  let value = raw;
+  for (let v = from; v < SETTINGS_VERSION; v++)
+    value = { ...MIGRATIONS[v]!(value, legacy), version: v + 1 };
+  return { ok: true, value, from, to: SETTINGS_VERSION };
+}

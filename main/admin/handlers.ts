@@ -273,8 +273,14 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
       return core.settings.update((s) => ({
         ...s,
         ...(u.theme && { theme: u.theme }),
-        keys: { ...s.keys, ...(u.defaultExpiryDays && { defaultExpiryDays: u.defaultExpiryDays }) },
+        keys: {
+          ...s.keys,
+          ...(u.defaultExpiryDays && { defaultExpiryDays: u.defaultExpiryDays }),
+          ...(u.defaultRateLimit && { defaultRateLimit: u.defaultRateLimit }),
+          ...(u.allowWeakKeychain !== undefined && { allowWeakKeychain: u.allowWeakKeychain }),
+        },
       }));
     },
+    secretStorage: () => core.ctx.secretBox.describe(),
   };
 }

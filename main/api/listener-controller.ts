@@ -13,6 +13,7 @@ export class ListenerController {
   private lastError: ListenerStatus['error'] = null;
   private readonly core: Core;
   private readonly options: PartnerApiOptions;
+  private readonly watchers = new Set<(s: ListenerStatus) => void>();
 
   constructor(core: Core, options: PartnerApiOptions = {}) {
     this.core = core;
@@ -28,6 +29,18 @@ export class ListenerController {
       addresses: this.running?.addresses ?? [],
       error: this.lastError,
     };
+  }
+
+  /** Calls `watcher` after every start, stop or move (the desktop tray and window follow it). */
+  onChange(watcher: (s: ListenerStatus) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  private changed(): ListenerStatus {
+    const s = this.status();
+    for (const w of this.watchers) w(s);
+    return s;
   }
 
   get listener(): RunningListener | null {
@@ -49,14 +62,14 @@ export class ListenerController {
       if (!isPartnergateError(e)) throw e;
       this.lastError = { code: e.code, message: e.message };
     }
-    return this.status();
+    return this.changed();
   }
 
   async stop(): Promise<ListenerStatus> {
     const r = this.running;
     this.running = null;
     if (r) await r.close();
-    return this.status();
+    return this.changed();
   }
 
   /** Saves a new address; a running listener moves to it (and stays stopped if it cannot). */
@@ -74,7 +87,7 @@ export class ListenerController {
         ...(c.startOnLaunch !== undefined && { startOnLaunch: c.startOnLaunch }),
       },
     }));
-    if (!this.running) return this.status();
+    if (!this.running) return this.changed();
     await this.stop();
     return this.start();
   }

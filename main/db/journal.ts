@@ -22,6 +22,14 @@ export interface RefusedAddress {
   lastAt: number;
 }
 
+export interface KeyRefusals {
+  keyId: number;
+  label: string;
+  accountName: string;
+  code: 'ip_not_allowed' | 'rate_limited';
+  count: number;
+}
+
 export function journalStatements(db: Db) {
   // Many rows per statement: at thousands of requests a second the per-statement cost dominates.
   const CHUNK = 100;
@@ -70,6 +78,12 @@ export function journalStatements(db: Db) {
     )
     .pluck();
 
+  const refusalsByKey = db.prepare(`SELECT j.key_id AS keyId, k.label, a.name AS accountName,
+      j.error_code AS code, sum(j.count) AS count
+    FROM request_journal j JOIN api_keys k ON k.id = j.key_id JOIN accounts a ON a.id = k.account_id
+    WHERE j.at >= ? AND j.error_code IN ('ip_not_allowed', 'rate_limited')
+    GROUP BY j.key_id, j.error_code`);
+
   const writeBatch = db.transaction((entries: readonly JournalEntry[]) => {
     let i = 0;
     for (; i + CHUNK <= entries.length; i += CHUNK)
@@ -93,6 +107,10 @@ export function journalStatements(db: Db) {
     },
     refusedAddresses(keyId: number, sinceMs: number, limit = 20): RefusedAddress[] {
       return refused.all(keyId, sinceMs, limit) as RefusedAddress[];
+    },
+    /** Calls refused for a known key since a time, by reason: address not allowed, rate limit. */
+    refusalsByKey(sinceMs: number): KeyRefusals[] {
+      return refusalsByKey.all(sinceMs) as KeyRefusals[];
     },
     usage(fromMs: number, toMs: number, bucketMs: number) {
       const range = { from: fromMs, to: toMs };

@@ -4,7 +4,7 @@
  * parsed with the contract's schema before a handler sees it. Failures travel as data (Electron
  * flattens thrown errors into a message string).
  */
-import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
+import type { IpcMain, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
 import { z } from 'zod';
 import {
   adminContract,
@@ -12,12 +12,18 @@ import {
   type AdminHandlers,
   type AdminMethod,
 } from '../../shared/admin-contract.ts';
+import {
+  ADMIN_CHANNEL,
+  EVENT_CHANNEL,
+  type DesktopEventMessage,
+  type DesktopEventName,
+  type DesktopEvents,
+  type IpcAnswer,
+} from '../../shared/desktop-bridge.ts';
 import { isPartnergateError } from '../../shared/errors.ts';
 import { isTrustedSender } from './security.ts';
 
-export const ADMIN_CHANNEL = 'partnergate:admin';
-
-export type IpcAnswer = { ok: true; result: unknown } | { ok: false; error: AdminError };
+export { ADMIN_CHANNEL };
 
 function toAdminError(e: unknown): AdminError {
   if (e instanceof z.ZodError) {
@@ -86,4 +92,16 @@ export function registerAdminIpc(
   ipcMain.handle(ADMIN_CHANNEL, (event: IpcMainInvokeEvent, method: unknown, input: unknown) =>
     answerAdminCall(handlers, event.senderFrame, mainFrame(), method, input, log),
   );
+}
+
+/** Announces an event to the window's preload (`window.api.on`); a closed window is skipped. */
+export function sendDesktopEvent<E extends DesktopEventName>(
+  contents: Pick<WebContents, 'send' | 'isDestroyed'> | null | undefined,
+  event: E,
+  payload: DesktopEvents[E],
+): boolean {
+  if (!contents || contents.isDestroyed()) return false;
+  const message: DesktopEventMessage<E> = { event, payload };
+  contents.send(EVENT_CHANNEL, message);
+  return true;
 }

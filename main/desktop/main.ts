@@ -1,6 +1,7 @@
 /**
  * The desktop app's main process. Thin by design: every rule it applies is a plain function in
- * security.ts, ipc.ts, secret-storage.ts and settings.ts, unit-tested without Electron.
+ * security.ts, ipc.ts, secret-storage.ts, settings.ts, tray.ts and alerts.ts, unit-tested
+ * without Electron; this file only hands them Electron's objects.
  */
 import {
   app,
@@ -9,6 +10,7 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  nativeTheme,
   net,
   Notification,
   protocol,
@@ -26,9 +28,9 @@ import { openCore, type Core } from '../core.ts';
 import { ListenerController } from '../api/listener-controller.ts';
 import { createAdminHandlers } from '../admin/handlers.ts';
 import { ADMIN_CSP } from '../server/admin-web.ts';
-import { forbidden } from '../../shared/errors.ts';
-import type { SecretBox } from '../services/secret-box.ts';
-import { registerAdminIpc } from './ipc.ts';
+import type { SettingsStore } from '../settings-store.ts';
+import { keyAlerts, REFUSAL_WINDOW_MS } from './alerts.ts';
+import { registerAdminIpc, sendDesktopEvent } from './ipc.ts';
 import {
   APP_ORIGIN,
   APP_SCHEME,
@@ -38,12 +40,13 @@ import {
   resolveAppFile,
   windowOptions,
 } from './security.ts';
-import { decideSecretStorage, safeStorageBox } from './secret-storage.ts';
-import { electronSettingsStore, restoreBounds, settingsStoreOptions } from './settings.ts';
+import { safeStorageBox } from './secret-storage.ts';
+import { desktopSettings, restoreBounds, settingsStoreOptions } from './settings.ts';
+import { trayImageName, trayHeadline, trayMenu } from './tray.ts';
 
 const RENDERER_DIR = join(__dirname, '..', 'renderer');
 const PRELOAD = join(__dirname, '..', 'preload', 'index.cjs');
-const DAY = 86_400_000;
+const RESOURCES = join(__dirname, '..', '..', 'main', 'desktop', 'resources');
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -54,93 +57,74 @@ let tray: Tray | null = null;
 let core: Core | null = null;
 let listener: ListenerController | null = null;
 
-/** A box that keeps nothing: used when the OS has no keychain to protect copies with. */
-const noKeychainBox: SecretBox = {
-  id: 'none',
-  seal: () =>
-    Promise.reject(
-      forbidden('secret_not_retained', 'No keychain is available to keep a copy of the secret.'),
-    ),
-  open: () =>
-    Promise.reject(
-      forbidden('secret_not_retained', 'No keychain is available to open a kept secret.'),
-    ),
-};
+function showWindow(): void {
+  if (!win) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
 
-function updateTray(): void {
-  if (!tray || !listener) return;
-  const s = listener.status();
-  const line = s.running
-    ? `Partner API on ${s.addresses[0]?.url ?? `port ${s.port}`}`
-    : 'Partner API stopped';
-  tray.setToolTip(`Partnergate — ${line}`);
+function updateTray(c: ListenerController): void {
+  const s = c.status();
+  sendDesktopEvent(win?.webContents, 'listener', s);
+  if (!tray) return;
+  tray.setImage(join(RESOURCES, trayImageName(process.platform, s.running)));
+  tray.setToolTip(`Partnergate — ${trayHeadline(s)}`);
   tray.setContextMenu(
-    Menu.buildFromTemplate([
-      { label: line, enabled: false },
-      { type: 'separator' },
-      { label: 'Open Partnergate', click: () => win?.show() },
-      { label: 'Quit', click: () => app.quit() },
-    ]),
+    Menu.buildFromTemplate(
+      trayMenu(s, {
+        open: showWindow,
+        start: () => void c.start(),
+        stop: () => void c.stop(),
+        quit: () => app.quit(),
+      }),
+    ),
   );
 }
 
-/** Keys expiring within 7 days, and keys with a burst of refused calls, as system notifications. */
+/** Keys nearing expiry and bursts of refused calls, as system notifications, checked each minute. */
 function watchKeys(c: Core): void {
   const seen = new Set<string>();
   const check = () => {
-    const now = Date.now();
-    for (const k of c.keys.list()) {
-      if (k.status !== 'active') continue;
-      const until = k.graceUntil ?? k.expiresAt;
-      const id = `expiry:${k.id}`;
-      if (until !== null && until - now < 7 * DAY && !seen.has(id)) {
-        seen.add(id);
-        new Notification({
-          title: 'API key expiring',
-          body: `${k.label} (${k.accountName}) expires ${new Date(until).toLocaleDateString()}.`,
-        }).show();
-      }
-      const refused = c.ctx.sql.journal
-        .refusedAddresses(k.id, now - 10 * 60_000)
-        .reduce((n, r) => n + r.count, 0);
-      const burst = `refused:${k.id}:${Math.floor(now / (30 * 60_000))}`;
-      if (refused >= 10 && !seen.has(burst)) {
-        seen.add(burst);
-        new Notification({
-          title: 'Calls refused',
-          body: `${refused} calls with ${k.label} (${k.accountName}) were refused in 10 minutes (address not whitelisted).`,
-        }).show();
-      }
+    const now = c.ctx.now();
+    const alerts = keyAlerts(
+      c.keys.list(),
+      c.ctx.sql.journal.refusalsByKey(now - REFUSAL_WINDOW_MS),
+      now,
+      seen,
+    );
+    if (!Notification.isSupported()) return;
+    for (const a of alerts) {
+      const n = new Notification({ title: a.title, body: a.body });
+      n.on('click', () => {
+        showWindow();
+        sendDesktopEvent(win?.webContents, 'navigate', { page: 'partners', id: a.accountId });
+      });
+      n.show();
     }
   };
   check();
   setInterval(check, 60_000).unref();
 }
 
+function applyTheme(settings: SettingsStore): void {
+  nativeTheme.themeSource = settings.get().theme;
+}
+
 async function start(): Promise<void> {
   // The same choice as the CLI's: PARTNERGATE_DATA_DIR, else the per-user app-data folder.
   const dataDir = process.env.PARTNERGATE_DATA_DIR || app.getPath('userData');
-  const settings = electronSettingsStore(
+  const settings = desktopSettings(
     new Store<Record<string, unknown>>(settingsStoreOptions(dataDir)),
+    dataDir,
   );
-  const windowState = new Store<Record<string, unknown>>({ cwd: dataDir, name: 'window-state' });
-  const storage = await decideSecretStorage(
+  applyTheme(settings);
+  const secretBox = safeStorageBox(
     safeStorage,
     process.platform,
-    windowState.get('acceptWeakKeychain') === true,
+    () => settings.get().keys.allowWeakKeychain,
   );
-  const secretBox =
-    storage.mode === 'show-once' ? noKeychainBox : safeStorageBox(safeStorage, storage.backend);
-
   core = openCore({ dataDir, actor: `desktop:${userInfo().username}`, settings, secretBox });
-  if (storage.mode === 'show-once' && settings.get().keys.secretPolicy !== 'show-once') {
-    core.setSecretPolicy('show-once');
-    void dialog.showMessageBox({
-      type: 'info',
-      message: 'API keys will be shown once',
-      detail: storage.reason,
-    });
-  }
   if (core.isEmpty()) {
     const choice = await dialog.showMessageBox({
       type: 'question',
@@ -153,11 +137,21 @@ async function start(): Promise<void> {
     if (choice.response === 0) await core.demoData({ scale: 'small', seed: 1 });
   }
 
-  listener = new ListenerController(core);
-  if (settings.get().listener.startOnLaunch) await listener.start();
+  const controller = new ListenerController(core);
+  listener = controller;
+  controller.onChange(() => updateTray(controller));
+  if (settings.get().listener.startOnLaunch) await controller.start();
+  const handlers = createAdminHandlers(core, controller);
   registerAdminIpc(
     ipcMain,
-    createAdminHandlers(core, listener),
+    {
+      ...handlers,
+      updateSettings: (input) => {
+        const next = handlers.updateSettings(input);
+        applyTheme(settings);
+        return next;
+      },
+    },
     () => win?.webContents.mainFrame ?? null,
     (e) => console.error('admin call failed', e),
   );
@@ -177,10 +171,13 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false);
 
   const bounds = restoreBounds(
-    windowState.get('bounds'),
+    settings.get().window.bounds,
     screen.getAllDisplays().map((d) => d.workArea),
   );
-  win = new BrowserWindow(windowOptions(PRELOAD, bounds));
+  win = new BrowserWindow({
+    ...windowOptions(PRELOAD, bounds),
+    icon: nativeImage.createFromPath(join(RESOURCES, 'icon.png')),
+  });
   win.webContents.on('will-navigate', (event, url) => {
     if (!isAllowedNavigation(url)) event.preventDefault();
   });
@@ -191,26 +188,25 @@ async function start(): Promise<void> {
     handleWindowOpen(details, (url) => void shell.openExternal(url)),
   );
   win.on('close', () => {
-    if (win) windowState.set('bounds', win.getBounds());
+    const b = win?.getNormalBounds();
+    if (b) settings.update((s) => ({ ...s, window: { bounds: b } }));
+  });
+  win.on('closed', () => {
+    win = null;
   });
   win.once('ready-to-show', () => win?.show());
   await win.loadURL(`${APP_ORIGIN}/index.html`);
 
-  tray = new Tray(nativeImage.createEmpty());
-  updateTray();
-  setInterval(updateTray, 5_000).unref();
+  tray = new Tray(join(RESOURCES, trayImageName(process.platform, false)));
+  tray.on('click', showWindow);
+  updateTray(controller);
   watchKeys(core);
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    if (win) {
-      if (win.isMinimized()) win.restore();
-      win.focus();
-    }
-  });
+  app.on('second-instance', showWindow);
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
@@ -223,6 +219,7 @@ if (!app.requestSingleInstanceLock()) {
     quitting = true;
     void listener.stop().finally(() => {
       core?.close();
+      tray?.destroy();
       app.quit();
     });
   });

@@ -5,6 +5,8 @@
  * once" unless the user opts in, and says so.
  */
 import type { SafeStorage } from 'electron';
+import type { SecretStorageInfo } from '../../shared/admin-contract.ts';
+import { forbidden } from '../../shared/errors.ts';
 import type { SecretBox } from '../services/secret-box.ts';
 
 export type SecretStorageDecision =
@@ -41,13 +43,59 @@ export async function decideSecretStorage(
       };
 }
 
+type DesktopSafeStorage = Pick<
+  SafeStorage,
+  | 'isAsyncEncryptionAvailable'
+  | 'getSelectedStorageBackend'
+  | 'encryptStringAsync'
+  | 'decryptStringAsync'
+>;
+
+/** How the decision reads in the UI. */
+export function describeDecision(
+  d: SecretStorageDecision,
+  platform: NodeJS.Platform,
+): SecretStorageInfo {
+  const canOptIn = platform === 'linux' && d.mode !== 'keychain';
+  switch (d.mode) {
+    case 'keychain':
+      return {
+        retains: true,
+        weak: false,
+        canOptIn,
+        description: `Kept copies of API keys are sealed by the system keychain (${d.backend}).`,
+      };
+    case 'weak-keychain':
+      return { retains: true, weak: true, canOptIn, description: d.warning };
+    case 'show-once':
+      return { retains: false, weak: false, canOptIn, description: d.reason };
+  }
+}
+
+/**
+ * The desktop's box: safeStorage's async API, deciding at each use whether a copy may be kept
+ * (the keychain may be missing, and the user may opt in to the weak Linux fallback at any time).
+ */
 export function safeStorageBox(
-  safeStorage: Pick<SafeStorage, 'encryptStringAsync' | 'decryptStringAsync'>,
-  backend: string,
+  safeStorage: DesktopSafeStorage,
+  platform: NodeJS.Platform,
+  allowWeak: () => boolean,
 ): SecretBox {
+  const decide = () => decideSecretStorage(safeStorage, platform, allowWeak());
+  const backend =
+    platform === 'linux'
+      ? safeStorage.getSelectedStorageBackend()
+      : platform === 'darwin'
+        ? 'macOS Keychain'
+        : 'Windows DPAPI';
   return {
     id: `safe-storage:${backend}`,
-    seal: (plain) => safeStorage.encryptStringAsync(plain),
+    describe: async () => describeDecision(await decide(), platform),
+    async seal(plain) {
+      const d = await decide();
+      if (d.mode === 'show-once') throw forbidden('secret_not_retained', d.reason);
+      return safeStorage.encryptStringAsync(plain);
+    },
     open: async (sealed) => (await safeStorage.decryptStringAsync(sealed)).result,
   };
 }

@@ -2,15 +2,19 @@
  * Desktop settings in electron-store, validated by the same JSON Schema (from the same zod
  * schema) as the headless mode's conf store, in the same file name in the same folder.
  */
-import { settingsSchema, type Settings } from '../../shared/settings.ts';
-import { settingsJsonSchema, SETTINGS_FILE_NAME, type SettingsStore } from '../settings-store.ts';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WindowBounds } from '../../shared/settings.ts';
+import {
+  settingsJsonSchema,
+  settingsOver,
+  SETTINGS_FILE_NAME,
+  type SettingsFile,
+  type SettingsStore,
+} from '../settings-store.ts';
 
-export interface WindowBounds {
-  x?: number | undefined;
-  y?: number | undefined;
-  width: number;
-  height: number;
-}
+/** Where the first release kept the window bounds; migrated into the settings, then removed. */
+export const LEGACY_WINDOW_STATE_FILE = 'window-state.json';
 
 /** The options the desktop store is created with: the headless store's file and schema. */
 export function settingsStoreOptions(cwd: string) {
@@ -22,19 +26,23 @@ export function settingsStoreOptions(cwd: string) {
   } as const;
 }
 
-export function electronSettingsStore(store: { store: Record<string, unknown> }): SettingsStore {
-  const read = (): Settings => settingsSchema.parse(store.store);
-  return {
-    get: read,
-    update(patch) {
-      const next = settingsSchema.parse(patch(read()));
-      store.store = next;
-      return next;
-    },
-  };
+/** The desktop's settings: the electron-store file, with the first release's window-state.json folded in. */
+export function desktopSettings(file: SettingsFile, dataDir: string): SettingsStore {
+  const legacy = join(dataDir, LEGACY_WINDOW_STATE_FILE);
+  let windowState: unknown;
+  if (existsSync(legacy)) {
+    try {
+      windowState = JSON.parse(readFileSync(legacy, 'utf8'));
+    } catch {
+      // Unreadable window state is not worth refusing to start over: the defaults apply.
+    }
+  }
+  const settings = settingsOver(file, { windowState });
+  rmSync(legacy, { force: true });
+  return settings;
 }
 
-/** Window bounds live beside the settings but are not part of them. */
+/** The saved bounds, unless they are too small or on no screen still attached. */
 export function restoreBounds(
   saved: unknown,
   displays: { x: number; y: number; width: number; height: number }[],

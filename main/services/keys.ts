@@ -138,7 +138,11 @@ export function keyService(ctx: ServiceContext) {
   async function sealIfRetained(
     secret: string,
   ): Promise<{ sealed: Buffer | null; sealedWith: string | null }> {
-    if (ctx.settings.get().keys.secretPolicy === 'show-once')
+    // Show-once by policy, or because nothing here can protect a copy (no keychain).
+    if (
+      ctx.settings.get().keys.secretPolicy === 'show-once' ||
+      !(await ctx.secretBox.describe()).retains
+    )
       return { sealed: null, sealedWith: null };
     return { sealed: await ctx.secretBox.seal(secret), sealedWith: ctx.secretBox.id };
   }

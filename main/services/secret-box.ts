@@ -6,11 +6,14 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SecretStorageInfo } from '../../shared/admin-contract.ts';
 import { PartnergateError } from '../../shared/errors.ts';
 
 export interface SecretBox {
   /** Names the sealing method and key, stored with each sealed copy. */
   readonly id: string;
+  /** Whether copies can be kept here now, and how they are protected, in words for the UI. */
+  describe(): Promise<SecretStorageInfo>;
   seal(plain: string): Promise<Buffer>;
   open(sealed: Buffer): Promise<string>;
 }
@@ -31,10 +34,17 @@ function parseMasterKey(text: string, source: string): Buffer {
 }
 
 /** AES-256-GCM with a fresh nonce per secret: `nonce(12) | tag(16) | ciphertext`. */
-export function masterKeyBox(key: Buffer): SecretBox {
+export function masterKeyBox(key: Buffer, source = 'a master key'): SecretBox {
   const fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 12);
+  const info: SecretStorageInfo = {
+    retains: true,
+    weak: false,
+    canOptIn: false,
+    description: `Kept copies of API keys are encrypted (AES-256-GCM) with ${source}.`,
+  };
   return {
     id: `master-key:${fingerprint}`,
+    describe: () => Promise.resolve(info),
     seal(plain) {
       const nonce = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, nonce);
@@ -54,11 +64,14 @@ export function masterKeyBox(key: Buffer): SecretBox {
 /** The headless box: the environment variable, else `master.key` in the data dir, created on first use. */
 export function loadMasterKeyBox(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
   const fromEnv = env[MASTER_KEY_ENV];
-  if (fromEnv) return masterKeyBox(parseMasterKey(fromEnv, MASTER_KEY_ENV));
+  if (fromEnv)
+    return masterKeyBox(parseMasterKey(fromEnv, MASTER_KEY_ENV), `the key in ${MASTER_KEY_ENV}`);
   const file = join(dataDir, MASTER_KEY_FILE);
-  if (existsSync(file)) return masterKeyBox(parseMasterKey(readFileSync(file, 'utf8'), file));
+  const source = `the master key in ${file} (readable by this user only)`;
+  if (existsSync(file))
+    return masterKeyBox(parseMasterKey(readFileSync(file, 'utf8'), file), source);
   const key = randomBytes(32);
   writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
-  return masterKeyBox(key);
+  return masterKeyBox(key, source);
 }

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
 import type { AdminHandlers } from '../../shared/admin-contract.ts';
 import { notFound } from '../../shared/errors.ts';
-import { ADMIN_CHANNEL, answerAdminCall, registerAdminIpc } from '../../main/desktop/ipc.ts';
+import {
+  ADMIN_CHANNEL,
+  answerAdminCall,
+  registerAdminIpc,
+  sendDesktopEvent,
+} from '../../main/desktop/ipc.ts';
+import { ADMIN_METHODS } from '../../shared/admin-contract.ts';
+import { EVENT_CHANNEL } from '../../shared/desktop-bridge.ts';
+import { buildBridge } from '../../preload/bridge.ts';
 import { APP_ORIGIN } from '../../main/desktop/security.ts';
 
 const top = { url: `${APP_ORIGIN}/index.html` };
@@ -75,12 +82,77 @@ describe('admin contract over IPC', () => {
   });
 });
 
+describe('preload bridge (window.api)', () => {
+  /** An ipcRenderer stand-in wired to the main side's logic, as Electron wires the two. */
+  function fakeIpc() {
+    const listeners = new Set<(e: unknown, m: unknown) => void>();
+    const ipc = {
+      invoke: (channel: string, method: unknown, input: unknown) => {
+        expect(channel).toBe(ADMIN_CHANNEL);
+        return answerAdminCall(handlers, top, top, method, input);
+      },
+      on: (channel: string, l: (e: unknown, m: unknown) => void) => {
+        expect(channel).toBe(EVENT_CHANNEL);
+        listeners.add(l);
+        return ipc;
+      },
+      removeListener: (_channel: string, l: (e: unknown, m: unknown) => void) => {
+        listeners.delete(l);
+        return ipc;
+      },
+    };
+    const contents = {
+      isDestroyed: () => false,
+      send: (channel: string, message: unknown) => {
+        expect(channel).toBe(EVENT_CHANNEL);
+        for (const l of listeners) l({}, message);
+      },
+    };
+    return { ipc: ipc as never, contents, listeners };
+  }
+
+  it('has one function per contract method, plus `on`, and nothing else', () => {
+    const bridge = buildBridge(fakeIpc().ipc);
+    expect(Object.keys(bridge).sort()).toEqual([...ADMIN_METHODS, 'on'].sort());
+    for (const v of Object.values(bridge)) expect(typeof v).toBe('function');
+  });
+
+  it('answers calls, and rejects with the code and message of a refusal', async () => {
+    const bridge = buildBridge(fakeIpc().ipc);
+    expect(await bridge.getKey({ id: 7 })).toEqual({ id: 7 });
+    await expect(bridge.getKey({ id: 404 })).rejects.toMatchObject({ code: 'key_not_found' });
+    await expect(bridge.getKey({ id: -1 })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('delivers typed events to their subscribers until they unsubscribe', () => {
+    const { ipc, contents, listeners } = fakeIpc();
+    const bridge = buildBridge(ipc);
+    const pages: unknown[] = [];
+    const states: boolean[] = [];
+    const offNavigate = bridge.on('navigate', (p) => pages.push(p));
+    const offListener = bridge.on('listener', (s) => states.push(s.running));
+    expect(sendDesktopEvent(contents, 'navigate', { page: 'partners', id: 3 })).toBe(true);
+    expect(pages).toEqual([{ page: 'partners', id: 3 }]);
+    expect(states).toEqual([]);
+    offNavigate();
+    sendDesktopEvent(contents, 'navigate', { page: 'reports', id: null });
+    expect(pages).toHaveLength(1);
+    offListener();
+    expect(listeners.size).toBe(0);
+    expect(() => bridge.on('anything' as never, () => {})).toThrow(/no desktop event anything/);
+    expect(
+      sendDesktopEvent({ isDestroyed: () => true, send: () => {} }, 'navigate', {
+        page: 'audit',
+        id: null,
+      }),
+    ).toBe(false);
+    expect(sendDesktopEvent(null, 'navigate', { page: 'audit', id: null })).toBe(false);
+  });
+});
+
 describe('preload bundle', () => {
-  it('is a single CommonJS file that requires nothing but electron', async () => {
-    await build({
-      configFile: fileURLToPath(new URL('../../preload/vite.config.ts', import.meta.url)),
-      logLevel: 'warn',
-    });
+  it('is a single CommonJS file that requires nothing but electron', () => {
+    // Built by the global setup, as `npm run build` builds it.
     const dir = fileURLToPath(new URL('../../out/preload', import.meta.url));
     expect(readdirSync(dir)).toEqual(['index.cjs']);
     const code = readFileSync(`${dir}/index.cjs`, 'utf8');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import Conf from 'conf';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,11 +15,20 @@ import {
 } from '../../main/desktop/security.ts';
 import { decideSecretStorage, safeStorageBox } from '../../main/desktop/secret-storage.ts';
 import {
-  electronSettingsStore,
+  desktopSettings,
+  LEGACY_WINDOW_STATE_FILE,
   restoreBounds,
   settingsStoreOptions,
 } from '../../main/desktop/settings.ts';
-import { confSettingsStore } from '../../main/settings-store.ts';
+import { confSettingsStore, memorySettingsStore } from '../../main/settings-store.ts';
+import { migrateSettings, SETTINGS_VERSION, settingsSchema } from '../../shared/settings.ts';
+import { openCore } from '../../main/core.ts';
+
+/** electron-store is conf with `name` for conf's `configName`; built here without Electron. */
+function desktopStoreFile(dir: string) {
+  const { name, ...rest } = settingsStoreOptions(dir);
+  return new Conf<Record<string, unknown>>({ ...rest, configName: name });
+}
 
 describe('window', () => {
   it('turns on every isolation Electron offers', () => {
@@ -142,23 +152,66 @@ describe('secret storage', () => {
     ).toMatchObject({ mode: 'show-once' });
   });
 
+  const cipher = {
+    encryptStringAsync: (s: string) => Promise.resolve(Buffer.from([...Buffer.from(s)].reverse())),
+    decryptStringAsync: (b: Buffer) =>
+      Promise.resolve({ result: Buffer.from([...b].reverse()).toString(), shouldReEncrypt: false }),
+  };
+
   it('seals and opens through the async safeStorage API', async () => {
     const box = safeStorageBox(
-      {
-        encryptStringAsync: (s: string) =>
-          Promise.resolve(Buffer.from([...Buffer.from(s)].reverse())),
-        decryptStringAsync: (b: Buffer) =>
-          Promise.resolve({
-            result: Buffer.from([...b].reverse()).toString(),
-            shouldReEncrypt: false,
-          }),
-      },
-      'gnome_libsecret',
+      { ...storage(true, 'gnome_libsecret'), ...cipher },
+      'linux',
+      () => false,
     );
     const sealed = await box.seal('pgk_secret');
     expect(sealed.toString()).not.toContain('pgk_secret');
     expect(await box.open(sealed)).toBe('pgk_secret');
     expect(box.id).toBe('safe-storage:gnome_libsecret');
+    expect(await box.describe()).toMatchObject({ retains: true, weak: false, canOptIn: false });
+  });
+
+  it('keeps nothing on a bare Linux until the user opts in, and says so', async () => {
+    let optedIn = false;
+    const box = safeStorageBox(
+      { ...storage(true, 'basic_text'), ...cipher },
+      'linux',
+      () => optedIn,
+    );
+    expect(await box.describe()).toMatchObject({
+      retains: false,
+      canOptIn: true,
+      description: expect.stringMatching(/No system keyring.*shown once/) as unknown,
+    });
+    await expect(box.seal('pgk_secret')).rejects.toMatchObject({ code: 'secret_not_retained' });
+    optedIn = true;
+    expect(await box.describe()).toMatchObject({ retains: true, weak: true, canOptIn: true });
+    expect(await box.open(await box.seal('pgk_secret'))).toBe('pgk_secret');
+  });
+
+  it('issues keys to be shown once when the box keeps nothing, whatever the policy says', async () => {
+    const box = safeStorageBox({ ...storage(false, 'basic_text'), ...cipher }, 'linux', () => true);
+    const core = openCore({
+      dataDir: mkdtempSync(join(tmpdir(), 'pg-desktop-keys-')),
+      actor: 'test',
+      settings: memorySettingsStore(),
+      secretBox: box,
+    });
+    try {
+      expect(core.settings.get().keys.secretPolicy).toBe('reshow');
+      const account = core.accounts.create({ name: 'Acme', kind: 'affiliate' });
+      const { key } = await core.keys.issue({
+        accountId: account.id,
+        label: 'BI',
+        scopes: ['reports:read'],
+      });
+      expect(key.secretRetained).toBe(false);
+      await expect(core.keys.reveal(key.id)).rejects.toMatchObject({ code: 'secret_not_retained' });
+      // The user's choice is left as it was, for the day a keychain is there.
+      expect(core.settings.get().keys.secretPolicy).toBe('reshow');
+    } finally {
+      core.close();
+    }
   });
 });
 
@@ -171,13 +224,87 @@ describe('settings', () => {
       listener: { ...s.listener, port: 9999 },
       keys: { ...s.keys, secretPolicy: 'show-once' },
     }));
-    const opts = settingsStoreOptions(dir);
-    const file = join(dir, `${opts.name}.json`);
-    const desktop = electronSettingsStore({
-      store: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>,
-    });
+    const desktop = desktopSettings(desktopStoreFile(dir), dir);
     expect(desktop.get()).toEqual(headless.get());
-    expect(opts.schema.listener).toBeDefined();
+    desktop.update((s) => ({
+      ...s,
+      theme: 'dark',
+      window: { bounds: { width: 900, height: 700 } },
+    }));
+    expect(confSettingsStore(dir).get()).toMatchObject({
+      theme: 'dark',
+      window: { bounds: { width: 900, height: 700 } },
+      listener: { port: 9999 },
+    });
+    expect(settingsStoreOptions(dir).schema.listener).toBeDefined();
+  });
+
+  it('migrates a first-release file: window state folded in, values kept, old file removed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-settings-'));
+    const file = join(dir, 'settings.json');
+    const v0 = {
+      listener: { host: '0.0.0.0', port: 9000, startOnLaunch: false, trustedProxies: [] },
+      keys: {
+        defaultExpiryDays: 30,
+        defaultRateLimit: { count: 5, windowMs: 1000 },
+        secretPolicy: 'reshow',
+      },
+      theme: 'light',
+    };
+    writeFileSync(file, JSON.stringify(v0));
+    writeFileSync(
+      join(dir, LEGACY_WINDOW_STATE_FILE),
+      JSON.stringify({
+        bounds: { x: 10, y: 20, width: 1000, height: 700 },
+        acceptWeakKeychain: true,
+      }),
+    );
+    const s = desktopSettings(desktopStoreFile(dir), dir).get();
+    expect(s).toMatchObject({ ...v0, version: SETTINGS_VERSION });
+    expect(s.window.bounds).toEqual({ x: 10, y: 20, width: 1000, height: 700 });
+    expect(s.keys.allowWeakKeychain).toBe(true);
+    expect(existsSync(join(dir, LEGACY_WINDOW_STATE_FILE))).toBe(false);
+    const onDisk = JSON.parse(readFileSync(file, 'utf8')) as { version: number };
+    expect(onDisk.version).toBe(SETTINGS_VERSION);
+    // Opening again changes nothing; headless mode reads the same result.
+    expect(desktopSettings(desktopStoreFile(dir), dir).get()).toEqual(s);
+    expect(confSettingsStore(dir).get()).toEqual(s);
+  });
+
+  it('migrates a headless first-release file, and a fresh folder, to the current version', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-settings-'));
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ theme: 'dark' }));
+    expect(confSettingsStore(dir).get()).toMatchObject({
+      version: SETTINGS_VERSION,
+      theme: 'dark',
+      window: { bounds: null },
+      keys: { allowWeakKeychain: false },
+    });
+    const fresh = mkdtempSync(join(tmpdir(), 'pg-settings-'));
+    expect(confSettingsStore(fresh).get().version).toBe(SETTINGS_VERSION);
+  });
+
+  it('ignores window state it cannot use, and refuses what it cannot read', () => {
+    const junk = migrateSettings({}, { windowState: { bounds: { width: 'wide' } } });
+    expect(junk).toMatchObject({ ok: true, from: 0, to: SETTINGS_VERSION });
+    expect(settingsSchema.parse(junk.ok && junk.value).window.bounds).toBeNull();
+    expect(migrateSettings([])).toMatchObject({ ok: false, message: /not a JSON object/ });
+    expect(migrateSettings({ version: 'x' })).toMatchObject({ ok: false });
+    expect(migrateSettings({ version: SETTINGS_VERSION, theme: 'dark' })).toMatchObject({
+      ok: true,
+      from: SETTINGS_VERSION,
+      to: SETTINGS_VERSION,
+      value: { theme: 'dark' },
+    });
+  });
+
+  it('refuses a file from a newer Partnergate and leaves it as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-settings-'));
+    const file = join(dir, 'settings.json');
+    writeFileSync(file, JSON.stringify({ version: SETTINGS_VERSION + 1, theme: 'dark' }));
+    const before = readFileSync(file, 'utf8');
+    expect(() => confSettingsStore(dir)).toThrow(/newer Partnergate \(settings version 2/);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject(JSON.parse(before) as object);
   });
 
   it('refuses a settings file that breaks the schema, saying what is wrong, and leaves it as it was', () => {

@@ -1,0 +1,47 @@
+/**
+ * The object the preload exposes as `window.api`, built from an ipcRenderer passed in so that it
+ * is unit-tested without Electron: one function per admin-contract method and `on` for typed
+ * events. Nothing else: no generic invoke, no access to ipcRenderer or to other channels.
+ */
+import type { IpcRenderer, IpcRendererEvent } from 'electron';
+import { ADMIN_METHODS, type AdminApi } from '../shared/admin-contract.ts';
+import {
+  ADMIN_CHANNEL,
+  DESKTOP_EVENTS,
+  EVENT_CHANNEL,
+  type DesktopBridge,
+  type DesktopEventMessage,
+  type DesktopEventName,
+  type IpcAnswer,
+} from '../shared/desktop-bridge.ts';
+
+export function buildBridge(
+  ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>,
+): DesktopBridge {
+  const call = async (method: string, input: unknown): Promise<unknown> => {
+    const a = (await ipc.invoke(ADMIN_CHANNEL, method, input ?? {})) as IpcAnswer;
+    if (a.ok) return a.result;
+    // A plain object survives the context bridge; the renderer turns it into its error type.
+    throw Object.assign(new Error(a.error.message), {
+      code: a.error.code,
+      details: a.error.details,
+    });
+  };
+  const api = Object.fromEntries(
+    ADMIN_METHODS.map((m) => [m, (input: unknown) => call(m, input)]),
+  ) as unknown as AdminApi;
+
+  const on: DesktopBridge['on'] = (event, handler) => {
+    if (!DESKTOP_EVENTS.includes(event)) throw new Error(`There is no desktop event ${event}.`);
+    if (typeof handler !== 'function')
+      throw new Error('A desktop event handler must be a function.');
+    const listener = (_e: IpcRendererEvent, message: DesktopEventMessage<DesktopEventName>) => {
+      if (message?.event === event) handler(message.payload as never);
+    };
+    ipc.on(EVENT_CHANNEL, listener);
+    return () => {
+      ipc.removeListener(EVENT_CHANNEL, listener);
+    };
+  };
+  return { ...api, on };
+}

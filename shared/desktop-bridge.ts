@@ -1,0 +1,49 @@
+/**
+ * What the desktop preload puts on `window.api`: the admin contract, plus typed subscriptions to
+ * what the main process announces. Shared by main (which sends), the preload (which exposes)
+ * and the renderer (which listens), so the three cannot disagree on names or payloads.
+ */
+import type { AdminApi, AdminError, ListenerStatus } from './admin-contract.ts';
+
+/** The one IPC channel admin calls travel on (method name and one object argument). */
+export const ADMIN_CHANNEL = 'partnergate:admin';
+/** How an admin call's outcome travels back (Electron flattens thrown errors into a string). */
+export type IpcAnswer = { ok: true; result: unknown } | { ok: false; error: AdminError };
+/** The one IPC channel events travel on, as `{ event, payload }`. */
+export const EVENT_CHANNEL = 'partnergate:event';
+
+/** The admin UI's pages, as in its URLs (`#/partners/3`). */
+export const PAGES = [
+  'partners',
+  'reports',
+  'listener',
+  'dashboard',
+  'audit',
+  'import',
+  'settings',
+] as const;
+export type Page = (typeof PAGES)[number];
+
+export interface DesktopEvents {
+  /** The partner API listener started, stopped or moved, from the window or from the tray. */
+  listener: ListenerStatus;
+  /** Show a page, for example the partner whose key a clicked notification was about. */
+  navigate: { page: Page; id: number | null };
+}
+export type DesktopEventName = keyof DesktopEvents;
+export const DESKTOP_EVENTS: readonly DesktopEventName[] = ['listener', 'navigate'];
+
+export interface DesktopEventMessage<E extends DesktopEventName = DesktopEventName> {
+  event: E;
+  payload: DesktopEvents[E];
+}
+
+export type Unsubscribe = () => void;
+
+export interface DesktopBridge extends AdminApi {
+  /** Calls `handler` with every `event` the main process sends until the returned function is called. */
+  on<E extends DesktopEventName>(
+    event: E,
+    handler: (payload: DesktopEvents[E]) => void,
+  ): Unsubscribe;
+}

@@ -308,6 +308,55 @@ d('admin UI in a browser', () => {
     expect(s.errors).toEqual([]);
   });
 
+  it('keeps settings: key defaults feed the issue form, the theme survives a reload, show-once is confirmed', async () => {
+    s = await adminSession(browser);
+    const { page } = s;
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-page').waitFor();
+    expect(await page.getByTestId('secret-storage').innerText()).toMatch(
+      /encrypted \(AES-256-GCM\)/,
+    );
+    await s.shot('17-settings');
+    await page.getByTestId('settings-expiry-days').fill('30');
+    await page.getByTestId('settings-rate-count').fill('20');
+    await page.getByTestId('settings-rate-window').click();
+    await page.getByRole('option', { name: 'per hour' }).click();
+    await page.getByTestId('settings-save-defaults').click();
+    await expect
+      .poll(() => s!.core.settings.get().keys)
+      .toMatchObject({
+        defaultExpiryDays: 30,
+        defaultRateLimit: { count: 20, windowMs: 3_600_000 },
+      });
+
+    await openPartner(s, 3);
+    await page.getByTestId('issue-key').click();
+    await page.getByTestId('key-label').fill('Hourly feed');
+    expect(await page.getByLabel('Requests per hour').inputValue()).toBe('20');
+    await page.getByTestId('issue-submit').click();
+    await page.getByTestId('secret-done').click();
+    const key = s.core.keys.list(3).find((k) => k.label === 'Hourly feed')!;
+    expect(key.rateLimit).toEqual({ count: 20, windowMs: 3_600_000 });
+    expect(Math.round((key.expiresAt! - Date.now()) / 86_400_000)).toBe(30);
+
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-theme').getByText('Dark').click();
+    await expect.poll(() => s!.core.settings.get().theme).toBe('dark');
+    await page.reload();
+    await page.getByTestId('nav-settings').waitFor();
+    await expect
+      .poll(() => page.locator('html').getAttribute('data-mantine-color-scheme'))
+      .toBe('dark');
+
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('policy-show-once').click();
+    expect(s.core.settings.get().keys.secretPolicy).toBe('reshow');
+    await page.getByTestId('confirm').click();
+    await expect.poll(() => s!.core.settings.get().keys.secretPolicy).toBe('show-once');
+    await s.shot('18-settings-dark-show-once');
+    expect(s.errors).toEqual([]);
+  });
+
   it('refuses admin calls without the session cookie, or from another origin', async () => {
     s = await adminSession(browser);
     const noCookie = await request(`${s.admin.origin}/admin/api/listAccounts`, {

@@ -15,11 +15,13 @@ import {
   Title,
   Tooltip,
   createTheme,
+  useComputedColorScheme,
   useMantineColorScheme,
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { IconMoon, IconSun } from '@tabler/icons-react';
-import { signIn } from '../lib/api.ts';
+import { desktop, signIn } from '../lib/api.ts';
+import { connectDesktopEvents } from './desktop-events.ts';
 import { useRouter, type Page } from './router.ts';
 import { useToasts } from './notify.ts';
 import { PartnersPage } from '../features/partners/PartnersPage.tsx';
@@ -29,7 +31,9 @@ import { ListenerPage } from '../features/listener/ListenerPage.tsx';
 import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { ImportPage } from '../features/import/ImportPage.tsx';
+import { SettingsPage } from '../features/settings/SettingsPage.tsx';
 import { useListener } from '../features/listener/store.ts';
+import { useSettings } from '../features/settings/store.ts';
 
 const theme = createTheme({
   primaryColor: 'indigo',
@@ -47,6 +51,7 @@ const NAV: { page: Page; label: string }[] = [
   { page: 'listener', label: 'Listener' },
   { page: 'import', label: 'Import' },
   { page: 'audit', label: 'Audit log' },
+  { page: 'settings', label: 'Settings' },
 ];
 
 function Toasts() {
@@ -88,15 +93,32 @@ function Toasts() {
   );
 }
 
+/** The saved theme applied to the page; the toggle saves a choice of light or dark. */
 function ThemeToggle() {
-  const { colorScheme, setColorScheme } = useMantineColorScheme();
-  const dark = colorScheme === 'dark';
+  const { setColorScheme } = useMantineColorScheme();
+  const computed = useComputedColorScheme('light');
+  const { settings, load, update } = useSettings();
+  useEffect(() => {
+    load().catch(() => {
+      /* the page still works with the system theme */
+    });
+  }, [load]);
+  const theme = settings?.theme;
+  useEffect(() => {
+    if (theme) setColorScheme(theme === 'system' ? 'auto' : theme);
+  }, [theme, setColorScheme]);
+  const dark = computed === 'dark';
   return (
     <Tooltip label={dark ? 'Light theme' : 'Dark theme'}>
       <ActionIcon
         variant="default"
         aria-label="Switch theme"
-        onClick={() => setColorScheme(dark ? 'light' : 'dark')}
+        onClick={() => {
+          setColorScheme(dark ? 'light' : 'dark');
+          void update({ theme: dark ? 'light' : 'dark' }).catch(() => {
+            /* shown, but not kept: the next start uses the saved theme */
+          });
+        }}
       >
         {dark ? <IconSun size={16} /> : <IconMoon size={16} />}
       </ActionIcon>
@@ -127,6 +149,7 @@ function ListenerBadge() {
 
 function Shell() {
   const { route, go } = useRouter();
+  useEffect(() => connectDesktopEvents(desktop), []);
   const page =
     route.page === 'partners' && route.id ? (
       <PartnerPage id={route.id} />
@@ -140,6 +163,8 @@ function Shell() {
       <DashboardPage />
     ) : route.page === 'audit' ? (
       <AuditPage />
+    ) : route.page === 'settings' ? (
+      <SettingsPage />
     ) : (
       <ImportPage />
     );

@@ -1,18 +1,18 @@
 /** A small hash router: #/partners, #/partners/3, #/reports/5 … so the back button works. */
 import { create } from 'zustand';
 
-export type Page = 'partners' | 'reports' | 'listener' | 'dashboard' | 'audit' | 'import';
+import { PAGES, type Page } from '../../../shared/desktop-bridge.ts';
+
+export type { Page };
 export interface Route {
   page: Page;
   id: number | null;
 }
 
-const PAGES: Page[] = ['partners', 'reports', 'listener', 'dashboard', 'audit', 'import'];
-
 export function parseHash(hash: string): Route {
   const [, page, id] = /^#\/([a-z]+)(?:\/(\d+))?/.exec(hash) ?? [];
   return {
-    page: PAGES.includes(page as Page) ? (page as Page) : 'partners',
+    page: (PAGES as readonly string[]).includes(page ?? '') ? (page as Page) : 'partners',
     id: id ? Number(id) : null,
   };
 }

@@ -3,10 +3,11 @@
  * loopback admin HTTP listener. Store actions call this; components never do.
  */
 import { ADMIN_METHODS, type AdminApi, type AdminError } from '../../../shared/admin-contract.ts';
+import type { DesktopBridge } from '../../../shared/desktop-bridge.ts';
 
 declare global {
   interface Window {
-    api?: AdminApi;
+    api?: DesktopBridge;
   }
 }
 
@@ -49,6 +50,8 @@ function webApi(): AdminApi {
 
 export const api: AdminApi = window.api ?? webApi();
 export const isDesktop = window.api !== undefined;
+/** The desktop's event subscriptions; in a browser there is no main process to hear from. */
+export const desktop: Pick<DesktopBridge, 'on'> | null = window.api ?? null;
 
 let signingIn: Promise<'signed-in' | 'needs-link'> | null = null;
 

@@ -28,6 +28,7 @@ import { notify } from '../../app/notify.ts';
 import { copyText, download, formatDate, formatTime, relative } from '../../lib/format.ts';
 import { WhitelistEditor } from '../whitelist/WhitelistEditor.tsx';
 import { ApiPanel } from '../api-panel/ApiPanel.tsx';
+import { useSettings } from '../settings/store.ts';
 import { useKeys } from './store.ts';
 
 const DAY = 86_400_000;
@@ -37,8 +38,19 @@ function IssueKeyForm({ account, onDone }: { account: Account; onDone: () => voi
   const issue = useKeys((s) => s.issue);
   const [label, setLabel] = useState('');
   const [scopes, setScopes] = useState<Scope[]>(['reports:read']);
-  const [expiry, setExpiry] = useState('90');
-  const [rate, setRate] = useState(100);
+  // The form starts from the defaults in Settings.
+  const defaults = useSettings((s) => s.settings?.keys);
+  const [expiry, setExpiry] = useState(String(defaults?.defaultExpiryDays ?? 90));
+  const [rate, setRate] = useState(defaults?.defaultRateLimit.count ?? 100);
+  const windowMs = defaults?.defaultRateLimit.windowMs ?? 60_000;
+  const expiryChoices = [
+    { value: '30', label: 'In 30 days' },
+    { value: '90', label: 'In 90 days' },
+    { value: '180', label: 'In 180 days' },
+    { value: '365', label: 'In a year' },
+  ];
+  if (!expiryChoices.some((c) => c.value === expiry) && expiry !== 'never')
+    expiryChoices.unshift({ value: expiry, label: `In ${expiry} days` });
   const [queryAuth, setQueryAuth] = useState(false);
   const [busy, setBusy] = useState(false);
   return (
@@ -51,7 +63,7 @@ function IssueKeyForm({ account, onDone }: { account: Account; onDone: () => voi
           label,
           scopes,
           expiresAt: expiry === 'never' ? 'never' : Date.now() + Number(expiry) * DAY,
-          rateLimit: { count: rate, windowMs: 60_000 },
+          rateLimit: { count: rate, windowMs },
           allowQueryAuth: queryAuth,
         })
           .then(onDone, (err: unknown) => notify.error('Key not issued', err))
@@ -88,16 +100,10 @@ function IssueKeyForm({ account, onDone }: { account: Account; onDone: () => voi
             value={expiry}
             onChange={(v) => v && setExpiry(v)}
             allowDeselect={false}
-            data={[
-              { value: '30', label: 'In 30 days' },
-              { value: '90', label: 'In 90 days' },
-              { value: '180', label: 'In 180 days' },
-              { value: '365', label: 'In a year' },
-              { value: 'never', label: 'Never (not recommended)' },
-            ]}
+            data={[...expiryChoices, { value: 'never', label: 'Never (not recommended)' }]}
           />
           <NumberInput
-            label="Requests per minute"
+            label={`Requests per ${formatRateLimit({ count: rate, windowMs }).split('/')[1]}`}
             min={1}
             max={100000}
             value={rate}
@@ -138,8 +144,10 @@ function SecretOnce() {
         <Stack gap="sm">
           <Alert color="orange" variant="light">
             This is the only time the full key is shown here
-            {issued.key.secretRetained ? ' (it can be re-shown later from an encrypted copy)' : ''}.
-            Send it to the partner over a private channel. Then whitelist the addresses it will be
+            {issued.key.secretRetained
+              ? ' (it can be re-shown later from an encrypted copy)'
+              : ' (no copy is kept: if it is lost, rotate the key; Settings says why)'}
+            . Send it to the partner over a private channel. Then whitelist the addresses it will be
             used from: until then every call is refused.
           </Alert>
           <Code block data-testid="issued-secret" fz="md">

@@ -1,0 +1,236 @@
+import {
+  Alert,
+  Button,
+  Group,
+  NumberInput,
+  Paper,
+  Radio,
+  SegmentedControl,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useEffect, useState } from 'react';
+import type { Settings } from '../../../../shared/settings.ts';
+import { notify } from '../../app/notify.ts';
+import { Confirm } from '../../components/Confirm.tsx';
+import { useSettings } from './store.ts';
+
+const WINDOWS = [
+  { value: '1000', label: 'per second' },
+  { value: '60000', label: 'per minute' },
+  { value: '3600000', label: 'per hour' },
+  { value: '86400000', label: 'per day' },
+];
+
+function saved(what: string) {
+  return () => notify.ok('Saved', what);
+}
+
+/** Default expiry and rate limit for new keys, saved together. */
+function KeyDefaults({ settings }: { settings: Settings }) {
+  const update = useSettings((s) => s.update);
+  const [days, setDays] = useState(settings.keys.defaultExpiryDays);
+  const [count, setCount] = useState(settings.keys.defaultRateLimit.count);
+  const [windowMs, setWindowMs] = useState(String(settings.keys.defaultRateLimit.windowMs));
+  const known = WINDOWS.some((w) => w.value === windowMs);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        update({
+          defaultExpiryDays: days,
+          defaultRateLimit: { count, windowMs: Number(windowMs) },
+        }).then(saved('Defaults for new keys'), (err: unknown) => notify.error('Not saved', err));
+      }}
+    >
+      <Group align="flex-end" gap="sm">
+        <NumberInput
+          label="Expires after (days)"
+          min={1}
+          max={3650}
+          value={days}
+          onChange={(v) => setDays(Number(v) || 1)}
+          w={170}
+          data-testid="settings-expiry-days"
+        />
+        <NumberInput
+          label="Rate limit (requests)"
+          min={1}
+          max={1_000_000}
+          value={count}
+          onChange={(v) => setCount(Number(v) || 1)}
+          w={170}
+          data-testid="settings-rate-count"
+        />
+        <Select
+          label="Window"
+          value={windowMs}
+          onChange={(v) => v && setWindowMs(v)}
+          allowDeselect={false}
+          data={
+            known
+              ? WINDOWS
+              : [...WINDOWS, { value: windowMs, label: `per ${Number(windowMs) / 1000} s` }]
+          }
+          w={150}
+          data-testid="settings-rate-window"
+        />
+        <Button type="submit" variant="default" data-testid="settings-save-defaults">
+          Save defaults
+        </Button>
+      </Group>
+    </form>
+  );
+}
+
+function SecretSettings({ settings }: { settings: Settings }) {
+  const { storage, update } = useSettings();
+  const [confirmShowOnce, setConfirmShowOnce] = useState(false);
+  const policy = settings.keys.secretPolicy;
+  return (
+    <Stack gap="sm">
+      {storage && policy === 'show-once' && (
+        <Alert color="gray" variant="light" title="No copies are kept" data-testid="secret-storage">
+          Each key is shown once, when it is issued. Choose to keep copies below to re-show keys
+          later.
+        </Alert>
+      )}
+      {storage && policy === 'reshow' && (
+        <Alert
+          color={!storage.retains ? 'orange' : storage.weak ? 'yellow' : 'teal'}
+          variant="light"
+          title={
+            !storage.retains
+              ? 'Keys are shown once on this computer'
+              : storage.weak
+                ? 'Copies are weakly protected'
+                : 'Copies are protected'
+          }
+          data-testid="secret-storage"
+        >
+          {storage.description}
+        </Alert>
+      )}
+      <Radio.Group
+        label="After a key is issued"
+        value={policy}
+        onChange={(v) => {
+          if (v === 'show-once') setConfirmShowOnce(true);
+          else
+            update({ secretPolicy: 'reshow' }).then(saved('Secret policy'), (err: unknown) =>
+              notify.error('Not saved', err),
+            );
+        }}
+      >
+        <Stack gap={6} mt={6}>
+          <Radio
+            value="reshow"
+            label="Keep an encrypted copy, so the key can be shown again"
+            data-testid="policy-reshow"
+          />
+          <Radio
+            value="show-once"
+            label="Show each key once; a lost key is rotated"
+            data-testid="policy-show-once"
+          />
+        </Stack>
+      </Radio.Group>
+      {storage?.canOptIn && (
+        <Switch
+          label="Keep copies even without a keyring (protected by a fixed password only)"
+          description="Anyone who can read this computer's files could then read the kept keys."
+          checked={settings.keys.allowWeakKeychain}
+          onChange={(e) =>
+            void update({ allowWeakKeychain: e.currentTarget.checked }).then(
+              saved('Keyring fallback'),
+              (err: unknown) => notify.error('Not saved', err),
+            )
+          }
+          data-testid="allow-weak-keychain"
+        />
+      )}
+      <Confirm
+        opened={confirmShowOnce}
+        title="Show keys once from now on?"
+        confirmLabel="Drop kept copies"
+        danger
+        onClose={() => setConfirmShowOnce(false)}
+        onConfirm={() => {
+          setConfirmShowOnce(false);
+          update({ secretPolicy: 'show-once' }).then(saved('Secret policy'), (err: unknown) =>
+            notify.error('Not saved', err),
+          );
+        }}
+      >
+        Every kept copy of an issued key is deleted now; keys already handed out keep working, but
+        cannot be shown again.
+      </Confirm>
+    </Stack>
+  );
+}
+
+export function SettingsPage() {
+  const { settings, load, update, setStartOnLaunch } = useSettings();
+  useEffect(() => {
+    load().catch((e: unknown) => notify.error('Settings not loaded', e));
+  }, [load]);
+  if (!settings) return null;
+  return (
+    <Stack gap="md" maw={860} data-testid="settings-page">
+      <Title order={2}>Settings</Title>
+      <Paper withBorder p="md">
+        <Title order={4} mb="sm">
+          Appearance
+        </Title>
+        <SegmentedControl
+          value={settings.theme}
+          onChange={(v) =>
+            void update({ theme: v }).catch((err: unknown) => notify.error('Not saved', err))
+          }
+          data={[
+            { value: 'system', label: 'As the system' },
+            { value: 'light', label: 'Light' },
+            { value: 'dark', label: 'Dark' },
+          ]}
+          data-testid="settings-theme"
+        />
+      </Paper>
+      <Paper withBorder p="md">
+        <Title order={4}>New keys</Title>
+        <Text size="sm" c="dimmed" mb="sm">
+          What the issue form starts with; each key can still be given its own.
+        </Text>
+        <KeyDefaults
+          key={`${settings.keys.defaultExpiryDays}/${settings.keys.defaultRateLimit.count}/${settings.keys.defaultRateLimit.windowMs}`}
+          settings={settings}
+        />
+      </Paper>
+      <Paper withBorder p="md">
+        <Title order={4} mb="sm">
+          Key secrets
+        </Title>
+        <SecretSettings settings={settings} />
+      </Paper>
+      <Paper withBorder p="md">
+        <Title order={4} mb="sm">
+          Partner API listener
+        </Title>
+        <Switch
+          label="Start the partner API when Partnergate starts"
+          description={`On ${settings.listener.host}:${settings.listener.port}; the address is changed on the Listener page.`}
+          checked={settings.listener.startOnLaunch}
+          onChange={(e) =>
+            void setStartOnLaunch(e.currentTarget.checked).then(
+              saved('Listener start'),
+              (err: unknown) => notify.error('Not saved', err),
+            )
+          }
+          data-testid="settings-start-on-launch"
+        />
+      </Paper>
+    </Stack>
+  );
+}

@@ -21,6 +21,7 @@ import {
   Tray,
 } from 'electron';
 import Store from 'electron-store';
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -158,7 +159,7 @@ async function start(): Promise<void> {
 
   protocol.handle(APP_SCHEME, async (request) => {
     const file = resolveAppFile(RENDERER_DIR, request.url);
-    if (!file) return new Response('Not found', { status: 404 });
+    if (!file || !existsSync(file)) return new Response('Not found', { status: 404 });
     const res = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(res.headers);
     headers.set('content-security-policy', ADMIN_CSP);

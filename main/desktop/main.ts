@@ -26,6 +26,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openCore, type Core } from '../core.ts';
+import { APP_NAME, resolveDataDir } from '../data-dir.ts';
 import { ListenerController } from '../api/listener-controller.ts';
 import { createAdminHandlers } from '../admin/handlers.ts';
 import { ADMIN_CSP } from '../server/admin-web.ts';
@@ -48,6 +49,12 @@ import { trayImageName, trayHeadline, trayMenu } from './tray.ts';
 const RENDERER_DIR = join(__dirname, '..', 'renderer');
 const PRELOAD = join(__dirname, '..', 'preload', 'index.cjs');
 const RESOURCES = join(__dirname, '..', '..', 'main', 'desktop', 'resources');
+
+// The same folder as the CLI's (PARTNERGATE_DATA_DIR, else ~/.config/Partnergate and its
+// macOS and Windows equivalents), set before the app is ready so Electron's own data joins it.
+const dataDir = resolveDataDir(undefined).dir;
+app.setName(APP_NAME);
+app.setPath('userData', dataDir);
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -113,8 +120,6 @@ function applyTheme(settings: SettingsStore): void {
 }
 
 async function start(): Promise<void> {
-  // The same choice as the CLI's: PARTNERGATE_DATA_DIR, else the per-user app-data folder.
-  const dataDir = process.env.PARTNERGATE_DATA_DIR || app.getPath('userData');
   const settings = desktopSettings(
     new Store<Record<string, unknown>>(settingsStoreOptions(dataDir)),
     dataDir,

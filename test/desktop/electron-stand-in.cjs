@@ -19,7 +19,10 @@ const made = { window: null, tray: null };
 const app = Object.assign(new EventEmitter(), {
   requestSingleInstanceLock: () => true,
   whenReady: () => Promise.resolve(),
-  getPath: () => process.env.PARTNERGATE_DATA_DIR,
+  paths: {},
+  setName: (name) => (app.name = name),
+  setPath: (name, path) => (app.paths[name] = path),
+  getPath: (name) => app.paths[name],
   getVersion: () => '0.1.0',
   getName: () => 'Partnergate',
   quit() {
@@ -192,6 +195,8 @@ async function main() {
       events: seen.sent.map((s) => [s.channel, s.message.event, s.message.payload.running]),
       notifications: seen.notifications.length,
       quit: seen.quit,
+      name: app.name,
+      userData: app.getPath('userData'),
     }),
   );
   // The app would exit here; timers the main process left are not the test's to wait for.

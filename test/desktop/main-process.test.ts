@@ -54,6 +54,8 @@ describe('desktop main process', () => {
     expect(r.lastTooltip).toBe('Partnergate — Partner API stopped');
     expect(r.events).toContainEqual(['partnergate:event', 'listener', false]);
     expect(r.quit).toBe(true);
+    expect(r.name).toBe('Partnergate');
+    expect(r.userData).toBe(dataDir); // the CLI's folder, here from PARTNERGATE_DATA_DIR
     const settings = JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as {
       window: { bounds: unknown };
     };

@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 
 const root = new URL('../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
-const electronVersion = (require('electron/package.json') as { version: string }).version;
+/** The Electron the app is built and typechecked against (the pinned devDependency). */
+export const ELECTRON_VERSION = (require('electron/package.json') as { version: string }).version;
 
 /** Why the given distribution cannot be used, or null when it looks like the pinned Electron. */
 export function checkElectronDist(
@@ -19,8 +20,8 @@ export function checkElectronDist(
   platform: NodeJS.Platform = process.platform,
   arch: string = process.arch,
 ): string | null {
-  const zip = `electron-v${electronVersion}-${platform}-${arch}.zip`;
-  const how = `Set ELECTRON_DIST to an Electron ${electronVersion} distribution for ${platform}-${arch}: the unpacked folder, or ${zip} from https://github.com/electron/electron/releases/tag/v${electronVersion}.`;
+  const zip = `electron-v${ELECTRON_VERSION}-${platform}-${arch}.zip`;
+  const how = `Set ELECTRON_DIST to an Electron ${ELECTRON_VERSION} distribution for ${platform}-${arch}: the unpacked folder, or ${zip} from https://github.com/electron/electron/releases/tag/v${ELECTRON_VERSION}.`;
   if (!dist) return `ELECTRON_DIST is not set. ${how}`;
   const path = resolve(dist);
   if (!existsSync(path)) return `ELECTRON_DIST names ${path}, which does not exist. ${how}`;
@@ -35,8 +36,8 @@ export function checkElectronDist(
   const versionFile = join(path, 'version');
   if (existsSync(versionFile)) {
     const found = readFileSync(versionFile, 'utf8').trim().replace(/^v/, '');
-    if (found !== electronVersion)
-      return `${path} is Electron ${found}, but the app is built and typechecked against ${electronVersion}. ${how}`;
+    if (found !== ELECTRON_VERSION)
+      return `${path} is Electron ${found}, but the app is built and typechecked against ${ELECTRON_VERSION}. ${how}`;
   }
   return null;
 }

@@ -14,6 +14,15 @@ export type SecretStorageDecision =
   | { mode: 'weak-keychain'; backend: string; warning: string }
   | { mode: 'show-once'; reason: string };
 
+/** What seals the copies: the OS keychain's name, or on Linux the backend Electron picked. */
+export function storageBackend(
+  safeStorage: Pick<SafeStorage, 'getSelectedStorageBackend'>,
+  platform: NodeJS.Platform,
+): string {
+  if (platform === 'linux') return safeStorage.getSelectedStorageBackend();
+  return platform === 'darwin' ? 'macOS Keychain' : 'Windows DPAPI';
+}
+
 export async function decideSecretStorage(
   safeStorage: Pick<SafeStorage, 'isAsyncEncryptionAvailable' | 'getSelectedStorageBackend'>,
   platform: NodeJS.Platform,
@@ -26,13 +35,9 @@ export async function decideSecretStorage(
         'This system offers no keychain to protect copies of API keys, so each key is shown once.',
     };
   }
-  if (platform !== 'linux')
-    return {
-      mode: 'keychain',
-      backend: platform === 'darwin' ? 'macOS Keychain' : 'Windows DPAPI',
-    };
-  const backend = safeStorage.getSelectedStorageBackend();
-  if (backend !== 'basic_text' && backend !== 'unknown') return { mode: 'keychain', backend };
+  const backend = storageBackend(safeStorage, platform);
+  if (platform !== 'linux' || (backend !== 'basic_text' && backend !== 'unknown'))
+    return { mode: 'keychain', backend };
   const warning =
     'No system keyring (GNOME Keyring or KWallet) is running: kept copies of API keys would be protected by a fixed password only.';
   return userAcceptsWeakStorage
@@ -82,14 +87,8 @@ export function safeStorageBox(
   allowWeak: () => boolean,
 ): SecretBox {
   const decide = () => decideSecretStorage(safeStorage, platform, allowWeak());
-  const backend =
-    platform === 'linux'
-      ? safeStorage.getSelectedStorageBackend()
-      : platform === 'darwin'
-        ? 'macOS Keychain'
-        : 'Windows DPAPI';
   return {
-    id: `safe-storage:${backend}`,
+    id: `safe-storage:${storageBackend(safeStorage, platform)}`,
     describe: async () => describeDecision(await decide(), platform),
     async seal(plain) {
       const d = await decide();

@@ -15,18 +15,15 @@ import {
   readdirSync,
   writeFileSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { extractAll, listPackage } from '@electron/asar';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
-import { checkElectronDist } from '../../main/desktop/package-dir.ts';
+import { checkElectronDist, ELECTRON_VERSION } from '../../main/desktop/package-dir.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const require = createRequire(import.meta.url);
-const electronVersion = (require('electron/package.json') as { version: string }).version;
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 // Electron's own defaults, index = FuseV1Options: RunAsNode on, cookie encryption off, NODE_OPTIONS
 // on, --inspect on, ASAR integrity off, only-from-asar off, browser V8 snapshot off, file:// extra on.
@@ -45,7 +42,7 @@ function standInDistribution(): string {
     ]),
     { mode: 0o755 },
   );
-  writeFileSync(join(dir, 'version'), electronVersion);
+  writeFileSync(join(dir, 'version'), ELECTRON_VERSION);
   writeFileSync(join(dir, 'LICENSE'), 'MIT');
   return dir;
 }
@@ -60,10 +57,10 @@ describe('Electron distribution check', () => {
     const old = standInDistribution();
     writeFileSync(join(old, 'version'), '44.0.0');
     expect(checkElectronDist(old, 'linux', 'x64')).toMatch(
-      new RegExp(`Electron 44\\.0\\.0, but .* ${electronVersion.replaceAll('.', '\\.')}`),
+      new RegExp(`Electron 44\\.0\\.0, but .* ${ELECTRON_VERSION.replaceAll('.', '\\.')}`),
     );
     expect(checkElectronDist(standInDistribution(), 'linux', 'x64')).toBeNull();
-    const zip = join(empty, `electron-v${electronVersion}-linux-x64.zip`);
+    const zip = join(empty, `electron-v${ELECTRON_VERSION}-linux-x64.zip`);
     writeFileSync(zip, '');
     expect(checkElectronDist(zip)).toBeNull();
     expect(checkElectronDist(empty, 'linux', 'x64')).toBeNull(); // a folder holding the zip

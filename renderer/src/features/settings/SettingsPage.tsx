@@ -25,8 +25,12 @@ const WINDOWS = [
   { value: '86400000', label: 'per day' },
 ];
 
-function saved(what: string) {
-  return () => notify.ok('Saved', what);
+/** Says what was saved, or why it was not. */
+function report(what: string, change: Promise<unknown>): void {
+  change.then(
+    () => notify.ok('Saved', what),
+    (err: unknown) => notify.error('Not saved', err),
+  );
 }
 
 /** Default expiry and rate limit for new keys, saved together. */
@@ -40,10 +44,13 @@ function KeyDefaults({ settings }: { settings: Settings }) {
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        update({
-          defaultExpiryDays: days,
-          defaultRateLimit: { count, windowMs: Number(windowMs) },
-        }).then(saved('Defaults for new keys'), (err: unknown) => notify.error('Not saved', err));
+        report(
+          'Defaults for new keys',
+          update({
+            defaultExpiryDays: days,
+            defaultRateLimit: { count, windowMs: Number(windowMs) },
+          }),
+        );
       }}
     >
       <Group align="flex-end" gap="sm">
@@ -119,10 +126,7 @@ function SecretSettings({ settings }: { settings: Settings }) {
         value={policy}
         onChange={(v) => {
           if (v === 'show-once') setConfirmShowOnce(true);
-          else
-            update({ secretPolicy: 'reshow' }).then(saved('Secret policy'), (err: unknown) =>
-              notify.error('Not saved', err),
-            );
+          else report('Secret policy', update({ secretPolicy: 'reshow' }));
         }}
       >
         <Stack gap={6} mt={6}>
@@ -144,10 +148,7 @@ function SecretSettings({ settings }: { settings: Settings }) {
           description="Anyone who can read this computer's files could then read the kept keys."
           checked={settings.keys.allowWeakKeychain}
           onChange={(e) =>
-            void update({ allowWeakKeychain: e.currentTarget.checked }).then(
-              saved('Keyring fallback'),
-              (err: unknown) => notify.error('Not saved', err),
-            )
+            report('Keyring fallback', update({ allowWeakKeychain: e.currentTarget.checked }))
           }
           data-testid="allow-weak-keychain"
         />
@@ -160,9 +161,7 @@ function SecretSettings({ settings }: { settings: Settings }) {
         onClose={() => setConfirmShowOnce(false)}
         onConfirm={() => {
           setConfirmShowOnce(false);
-          update({ secretPolicy: 'show-once' }).then(saved('Secret policy'), (err: unknown) =>
-            notify.error('Not saved', err),
-          );
+          report('Secret policy', update({ secretPolicy: 'show-once' }));
         }}
       >
         Every kept copy of an issued key is deleted now; keys already handed out keep working, but
@@ -222,12 +221,7 @@ export function SettingsPage() {
           label="Start the partner API when Partnergate starts"
           description={`On ${settings.listener.host}:${settings.listener.port}; the address is changed on the Listener page.`}
           checked={settings.listener.startOnLaunch}
-          onChange={(e) =>
-            void setStartOnLaunch(e.currentTarget.checked).then(
-              saved('Listener start'),
-              (err: unknown) => notify.error('Not saved', err),
-            )
-          }
+          onChange={(e) => report('Listener start', setStartOnLaunch(e.currentTarget.checked))}
           data-testid="settings-start-on-launch"
         />
       </Paper>

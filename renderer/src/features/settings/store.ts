@@ -21,7 +21,9 @@ export const useSettings = create<SettingsState>((set, get) => ({
   async update(patch) {
     const settings = await api.updateSettings(patch);
     // The opt-in and the policy change what can be kept: ask again how secrets are stored.
-    set({ settings, storage: await api.secretStorage({}) });
+    const storageChanged =
+      patch.secretPolicy !== undefined || patch.allowWeakKeychain !== undefined;
+    set({ settings, ...(storageChanged && { storage: await api.secretStorage({}) }) });
     return settings;
   },
   async setStartOnLaunch(on) {

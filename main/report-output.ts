@@ -1,7 +1,6 @@
-/** Reports as front doors hand them out: money in major units, CSV cells made safe. */
-import { stringify } from 'csv-stringify/sync';
-import { neutraliseCell } from '../shared/csv-cells.ts';
-import { toMajorUnits } from '../shared/money.ts';
+/** Reports as front doors hand them out: money in major units, CSV through the one writer. */
+import { csvDocument, numeral, type CsvCell } from '../shared/csv.ts';
+import { majorUnitsText, toMajorUnits } from '../shared/money.ts';
 import type { ReportColumn, ReportResult, ReportRow } from '../shared/schemas.ts';
 
 export interface PresentedReport {
@@ -44,12 +43,25 @@ export function csvColumns(r: Pick<ReportResult, 'columns' | 'rows'>): string[] 
   return ids;
 }
 
-/** RFC 4180 CSV with a header line; formula-looking text cells neutralised. */
-export function reportToCsv(r: ReportResult): string {
-  const columns = csvColumns(r);
-  const rows = r.rows.map((row) => {
-    const p = presentRow(row, r.columns);
-    return columns.map((c) => neutraliseCell(p[c]));
+/** A row's CSV cells: money as decimal text with its currency's digits (`12.50`). */
+function csvCells(
+  row: ReportRow,
+  columns: readonly ReportColumn[],
+  ids: readonly string[],
+): CsvCell[] {
+  const money = new Set(columns.filter((c) => c.format === 'money').map((c) => c.id));
+  const currency = typeof row.currency === 'string' ? row.currency : 'USD';
+  return ids.map((id) => {
+    const v = row[id];
+    return money.has(id) && typeof v === 'number' ? numeral(majorUnitsText(v, currency)) : v;
   });
-  return stringify([columns, ...rows], { record_delimiter: '\r\n' });
+}
+
+/** CSV with a header line, written by the one CSV writer. */
+export function reportToCsv(r: ReportResult): string {
+  const ids = csvColumns(r);
+  return csvDocument(
+    ids,
+    r.rows.map((row) => csvCells(row, r.columns, ids)),
+  );
 }

@@ -25,6 +25,18 @@ export function toMajorUnits(minor: number, currency: string): number {
   return Number((minor / 10 ** digits).toFixed(digits + (Number.isInteger(minor) ? 0 : 2)));
 }
 
+/**
+ * Minor units → decimal text with the currency's digits, always: `12.50`, `1.00`, `-3.20`,
+ * `1200` for JPY. A derived rate that is not a whole number of minor units (EPC) keeps two more
+ * digits: `0.0342`.
+ */
+export function majorUnitsText(minor: number, currency: string): string {
+  const digits = currencyDigits(currency);
+  const shown = Number.isInteger(minor) ? digits : digits + 2;
+  const text = (minor / 10 ** digits).toFixed(shown);
+  return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
+}
+
 export function formatMoney(minor: number, currency: string, locale = 'en-US'): string {
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(
     minor / 10 ** currencyDigits(currency),

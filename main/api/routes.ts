@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { neutraliseCell } from '../../shared/csv-cells.ts';
+import { csvFromObjects } from '../../shared/csv.ts';
 import { toMajorUnits } from '../../shared/money.ts';
 import { invalid } from '../../shared/errors.ts';
 import {
@@ -174,13 +173,6 @@ const ROW_DATASETS: Record<EventTable, { scope: Scope; path: string }> = {
   clicks: { scope: 'clicks:read', path: '/clicks' },
   leads: { scope: 'leads:read', path: '/leads' },
 };
-
-function csvOf(columns: string[], rows: Record<string, unknown>[], header: boolean): string {
-  const body = rows.map((r) =>
-    columns.map((c) => neutraliseCell(r[c] as string | number | null | undefined)),
-  );
-  return stringify(header ? [columns, ...body] : body, { record_delimiter: '\r\n' });
-}
 
 /** The output columns of a row endpoint for this account (API names, partner-hidden removed). */
 function rowColumns(table: EventTable, account: Account): string[] {
@@ -652,13 +644,20 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
           let cursor = q.cursor;
           let first = true;
           do {
-            const page = core.events.page({ ...search, limit: 5000, cursor });
-            req.rowsReturned += page.rows.length;
-            yield q.format === 'csv'
-              ? csvOf(columns, page.rows, first)
-              : page.rows.map((x) => `${JSON.stringify(x)}\n`).join('');
+            let text: string;
+            if (q.format === 'csv') {
+              const page = core.events.csvPage({ ...search, limit: 5000, cursor });
+              req.rowsReturned += page.rows.length;
+              text = csvFromObjects(columns, page.rows, { header: first });
+              cursor = page.nextCursor ?? undefined;
+            } else {
+              const page = core.events.page({ ...search, limit: 5000, cursor });
+              req.rowsReturned += page.rows.length;
+              text = page.rows.map((x) => `${JSON.stringify(x)}\n`).join('');
+              cursor = page.nextCursor ?? undefined;
+            }
+            yield text;
             first = false;
-            cursor = page.nextCursor ?? undefined;
             // Let other requests run between pages.
             await new Promise((resolve) => setImmediate(resolve));
           } while (cursor);

@@ -1,6 +1,7 @@
 /** Row-level clicks, conversions and leads as an account may see them, paged by cursor. */
 import { invalid } from '../../shared/errors.ts';
-import { toMajorUnits } from '../../shared/money.ts';
+import { numeral, type CsvCell } from '../../shared/csv.ts';
+import { majorUnitsText, toMajorUnits } from '../../shared/money.ts';
 import type { Account } from '../../shared/schemas.ts';
 import type { EventRow, EventTable } from '../db/event-rows.ts';
 import type { AccountService } from './accounts.ts';
@@ -20,10 +21,13 @@ export interface EventSearch {
   maxScanRows?: number | undefined;
 }
 
-export interface EventPage {
-  rows: Record<string, string | number | null>[];
+export interface EventPage<Cell = string | number | null> {
+  rows: Record<string, Cell>[];
   nextCursor: string | null;
 }
+
+/** Money as JSON numbers (`12.5`), or as CSV numerals with the currency's digits (`12.50`). */
+type MoneyAs = 'number' | 'csv';
 
 const MONEY: Record<EventTable, readonly string[]> = {
   clicks: [],
@@ -62,15 +66,17 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
     raw: EventRow,
     partner: boolean,
     offerNames: Map<number, string>,
+    moneyAs: MoneyAs = 'number',
   ) {
-    const out: Record<string, string | number | null> = {};
+    const out: Record<string, string | number | null | CsvCell> = {};
     const currency = typeof raw.currency === 'string' ? raw.currency : 'USD';
     for (const [k, v] of Object.entries(raw)) {
       if (partner && PARTNER_HIDDEN.has(k)) continue;
       if (TIMES.includes(k))
         out[k === 'ts' ? 'time' : k] = v === null ? null : new Date(Number(v)).toISOString();
       else if (MONEY[table].includes(k) && typeof v === 'number')
-        out[k] = toMajorUnits(v, currency);
+        out[k] =
+          moneyAs === 'csv' ? numeral(majorUnitsText(v, currency)) : toMajorUnits(v, currency);
       else if (k === 'volume_centilots') out.volume_lots = Number(v) / 100;
       else out[k] = v;
       if (k === 'offer_id') out.offer = offerNames.get(Number(v)) ?? null;
@@ -80,50 +86,63 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
 
   return {
     /** One stored row as this account may see it. */
-    present(table: EventTable, raw: EventRow, account: Account) {
+    present(
+      table: EventTable,
+      raw: EventRow,
+      account: Account,
+    ): Record<string, string | number | null> {
       return present(
         table,
         raw,
         account.kind !== 'employee',
         new Map(ctx.sql.offers.list().map((o) => [o.id, o.name])),
-      );
+      ) as Record<string, string | number | null>;
     },
 
     page(s: EventSearch): EventPage {
-      const partner = s.account.kind !== 'employee';
-      let partnerIds = accounts.visiblePartnerIds(s.account);
-      const filters = { ...s.filters };
-      if (filters.partner_id) {
-        const asked = filters.partner_id.map(Number);
-        partnerIds = partnerIds === null ? asked : partnerIds.filter((p) => asked.includes(p));
-        delete filters.partner_id;
-      }
-      // A selective filter (a rare sub id) can make one page read every row in the range.
-      if (Object.keys(filters).some((f) => f !== 'offer_id')) {
-        assertScanWithinBudget(
-          ctx.sql.reportQuery,
-          { dataset: s.dataset, partnerIds, startMs: s.range.startMs, endMs: s.range.endMs },
-          s.maxScanRows,
-        );
-      }
-      const rows = ctx.sql.eventRows.search({
-        table: s.dataset,
-        partnerIds,
-        startMs: s.range.startMs,
-        endMs: s.range.endMs,
-        afterId: s.cursor ? decodeCursor('after', s.cursor) : 0,
-        limit: s.limit + 1,
-        filters,
-      });
-      const more = rows.length > s.limit;
-      const pageRows = more ? rows.slice(0, s.limit) : rows;
-      const offerNames = new Map(ctx.sql.offers.list().map((o) => [o.id, o.name]));
-      return {
-        rows: pageRows.map((r) => present(s.dataset, r, partner, offerNames)),
-        nextCursor: more ? encodeCursor('after', Number(pageRows.at(-1)!.id)) : null,
-      };
+      return search(s, 'number') as EventPage;
+    },
+
+    /** A page with money as CSV numerals, for the one CSV writer. */
+    csvPage(s: EventSearch): EventPage<CsvCell> {
+      return search(s, 'csv');
     },
   };
+
+  function search(s: EventSearch, moneyAs: MoneyAs): EventPage<CsvCell> {
+    const partner = s.account.kind !== 'employee';
+    let partnerIds = accounts.visiblePartnerIds(s.account);
+    const filters = { ...s.filters };
+    if (filters.partner_id) {
+      const asked = filters.partner_id.map(Number);
+      partnerIds = partnerIds === null ? asked : partnerIds.filter((p) => asked.includes(p));
+      delete filters.partner_id;
+    }
+    // A selective filter (a rare sub id) can make one page read every row in the range.
+    if (Object.keys(filters).some((f) => f !== 'offer_id')) {
+      assertScanWithinBudget(
+        ctx.sql.reportQuery,
+        { dataset: s.dataset, partnerIds, startMs: s.range.startMs, endMs: s.range.endMs },
+        s.maxScanRows,
+      );
+    }
+    const rows = ctx.sql.eventRows.search({
+      table: s.dataset,
+      partnerIds,
+      startMs: s.range.startMs,
+      endMs: s.range.endMs,
+      afterId: s.cursor ? decodeCursor('after', s.cursor) : 0,
+      limit: s.limit + 1,
+      filters,
+    });
+    const more = rows.length > s.limit;
+    const pageRows = more ? rows.slice(0, s.limit) : rows;
+    const offerNames = new Map(ctx.sql.offers.list().map((o) => [o.id, o.name]));
+    return {
+      rows: pageRows.map((r) => present(s.dataset, r, partner, offerNames, moneyAs)),
+      nextCursor: more ? encodeCursor('after', Number(pageRows.at(-1)!.id)) : null,
+    };
+  }
 }
 
 export type EventSearchService = ReturnType<typeof eventSearchService>;

@@ -5,10 +5,7 @@
  * number and the reason. All-or-nothing mode rolls the whole file back if any row is rejected.
  */
 import { parse } from 'csv-parse';
-import { stringify } from 'csv-stringify';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
+import { createReadStream, existsSync } from 'node:fs';
 import { invalid, isPartnergateError, PartnergateError } from '../../shared/errors.ts';
 import { parseMoney } from '../../shared/money.ts';
 import { CONVERSION_STATUSES, LEAD_STATUSES } from '../../shared/report-catalog.ts';
@@ -21,6 +18,7 @@ import { offerStatements } from '../db/offers.ts';
 import { auditStatements } from '../db/audit.ts';
 import { localMidnight } from './report-time.ts';
 import { isTimeZone } from '../../shared/time-zone.ts';
+import { openRejectsFile } from './rejects-file.ts';
 
 export const IMPORT_DATASETS = ['clicks', 'conversions', 'leads'] as const;
 export type ImportDataset = (typeof IMPORT_DATASETS)[number];
@@ -348,32 +346,6 @@ export function parseLeadRow(
   };
 }
 
-/** The rejects CSV: opened on the first rejected row, written with backpressure. */
-function rejectsWriter(path: string) {
-  let out: { csv: ReturnType<typeof stringify>; done: Promise<void> } | null = null;
-  return {
-    async write(
-      line: number,
-      reason: string,
-      record: Record<string, string>,
-      headers: string[],
-    ): Promise<void> {
-      if (!out) {
-        const csv = stringify({ header: true, columns: ['line', 'reason', ...headers] });
-        const file = createWriteStream(path);
-        csv.pipe(file);
-        out = { csv, done: finished(file) };
-      }
-      if (!out.csv.write({ line, reason, ...record })) await once(out.csv, 'drain');
-    },
-    async close(): Promise<void> {
-      if (!out) return;
-      out.csv.end();
-      await out.done;
-    },
-  };
-}
-
 export interface ImportOptions {
   dataset: ImportDataset;
   file: string;
@@ -436,7 +408,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       trim: false,
     }),
   );
-  const rejects = rejectsWriter(rejectsPath);
+  const rejects = openRejectsFile(rejectsPath);
   let mapping: HeaderMapping | null = null;
   let headers: string[] = [];
   let rowsRead = 0;
@@ -511,6 +483,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     }
   } catch (e) {
     if (db.inTransaction) db.exec('ROLLBACK');
+    await rejects.discard();
     if (e instanceof PartnergateError) throw e;
     const code = (e as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('CSV_')) {
@@ -519,9 +492,10 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     throw e;
   } finally {
     o.onProgress?.(rowsRead, bytesRead);
-    await rejects.close();
     db.close();
   }
+  // The import's outcome is final: only now does its rejects file take its name.
+  const rejectsFile = await rejects.commit();
   return {
     dataset: o.dataset,
     file: o.file,
@@ -530,7 +504,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     imported,
     rejected,
     committed,
-    rejectsFile: rejected > 0 ? rejectsPath : null,
+    rejectsFile,
     mapping: mapping?.fields ?? {},
     ignoredColumns: mapping?.ignored ?? [],
   };

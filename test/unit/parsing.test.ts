@@ -9,8 +9,7 @@ import {
   parseDuration,
   parseRateLimit,
 } from '../../shared/durations.ts';
-import { currencyDigits, parseMoney, toMajorUnits } from '../../shared/money.ts';
-import { neutraliseCell } from '../../shared/csv-cells.ts';
+import { currencyDigits, majorUnitsText, parseMoney, toMajorUnits } from '../../shared/money.ts';
 import { isTimeZone } from '../../shared/time-zone.ts';
 
 describe('durations and rates', () => {
@@ -52,22 +51,28 @@ describe('money', () => {
     expect(() => parseMoney('1.5', 'JPY')).toThrow(/more decimals than JPY/);
   });
 
+  it('writes amounts with the currency’s digits, always', () => {
+    expect(majorUnitsText(1250, 'USD')).toBe('12.50');
+    expect(majorUnitsText(100, 'USD')).toBe('1.00');
+    expect(majorUnitsText(-320, 'USD')).toBe('-3.20');
+    expect(majorUnitsText(0, 'USD')).toBe('0.00');
+    expect(majorUnitsText(1200, 'JPY')).toBe('1200');
+    expect(majorUnitsText(1, 'KWD')).toBe('0.001');
+    // A rate that is not a whole number of cents keeps two more digits.
+    expect(majorUnitsText(3.42, 'USD')).toBe('0.0342');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 ** 12 }), (minor) => {
+        expect(parseMoney(majorUnitsText(minor, 'USD'), 'USD')).toBe(minor);
+      }),
+    );
+  });
+
   it('round-trips minor units through major units', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10 ** 12 }), (minor) => {
         expect(parseMoney(toMajorUnits(minor, 'USD').toFixed(2), 'USD')).toBe(minor);
       }),
     );
-  });
-});
-
-describe('CSV cell neutralising', () => {
-  it('prefixes text that a spreadsheet would run as a formula', () => {
-    for (const s of ['=HYPERLINK("x")', '+1', '-2+3', '@SUM(A1)', '\tx', '\rx'])
-      expect(neutraliseCell(s)).toBe(`'${s}`);
-    expect(neutraliseCell('fb_ads')).toBe('fb_ads');
-    expect(neutraliseCell(-5)).toBe(-5);
-    expect(neutraliseCell(null)).toBe('');
   });
 });
 

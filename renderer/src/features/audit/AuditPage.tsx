@@ -1,9 +1,8 @@
 import { Button, Code, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { Fragment, useEffect, useState } from 'react';
-import { neutraliseCell } from '../../../../shared/csv-cells.ts';
 import { notify } from '../../app/notify.ts';
 import { download, formatTime } from '../../lib/format.ts';
-import { useAudit } from './store.ts';
+import { auditCsv, useAudit } from './store.ts';
 
 export function AuditPage() {
   const { entries, load, more } = useAudit();
@@ -12,28 +11,7 @@ export function AuditPage() {
   useEffect(() => {
     load('').catch((e: unknown) => notify.error('Could not load the audit log', e));
   }, [load]);
-  const exportCsv = () => {
-    const esc = (v: string | number) => `"${String(neutraliseCell(v)).replace(/"/g, '""')}"`;
-    const lines = [
-      ['id', 'at', 'actor', 'action', 'entity', 'entity_id', 'before', 'after'].join(','),
-    ];
-    for (const e of entries)
-      lines.push(
-        [
-          e.id,
-          new Date(e.at).toISOString(),
-          e.actor,
-          e.action,
-          e.entityType,
-          e.entityId ?? '',
-          JSON.stringify(e.before),
-          JSON.stringify(e.after),
-        ]
-          .map(esc)
-          .join(','),
-      );
-    download('partnergate-audit.csv', lines.join('\r\n'));
-  };
+  const exportCsv = () => download('partnergate-audit.csv', auditCsv(entries));
   return (
     <Stack gap="sm" data-testid="audit-page">
       <Group justify="space-between">

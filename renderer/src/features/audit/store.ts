@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { csvDocument } from '../../../../shared/csv.ts';
 import type { AuditEntry } from '../../../../shared/schemas.ts';
 import { api } from '../../lib/api.ts';
 
@@ -26,3 +27,20 @@ export const useAudit = create<AuditState>((set, get) => ({
     set({ entries: [...get().entries, ...page] });
   },
 }));
+
+/** The audit log as CSV, through the one CSV writer. */
+export function auditCsv(entries: readonly AuditEntry[]): string {
+  return csvDocument(
+    ['id', 'at', 'actor', 'action', 'entity', 'entity_id', 'before', 'after'],
+    entries.map((e) => [
+      e.id,
+      new Date(e.at).toISOString(),
+      e.actor,
+      e.action,
+      e.entityType,
+      e.entityId,
+      JSON.stringify(e.before),
+      JSON.stringify(e.after),
+    ]),
+  );
+}

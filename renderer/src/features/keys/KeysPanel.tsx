@@ -29,7 +29,7 @@ import { copyText, download, formatDate, formatTime, relative } from '../../lib/
 import { WhitelistEditor } from '../whitelist/WhitelistEditor.tsx';
 import { ApiPanel } from '../api-panel/ApiPanel.tsx';
 import { useSettings } from '../settings/store.ts';
-import { useKeys } from './store.ts';
+import { keyExportRows, keysCsv, useKeys } from './store.ts';
 
 const DAY = 86_400_000;
 const STATUS_COLOR = { active: 'teal', revoked: 'red', expired: 'gray' } as const;
@@ -282,19 +282,6 @@ export function KeysPanel({ account }: { account: Account }) {
   }, [account.id, load]);
   const keys = byAccount[account.id] ?? [];
 
-  const exportRows = keys.map((k) => ({
-    id: k.id,
-    label: k.label,
-    prefix: k.displayPrefix,
-    scopes: k.scopes.join(' '),
-    status: k.status,
-    created_at: new Date(k.createdAt).toISOString(),
-    created_by: k.createdBy,
-    expires_at: k.expiresAt ? new Date(k.expiresAt).toISOString() : '',
-    last_used_at: k.lastUsedAt ? new Date(k.lastUsedAt).toISOString() : '',
-    last_used_ip: k.lastUsedIp ?? '',
-  }));
-
   return (
     <Stack gap="sm" data-testid="keys-panel">
       <Group justify="space-between">
@@ -307,7 +294,7 @@ export function KeysPanel({ account }: { account: Account }) {
             onClick={() =>
               download(
                 `keys-${account.id}.json`,
-                JSON.stringify(exportRows, null, 2),
+                JSON.stringify(keyExportRows(keys), null, 2),
                 'application/json',
               )
             }
@@ -318,17 +305,7 @@ export function KeysPanel({ account }: { account: Account }) {
             variant="default"
             size="xs"
             disabled={!keys.length}
-            onClick={() => {
-              const cols = Object.keys(exportRows[0] ?? {});
-              const esc = (v: unknown) => `"${String(v).replace(/"/g, '""')}"`;
-              download(
-                `keys-${account.id}.csv`,
-                [
-                  cols.join(','),
-                  ...exportRows.map((r) => cols.map((c) => esc(r[c as keyof typeof r])).join(',')),
-                ].join('\r\n'),
-              );
-            }}
+            onClick={() => download(`keys-${account.id}.csv`, keysCsv(keys))}
           >
             Export CSV
           </Button>

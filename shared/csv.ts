@@ -1,0 +1,88 @@
+/**
+ * The one CSV writer. Every CSV Partnergate writes (partner API, CLI, rejects files, admin
+ * exports) is built here, so every one of them:
+ * - reads back through a standard CSV parser to exactly the cells written: a cell holding a
+ *   quote, a comma, a lone LF or CR, or any control character is quoted, never split;
+ * - holds no cell a spreadsheet would evaluate (OWASP "CSV injection"): a text cell whose first
+ *   character is = + - @ (or their full-width forms ＝ ＋ － ＠), a tab, CR, LF or other control
+ *   character, or whose first character after leading spaces is one of those, gets a leading `'`,
+ *   so Excel, LibreOffice and Google Sheets show it as text.
+ * Numbers are data, not formulas: a JS number and a `numeral` (money written with its currency's
+ * digits, `-12.50`) are written as they are.
+ */
+import { stringify } from 'csv-stringify/sync';
+
+/** Numeric text the writer trusts not to be a formula: `12.50`, `-3`, `1200`. */
+export class CsvNumeral {
+  readonly text: string;
+  constructor(text: string) {
+    if (!NUMERAL.test(text)) throw new Error(`"${text}" is not a plain decimal number`);
+    this.text = text;
+  }
+}
+
+export type CsvCell = string | number | boolean | null | undefined | CsvNumeral;
+
+const NUMERAL = /^-?\d+(\.\d+)?$/;
+
+/** Written as is: digits with an optional sign and decimals. */
+export function numeral(text: string): CsvNumeral {
+  return new CsvNumeral(text);
+}
+
+/** Characters a spreadsheet starts a formula with, ASCII and full-width. */
+const FORMULA_START = /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
+/** Whitespace and controls some spreadsheets skip (or import trims) before looking for `=`. */
+const LEADING_BLANKS = /^[\s\p{Cc}\p{Cf}]+/u;
+const CONTROL_START = /^[\p{Cc}]/u;
+
+/** Whether a spreadsheet could take this text cell for a formula. */
+export function looksLikeFormula(text: string): boolean {
+  if (text === '') return false;
+  if (CONTROL_START.test(text)) return true;
+  return FORMULA_START.test(text.replace(LEADING_BLANKS, ''));
+}
+
+/** A cell as it is written: text that could be a formula gets a leading `'`. */
+export function neutraliseCell(value: CsvCell): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof CsvNumeral) return value.text;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return looksLikeFormula(value) ? `'${value}` : value;
+}
+
+const OPTIONS = {
+  record_delimiter: '\r\n',
+  // With an explicit record delimiter csv-stringify would quote only CRLF; a lone LF or CR
+  // must be quoted too, or a parser reads a new record there.
+  quote_record_delimiter: true,
+  // Leading and trailing spaces survive parsers that trim unquoted fields.
+  quoted_match: /^\s|\s$/,
+} as const;
+
+/** Records as CSV text, each ending with CRLF (no header: for writing a file in parts). */
+export function csvRecords(rows: readonly (readonly CsvCell[])[]): string {
+  return stringify(
+    rows.map((r) => r.map(neutraliseCell)),
+    OPTIONS,
+  );
+}
+
+/** A whole CSV document: the header line, then the rows. */
+export function csvDocument(
+  header: readonly string[],
+  rows: readonly (readonly CsvCell[])[],
+): string {
+  return csvRecords([header, ...rows]);
+}
+
+/** Rows given as objects, written in the order of `columns` (which is also the header). */
+export function csvFromObjects(
+  columns: readonly string[],
+  rows: readonly Record<string, CsvCell>[],
+  o: { header?: boolean } = {},
+): string {
+  const body = rows.map((r) => columns.map((c) => r[c]));
+  return o.header === false ? csvRecords(body) : csvDocument(columns, body);
+}

@@ -74,13 +74,14 @@ describe('opening the store', () => {
     const f = file();
     openDatabase(f).close();
     const edited = MIGRATIONS.map((m, i) => (i === 0 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
-    expect(() => openDatabase(f, edited)).toThrow(
+    expect(() => openDatabase(f, { migrations: edited })).toThrow(
       expect.objectContaining({ code: 'migration_edited' }),
     );
   });
 
   it('applies each migration in its own transaction: a failing one leaves the earlier ones and nothing of itself', () => {
     const f = file();
+    openDatabase(f, { migrations: MIGRATIONS.slice(0, 1) }).close();
     const broken = [
       ...MIGRATIONS,
       {
@@ -89,7 +90,10 @@ describe('opening the store', () => {
         sql: 'CREATE TABLE half (id INTEGER) STRICT; INSERT INTO nowhere VALUES (1);',
       },
     ];
-    expect(() => openDatabase(f, broken)).toThrow(/no such table: nowhere/);
+    expect(() => openDatabase(f, { migrations: broken })).toThrow(/no such table: nowhere/);
+    const raw = new Database(f);
+    expect(schemaVersion(raw)).toBe(MIGRATIONS.at(-1)!.version);
+    raw.close();
     const db = openDatabase(f);
     expect(db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'`).get()).toEqual(
       { n: 0 },
@@ -102,7 +106,7 @@ describe('opening the store', () => {
 // One test per migration: it applies to the schema before it, and the result is usable.
 describe('migration 001_initial', () => {
   it('creates the domain tables with their constraints', () => {
-    const db = openDatabase(file(), MIGRATIONS.slice(0, 1));
+    const db = openDatabase(file(), { migrations: MIGRATIONS.slice(0, 1) });
     const now = Date.now();
     db.prepare(
       `INSERT INTO accounts (kind, name, created_at, updated_at) VALUES ('affiliate', 'A', ?, ?)`,
@@ -179,7 +183,7 @@ describe('data directory', () => {
 
 describe('migration 002_request_journal', () => {
   it('adds the request journal tied to keys and accounts', () => {
-    const db = openDatabase(file(), MIGRATIONS.slice(0, 2));
+    const db = openDatabase(file(), { migrations: MIGRATIONS.slice(0, 2) });
     const cols = db.prepare(`SELECT name FROM pragma_table_info('request_journal')`).pluck().all();
     expect(cols).toEqual([
       'id',
@@ -210,7 +214,7 @@ describe('migration 002_request_journal', () => {
 describe('migration 003_hourly_rollups', () => {
   it('backfills the rollups from rows already stored', () => {
     const f = file();
-    const db = openDatabase(f, MIGRATIONS.slice(0, 2));
+    const db = openDatabase(f, { migrations: MIGRATIONS.slice(0, 2) });
     const now = Date.UTC(2026, 10, 1, 10, 30);
     db.prepare(
       `INSERT INTO accounts (kind, name, created_at, updated_at) VALUES ('affiliate', 'A', 0, 0)`,

@@ -1,4 +1,6 @@
 import Conf from 'conf';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { invalid } from '../shared/errors.ts';
 import {
@@ -15,6 +17,41 @@ export interface SettingsStore {
 }
 
 export const SETTINGS_FILE_NAME = 'settings';
+
+export function settingsFilePath(dataDir: string): string {
+  return join(dataDir, `${SETTINGS_FILE_NAME}.json`);
+}
+
+function refuse(path: string, why: string): never {
+  throw invalid(
+    'invalid_settings',
+    `The settings in ${path} cannot be used: ${why}. The file was left as it is.`,
+  );
+}
+
+/**
+ * Reads the settings file as it is on disk and refuses it, without writing a byte, when it is
+ * not JSON, not an object, from a newer Partnergate, or against the schema. conf and
+ * electron-store merge their defaults into the file as they open it, so they only ever see a
+ * file that passed here.
+ */
+export function checkSettingsFile(path: string): void {
+  if (!existsSync(path)) return;
+  let raw: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    // An empty file is what an interrupted first write leaves; conf starts it afresh.
+    if (text.trim() === '') return;
+    raw = JSON.parse(text);
+  } catch (e) {
+    refuse(path, `it is not valid JSON (${(e as Error).message})`);
+  }
+  const migrated = migrateSettings(raw);
+  if (!migrated.ok) refuse(path, migrated.message);
+  const parsed = settingsSchema.safeParse(migrated.value);
+  if (!parsed.success)
+    refuse(path, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+}
 
 /** The JSON Schema conf and electron-store validate with, per top-level key, from the one zod schema. */
 export function settingsJsonSchema(): Record<string, Record<string, unknown>> {
@@ -68,6 +105,7 @@ export function settingsOver(file: SettingsFile, legacy: LegacySettingsFiles = {
 
 /** Headless settings: `settings.json` in the data directory, read and written through conf. */
 export function confSettingsStore(dataDir: string): SettingsStore {
+  checkSettingsFile(settingsFilePath(dataDir));
   return settingsOver(
     new Conf<Record<string, unknown>>({
       cwd: dataDir,

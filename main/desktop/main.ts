@@ -43,7 +43,7 @@ import {
   windowOptions,
 } from './security.ts';
 import { safeStorageBox } from './secret-storage.ts';
-import { desktopSettings, restoreBounds, settingsStoreOptions } from './settings.ts';
+import { openDesktopSettings, restoreBounds, settingsStoreOptions } from './settings.ts';
 import { trayImageName, trayHeadline, trayMenu } from './tray.ts';
 
 const RENDERER_DIR = join(__dirname, '..', 'renderer');
@@ -120,9 +120,9 @@ function applyTheme(settings: SettingsStore): void {
 }
 
 async function start(): Promise<void> {
-  const settings = desktopSettings(
-    new Store<Record<string, unknown>>(settingsStoreOptions(dataDir)),
+  const settings = openDesktopSettings(
     dataDir,
+    (dir) => new Store<Record<string, unknown>>(settingsStoreOptions(dir)),
   );
   applyTheme(settings);
   const secretBox = safeStorageBox(

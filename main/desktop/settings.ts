@@ -6,6 +6,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WindowBounds } from '../../shared/settings.ts';
 import {
+  checkSettingsFile,
+  settingsFilePath,
   settingsJsonSchema,
   settingsOver,
   SETTINGS_FILE_NAME,
@@ -24,6 +26,18 @@ export function settingsStoreOptions(cwd: string) {
     schema: settingsJsonSchema(),
     clearInvalidConfig: false,
   } as const;
+}
+
+/**
+ * Opens the desktop's settings: the file is checked as it is on disk first, so a file the app
+ * cannot use is refused and left as it was; only then is the store (electron-store) created.
+ */
+export function openDesktopSettings(
+  dataDir: string,
+  openStore: (dataDir: string) => SettingsFile,
+): SettingsStore {
+  checkSettingsFile(settingsFilePath(dataDir));
+  return desktopSettings(openStore(dataDir), dataDir);
 }
 
 /** The desktop's settings: the electron-store file, with the first release's window-state.json folded in. */

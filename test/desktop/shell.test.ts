@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import Conf from 'conf';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import {
 import { decideSecretStorage, safeStorageBox } from '../../main/desktop/secret-storage.ts';
 import {
   desktopSettings,
+  openDesktopSettings,
   LEGACY_WINDOW_STATE_FILE,
   restoreBounds,
   settingsStoreOptions,
@@ -298,22 +299,38 @@ describe('settings', () => {
     });
   });
 
-  it('refuses a file from a newer Partnergate and leaves it as it was', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pg-settings-'));
-    const file = join(dir, 'settings.json');
-    writeFileSync(file, JSON.stringify({ version: SETTINGS_VERSION + 1, theme: 'dark' }));
-    const before = readFileSync(file, 'utf8');
-    expect(() => confSettingsStore(dir)).toThrow(/newer Partnergate \(settings version 2/);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject(JSON.parse(before) as object);
-  });
-
-  it('refuses a settings file that breaks the schema, saying what is wrong, and leaves it as it was', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pg-settings-'));
-    const file = join(dir, 'settings.json');
-    writeFileSync(file, JSON.stringify({ listener: { port: 'eighty' } }));
-    expect(() => confSettingsStore(dir).get()).toThrow(/listener/);
-    expect(readFileSync(file, 'utf8')).toContain('eighty');
-  });
+  /** Each way a settings file can be unusable: refused with a message, and left byte for byte. */
+  const unusable: [string, string, RegExp][] = [
+    [
+      'from a newer Partnergate',
+      JSON.stringify({ version: SETTINGS_VERSION + 1, theme: 'dark' }),
+      /newer Partnergate \(settings version 2/,
+    ],
+    ['a JSON array', '[]', /not a JSON object/],
+    ['a JSON string', '"dark"', /not a JSON object/],
+    ['not JSON', '{"theme": "dark",', /not valid JSON/],
+    ['breaking the schema', JSON.stringify({ listener: { port: 'eighty' } }), /listener\.port/],
+    [
+      'with a version that is no version',
+      JSON.stringify({ version: 'one' }),
+      /not a settings version/,
+    ],
+  ];
+  for (const [what, text, message] of unusable) {
+    it(`refuses a settings file ${what}, saying so, and leaves it byte for byte (headless and desktop)`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pg-settings-'));
+      const file = join(dir, 'settings.json');
+      writeFileSync(file, text);
+      const mtime = statSync(file).mtimeMs;
+      expect(() => confSettingsStore(dir)).toThrow(message);
+      expect(() => confSettingsStore(dir)).toThrow(
+        expect.objectContaining({ code: 'invalid_settings' }),
+      );
+      expect(() => openDesktopSettings(dir, desktopStoreFile)).toThrow(message);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+      expect(statSync(file).mtimeMs).toBe(mtime);
+    });
+  }
 
   it('restores the window where it was, unless that place is off every screen', () => {
     const displays = [{ x: 0, y: 0, width: 1920, height: 1080 }];

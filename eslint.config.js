@@ -59,6 +59,25 @@ export default tseslint.config(
     },
   },
   {
+    // Writes go through ctx.write / writeTransaction (BEGIN IMMEDIATE): a deferred transaction
+    // that reads, then writes, fails with "database is locked" instead of waiting.
+    files: ['main/**/*.ts'],
+    ignores: ['main/db/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message: 'Write through ctx.write() (BEGIN IMMEDIATE), not db.transaction().',
+        },
+        {
+          selector: "CallExpression[callee.property.name='exec'][arguments.0.value=/^\\s*BEGIN/i]",
+          message: 'Write through ctx.write() (BEGIN IMMEDIATE), not a hand-written BEGIN.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },

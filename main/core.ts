@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { openDatabase, DATABASE_FILE, type Db } from './db/connection.ts';
+import { explainStorageError } from './db/storage-errors.ts';
 import { ensureWritableDir } from './data-dir.ts';
 import { confSettingsStore, type SettingsStore } from './settings-store.ts';
 import { accountService } from './services/accounts.ts';
@@ -18,6 +19,8 @@ import { reportService } from './services/reports.ts';
 import { eventSearchService } from './services/event-search.ts';
 import { postbackService } from './services/postbacks.ts';
 import { loadMasterKeyBox, type SecretBox } from './services/secret-box.ts';
+import { writeWaiter, type WhenWritable } from './services/write-wait.ts';
+import { importJobs } from './services/import-jobs.ts';
 
 export interface CoreOptions {
   dataDir: string;
@@ -26,6 +29,8 @@ export interface CoreOptions {
   secretBox?: SecretBox;
   settings?: SettingsStore;
   now?: () => number;
+  /** How long a write waits for another process's write lock (default 30 s). */
+  busyTimeoutMs?: number;
 }
 
 export function createServices(ctx: ServiceContext, databaseFile: string) {
@@ -35,6 +40,8 @@ export function createServices(ctx: ServiceContext, databaseFile: string) {
   const ipRules = ipRuleService(ctx);
   const reports = reportService(ctx, accounts);
   const audit = auditService(ctx);
+  const runImport = (o: ImportOptions): Promise<ImportResult> =>
+    importCsv({ databaseFile, actor: ctx.actor, now: ctx.now }, o);
   return {
     events: eventSearchService(ctx, accounts),
     postbacks: postbackService(ctx, accounts),
@@ -44,8 +51,9 @@ export function createServices(ctx: ServiceContext, databaseFile: string) {
     ipRules,
     reports,
     audit,
-    importCsv: (o: ImportOptions): Promise<ImportResult> =>
-      importCsv({ databaseFile, actor: ctx.actor, now: ctx.now }, o),
+    importCsv: runImport,
+    /** Imports started from the admin UI: uploads, background jobs and their progress. */
+    imports: importJobs(runImport, ctx.now),
     demoData: (o: DemoOptions): Promise<DemoSummary> =>
       generateDemoData(ctx, { accounts, offers, keys, ipRules, reports }, o),
     /** Applies a change of the secret policy: switching to show-once drops every kept copy. */
@@ -70,13 +78,25 @@ export interface Core extends Services {
   db: Db;
   ctx: ServiceContext;
   settings: SettingsStore;
+  /**
+   * Runs a write without blocking the event loop: while another process holds the write lock
+   * it tries again a little later, for up to `waitMs`, then fails with `database_busy`.
+   */
+  whenWritable: WhenWritable;
+  /**
+   * A failure of the disk, the file system or the write lock as an environment error that names
+   * the store and says what to do; any other value as it is.
+   */
+  explainError(e: unknown): unknown;
   close(): void;
 }
 
 export function openCore(o: CoreOptions): Core {
   ensureWritableDir(o.dataDir);
   const databaseFile = join(o.dataDir, DATABASE_FILE);
-  const db = openDatabase(databaseFile);
+  const db = openDatabase(databaseFile, {
+    ...(o.busyTimeoutMs !== undefined && { busyTimeoutMs: o.busyTimeoutMs }),
+  });
   try {
     const settings = o.settings ?? confSettingsStore(o.dataDir);
     const secretBox = o.secretBox ?? loadMasterKeyBox(o.dataDir);
@@ -87,14 +107,20 @@ export function openCore(o: CoreOptions): Core {
       settings,
       ...(o.now ? { now: o.now } : {}),
     });
+    const services = createServices(ctx, databaseFile);
     return {
-      ...createServices(ctx, databaseFile),
+      ...services,
       dataDir: o.dataDir,
       databaseFile,
       db,
       ctx,
       settings,
-      close: () => db.close(),
+      whenWritable: writeWaiter(db, databaseFile),
+      explainError: (e) => explainStorageError(e, databaseFile),
+      close: () => {
+        services.imports.close();
+        db.close();
+      },
     };
   } catch (e) {
     db.close();

@@ -5,10 +5,12 @@
  */
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import { ADMIN_METHODS, type AdminApi } from '../shared/admin-contract.ts';
+import type { UploadedFile } from '../shared/admin-contract.ts';
 import {
   ADMIN_CHANNEL,
   DESKTOP_EVENTS,
   EVENT_CHANNEL,
+  UPLOAD_CHANNEL,
   type DesktopBridge,
   type DesktopEventMessage,
   type DesktopEventName,
@@ -17,9 +19,10 @@ import {
 
 export function buildBridge(
   ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>,
+  /** Electron's webUtils.getPathForFile: the path on disk of a File the user chose. */
+  pathOfFile: (file: File) => string,
 ): DesktopBridge {
-  const call = async (method: string, input: unknown): Promise<unknown> => {
-    const a = (await ipc.invoke(ADMIN_CHANNEL, method, input ?? {})) as IpcAnswer;
+  const answer = (a: IpcAnswer): unknown => {
     if (a.ok) return a.result;
     // A plain object survives the context bridge; the renderer turns it into its error type.
     throw Object.assign(new Error(a.error.message), {
@@ -27,6 +30,12 @@ export function buildBridge(
       details: a.error.details,
     });
   };
+  const call = async (method: string, input: unknown): Promise<unknown> =>
+    answer((await ipc.invoke(ADMIN_CHANNEL, method, input ?? {})) as IpcAnswer);
+  const uploadFile = async (file: object): Promise<UploadedFile> =>
+    answer(
+      (await ipc.invoke(UPLOAD_CHANNEL, pathOfFile(file as File))) as IpcAnswer,
+    ) as UploadedFile;
   const api = Object.fromEntries(
     ADMIN_METHODS.map((m) => [m, (input: unknown) => call(m, input)]),
   ) as unknown as AdminApi;
@@ -43,5 +52,5 @@ export function buildBridge(
       ipc.removeListener(EVENT_CHANNEL, listener);
     };
   };
-  return { ...api, on };
+  return { ...api, uploadFile, on };
 }

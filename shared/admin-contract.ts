@@ -111,7 +111,10 @@ export interface Dashboard {
 export interface ImportJob {
   id: string;
   dataset: 'clicks' | 'conversions' | 'leads';
+  fileName: string;
   state: 'running' | 'done' | 'failed';
+  /** Reading and checking the file, then moving its rows into the store. */
+  phase: 'reading' | 'committing';
   rowsRead: number;
   /** Bytes of the file read so far and in all, for a progress bar. */
   bytesRead: number;
@@ -122,7 +125,7 @@ export interface ImportJob {
     rejected: number;
     committed: boolean;
     ignoredColumns: string[];
-    /** The rejects file as CSV (line, reason, the row as given), when rows were rejected. */
+    /** The rejects file as CSV (line, reason, the row as given), when rows were rejected; cut at 5 MB. */
     rejectsCsv: string | null;
   } | null;
   error: { code: string; message: string } | null;
@@ -216,11 +219,11 @@ export const adminContract = {
   previewImport: method<ImportPreview>()(
     z.object({ dataset: importDataset, head: z.string().max(200_000) }),
   ),
+  /** Imports a file uploaded before (the web admin's upload, or the desktop's chosen file). */
   startImport: method<ImportJob>()(
     z.object({
       dataset: importDataset,
-      fileName: z.string().max(300),
-      csv: z.string().max(200 * 1024 * 1024, 'files over 200 MB go through `partnergate import`'),
+      upload: z.string().min(1).max(100),
       mode: z.enum(['all-or-nothing', 'skip-invalid']).default('all-or-nothing'),
       mapping: z.record(z.string(), z.string()).default({}),
       timezone: timeZone.default('UTC'),
@@ -256,6 +259,12 @@ export type AdminHandlers = {
 };
 
 export const ADMIN_METHODS = Object.keys(adminContract) as AdminMethod[];
+
+/** A file handed to the core for an import, before the import starts. */
+export interface UploadedFile {
+  uploadId: string;
+  bytes: number;
+}
 
 /** The shape of a failed call on either transport. */
 export interface AdminError {

@@ -3,12 +3,14 @@
  * what the main process announces. Shared by main (which sends), the preload (which exposes)
  * and the renderer (which listens), so the three cannot disagree on names or payloads.
  */
-import type { AdminApi, AdminError, ListenerStatus } from './admin-contract.ts';
+import type { AdminApi, AdminError, ListenerStatus, UploadedFile } from './admin-contract.ts';
 
 /** The one IPC channel admin calls travel on (method name and one object argument). */
 export const ADMIN_CHANNEL = 'partnergate:admin';
 /** How an admin call's outcome travels back (Electron flattens thrown errors into a string). */
 export type IpcAnswer = { ok: true; result: unknown } | { ok: false; error: AdminError };
+/** Hands main the path of a file the user chose, for an import (`window.api.uploadFile`). */
+export const UPLOAD_CHANNEL = 'partnergate:upload';
 /** The one IPC channel events travel on, as `{ event, payload }`. */
 export const EVENT_CHANNEL = 'partnergate:event';
 
@@ -41,6 +43,11 @@ export interface DesktopEventMessage<E extends DesktopEventName = DesktopEventNa
 export type Unsubscribe = () => void;
 
 export interface DesktopBridge extends AdminApi {
+  /**
+   * Makes a file the user chose (a DOM File) available to `startImport`; main reads it where it
+   * is on disk, so nothing of it travels over IPC.
+   */
+  uploadFile(file: object): Promise<UploadedFile>;
   /** Calls `handler` with every `event` the main process sends until the returned function is called. */
   on<E extends DesktopEventName>(
     event: E,

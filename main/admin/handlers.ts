@@ -2,83 +2,15 @@
  * The admin contract, implemented once over the services. Handlers are thin: they parse
  * nothing (the transport did, with the contract's schema) and hold no SQL.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { AdminHandlers, ApiProbe, Dashboard, ImportJob } from '../../shared/admin-contract.ts';
+import type { AdminHandlers, ApiProbe, Dashboard } from '../../shared/admin-contract.ts';
 import { DAY, HOUR } from '../../shared/durations.ts';
-import { forbidden, invalid, isPartnergateError, notFound } from '../../shared/errors.ts';
+import { forbidden, invalid } from '../../shared/errors.ts';
 import type { Core } from '../core.ts';
 import type { ListenerController } from '../api/listener-controller.ts';
 import { effectiveExpiry } from '../services/keys.ts';
 import { IMPORT_FIELDS, mapHeaders } from '../services/imports.ts';
-
-/** Imports run in the background; the UI polls their progress. */
-function importJobs(core: Core) {
-  const jobs = new Map<string, ImportJob>();
-  return {
-    start(input: Parameters<AdminHandlers['startImport']>[0]): ImportJob {
-      const dir = mkdtempSync(join(tmpdir(), 'pg-import-'));
-      const file = join(dir, input.fileName.replace(/[^\w.-]+/g, '_') || 'upload.csv');
-      writeFileSync(file, input.csv);
-      const job: ImportJob = {
-        id: randomBytes(8).toString('hex'),
-        dataset: input.dataset,
-        state: 'running',
-        rowsRead: 0,
-        bytesRead: 0,
-        bytesTotal: Buffer.byteLength(input.csv),
-        result: null,
-        error: null,
-      };
-      jobs.set(job.id, job);
-      const rejectsFile = `${file}.rejects.csv`;
-      core
-        .importCsv({
-          dataset: input.dataset,
-          file,
-          mode: input.mode,
-          mapping: input.mapping,
-          timezone: input.timezone,
-          rejectsFile,
-          onProgress: (rows, bytes) => {
-            job.rowsRead = rows;
-            job.bytesRead = bytes;
-          },
-        })
-        .then((r) => {
-          job.state = 'done';
-          job.bytesRead = job.bytesTotal;
-          job.result = {
-            rowsRead: r.rowsRead,
-            imported: r.imported,
-            rejected: r.rejected,
-            committed: r.committed,
-            ignoredColumns: r.ignoredColumns,
-            rejectsCsv:
-              r.rejectsFile && existsSync(r.rejectsFile)
-                ? readFileSync(r.rejectsFile, 'utf8')
-                : null,
-          };
-        })
-        .catch((e: unknown) => {
-          job.state = 'failed';
-          job.error = isPartnergateError(e)
-            ? { code: e.code, message: e.message }
-            : { code: 'internal_error', message: String(e) };
-        })
-        .finally(() => rmSync(dir, { recursive: true, force: true }));
-      return { ...job };
-    },
-    status(id: string): ImportJob {
-      const job = jobs.get(id);
-      if (!job) throw notFound('import', id);
-      return { ...job };
-    },
-  };
-}
+import { adminDispatcher } from './dispatch.ts';
 
 /** Every bucket of the period, zero where nobody called, so charts show quiet days too. */
 function fillBuckets(
@@ -96,7 +28,6 @@ function fillBuckets(
 }
 
 export function createAdminHandlers(core: Core, listener: ListenerController): AdminHandlers {
-  const imports = importJobs(core);
   const now = () => core.ctx.now();
 
   function dashboard(days: number): Dashboard {
@@ -264,8 +195,8 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
         })),
       };
     },
-    startImport: (i) => imports.start(i),
-    importStatus: ({ id }) => imports.status(id),
+    startImport: (i) => core.imports.start(i),
+    importStatus: ({ id }) => core.imports.status(id),
 
     getSettings: () => core.settings.get(),
     updateSettings: (u) => {
@@ -283,4 +214,23 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     },
     secretStorage: () => core.ctx.secretBox.describe(),
   };
+}
+
+/** The admin contract over this core, ready for a transport (IPC, the loopback listener). */
+export function createAdminDispatch(
+  core: Core,
+  listener: ListenerController,
+  o: {
+    log?: (e: unknown, method: string) => void;
+    /** Lets a front door follow a call, such as the desktop applying a new theme. */
+    decorate?: (handlers: AdminHandlers) => AdminHandlers;
+  } = {},
+) {
+  const handlers = createAdminHandlers(core, listener);
+  return adminDispatcher({
+    handlers: o.decorate ? o.decorate(handlers) : handlers,
+    whenWritable: core.whenWritable,
+    explainError: (e) => core.explainError(e),
+    ...(o.log && { log: o.log }),
+  });
 }

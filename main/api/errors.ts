@@ -58,6 +58,19 @@ export function mapError(e: unknown, requestId: string): MappedError {
   });
   if (e instanceof ApiError)
     return { status: e.status, body: body(e.code, e.message, e.details), headers: e.headers };
+  if (isPartnergateError(e) && e.kind === 'environment') {
+    // The server's trouble (disk, lock, files): the operator's log has the details and the
+    // paths; a partner learns what happened and when to try again.
+    const retry = e.code === 'database_busy' ? 1 : 30;
+    return {
+      status: 503,
+      body: body(
+        e.code,
+        `Partnergate cannot answer this request right now (${e.code.replace(/_/g, ' ')}); try again in ${retry} second${retry === 1 ? '' : 's'}. If it persists, quote request id ${requestId} to your account manager.`,
+      ),
+      headers: { 'retry-after': String(retry) },
+    };
+  }
   if (isPartnergateError(e))
     return {
       status: STATUS_OF_KIND[e.kind],

@@ -2,7 +2,8 @@ import type { JournalEntry, JournalStatements } from '../db/journal.ts';
 
 /**
  * Request journal off the request path: entries are buffered and written in one transaction
- * per batch (every second, or sooner when the buffer fills), and flushed on close.
+ * per batch (every second, or sooner when the buffer fills), and flushed on close. A write
+ * never waits for the lock: while another process holds it, the batch stays buffered.
  */
 export class RequestJournal {
   private buffer: JournalEntry[] = [];
@@ -49,17 +50,28 @@ export class RequestJournal {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    try {
-      this.statements.writeBatch(batch);
-    } catch (e) {
-      // Keep the entries for the next attempt (the database may be busy with an import).
+    const keep = () => {
+      // Kept for the next attempt (the store may be busy with an import, or its disk full).
       this.buffer = batch.concat(this.buffer).slice(-100_000);
+    };
+    try {
+      if (!this.statements.writeBatch(batch)) keep();
+    } catch (e) {
+      keep();
       this.onError(e);
     }
   }
 
-  close(): void {
+  /** Stops the timer and writes what is buffered, waiting up to `waitMs` for the write lock. */
+  async close(waitMs = 10_000): Promise<void> {
     clearInterval(this.timer);
-    this.flush();
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      this.flush();
+      if (this.buffer.length === 0 || performance.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (this.buffer.length)
+      this.onError(new Error(`${this.buffer.length} journal entries could not be written`));
   }
 }

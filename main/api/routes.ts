@@ -26,6 +26,8 @@ export interface RouteOptions {
   now: () => number;
   maxRangeDays: number;
   maxScanRows: number;
+  /** How long a write waits for the write lock before the request is answered 503. */
+  writeWaitMs: number;
 }
 
 const MAX_PAGE = 10_000;
@@ -762,9 +764,11 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
         },
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const { account } = requireScope(req, 'conversions:write');
-      const result = core.postbacks.record(account, req.body);
+      const result = await core.whenWritable(() => core.postbacks.record(account, req.body), {
+        waitMs: o.writeWaitMs,
+      });
       req.rowsReturned = 1;
       void reply.status(result.created ? 201 : 200);
       return {

@@ -72,6 +72,11 @@ export interface PartnerApiOptions {
   now?: () => number;
   /** Journal flush interval (tests shorten it). */
   journalIntervalMs?: number;
+  /**
+   * How long a postback waits for another process's write lock (a long import committing)
+   * before it is answered 503 `database_busy` with Retry-After. The event loop runs meanwhile.
+   */
+  writeWaitMs?: number;
 }
 
 const AUTH_FAILURE_WINDOW_MS = 60_000;
@@ -282,9 +287,10 @@ export async function buildPartnerApi(
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const mapped = mapError(err, req.id);
+    const explained = core.explainError(err);
+    const mapped = mapError(explained, req.id);
     if (mapped.status >= 500)
-      req.log.error({ err, requestId: req.id }, 'partner API request failed');
+      req.log.error({ err: explained, requestId: req.id }, 'partner API request failed');
     req.errorCode = mapped.body.error.code;
     return reply
       .status(mapped.status)
@@ -356,11 +362,11 @@ export async function buildPartnerApi(
     now,
     maxRangeDays: o.maxRangeDays ?? 366,
     maxScanRows: o.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS,
+    writeWaitMs: o.writeWaitMs ?? 2_000,
   });
 
-  app.addHook('onClose', (_instance, done) => {
-    journal.close();
-    done();
+  app.addHook('onClose', async () => {
+    await journal.close();
   });
   await app.ready();
   return { app, journal };

@@ -59,6 +59,8 @@ export function buildProgram(io: CliIo): {
   app: CliApp;
   close: () => void;
   exitCode: () => number;
+  /** Explains a failure with the store the command opened, if it opened one. */
+  explainError: (e: unknown) => unknown;
 } {
   let core: Core | undefined;
   let exitCode = EXIT_OK;
@@ -103,7 +105,13 @@ export function buildProgram(io: CliIo): {
   registerSettingsCommands(program, app);
   registerServeCommand(program, app);
 
-  return { program, app, close: () => core?.close(), exitCode: () => exitCode };
+  return {
+    program,
+    app,
+    close: () => core?.close(),
+    exitCode: () => exitCode,
+    explainError: (e) => (core ? core.explainError(e) : e),
+  };
 }
 
 function errorJson(e: PartnergateError) {
@@ -111,12 +119,13 @@ function errorJson(e: PartnergateError) {
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const { program, close, exitCode } = buildProgram(io);
+  const { program, close, exitCode, explainError } = buildProgram(io);
   const json = argv.includes('--json');
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode();
-  } catch (e) {
+  } catch (raw) {
+    const e = explainError(raw);
     if (e instanceof CommanderError) {
       if (
         e.code === 'commander.helpDisplayed' ||

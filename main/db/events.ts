@@ -1,22 +1,88 @@
 /** Inserts of performance data: clicks, conversions and leads. */
 import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/schemas.ts';
 import type { Db } from './connection.ts';
-import { EVENT_COLUMNS, type EventRow } from './event-rows.ts';
+import { EVENT_COLUMNS, type EventRow, type EventTable } from './event-rows.ts';
+
+export type EventRecord = {
+  clicks: ClickRecord;
+  conversions: ConversionRecord;
+  leads: LeadRecord;
+};
+
+type Value = string | number | null;
+
+/** Stored columns not written by an insert: the row id, and generated ones. */
+const NOT_INSERTED = new Set(['id', 'net_deposits']);
+
+const insertable = (t: EventTable) => EVENT_COLUMNS[t].filter((c) => !NOT_INSERTED.has(c));
+
+/** The columns an insert writes, and each record's values in that order. */
+export const INSERT_COLUMNS: { [T in EventTable]: readonly string[] } = {
+  clicks: insertable('clicks'),
+  conversions: insertable('conversions'),
+  leads: insertable('leads'),
+};
+
+export const RECORD_VALUES: { [T in EventTable]: (r: EventRecord[T]) => Value[] } = {
+  clicks: (c) => [c.ts, c.partnerId, c.offerId, ...c.subs, c.country, c.device, c.clickId],
+  conversions: (c) => [
+    c.ts,
+    c.partnerId,
+    c.offerId,
+    c.status,
+    c.revenue,
+    c.payout,
+    c.saleAmount,
+    c.currency,
+    ...c.subs,
+    c.country,
+    c.device,
+    c.clickId,
+    c.transactionId,
+  ],
+  leads: (l) => [
+    l.registeredAt,
+    l.partnerId,
+    l.offerId,
+    l.leadRef,
+    l.country,
+    l.status,
+    l.ftdAt,
+    l.ftdAmount,
+    l.deposits,
+    l.withdrawals,
+    l.volumeCentilots,
+    l.commission,
+    l.currency,
+  ],
+};
+
+/** The columns that name a row from outside (a repeat of them is the same row), if any. */
+export const NATURAL_KEY: { [T in EventTable]: readonly string[] | null } = {
+  clicks: null,
+  conversions: ['transaction_id'],
+  leads: ['lead_ref'],
+};
+
+export function naturalKeyOf<T extends EventTable>(table: T, r: EventRecord[T]): Value[] | null {
+  const key = NATURAL_KEY[table];
+  if (!key) return null;
+  const values = RECORD_VALUES[table](r);
+  return key.map((c) => values[INSERT_COLUMNS[table].indexOf(c)]!);
+}
+
+function insertSql(table: EventTable): string {
+  const cols = INSERT_COLUMNS[table];
+  const key = NATURAL_KEY[table];
+  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${
+    key ? ` ON CONFLICT (${key.join(', ')}) DO NOTHING` : ''
+  }`;
+}
 
 export function eventStatements(db: Db) {
-  const click =
-    db.prepare(`INSERT INTO clicks (ts, partner_id, offer_id, sub1, sub2, sub3, sub4, sub5, country, device, click_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const conversion =
-    db.prepare(`INSERT INTO conversions (ts, partner_id, offer_id, status, revenue, payout, sale_amount,
-      currency, sub1, sub2, sub3, sub4, sub5, country, device, click_id, transaction_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (transaction_id) DO NOTHING`);
-  const lead =
-    db.prepare(`INSERT INTO leads (registered_at, partner_id, offer_id, lead_ref, country, status, ftd_at,
-      ftd_amount, deposits, withdrawals, volume_centilots, commission, currency)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (lead_ref) DO NOTHING`);
+  const click = db.prepare(insertSql('clicks'));
+  const conversion = db.prepare(insertSql('conversions'));
+  const lead = db.prepare(insertSql('leads'));
   const counts =
     db.prepare(`SELECT (SELECT count(*) FROM clicks) AS clicks, (SELECT count(*) FROM conversions) AS conversions,
     (SELECT count(*) FROM leads) AS leads`);
@@ -25,47 +91,15 @@ export function eventStatements(db: Db) {
   );
   return {
     insertClick(c: ClickRecord): void {
-      click.run(c.ts, c.partnerId, c.offerId, ...c.subs, c.country, c.device, c.clickId);
+      click.run(RECORD_VALUES.clicks(c));
     },
     /** False when the transaction id is already stored (a repeat is not a new conversion). */
     insertConversion(c: ConversionRecord): boolean {
-      return (
-        conversion.run(
-          c.ts,
-          c.partnerId,
-          c.offerId,
-          c.status,
-          c.revenue,
-          c.payout,
-          c.saleAmount,
-          c.currency,
-          ...c.subs,
-          c.country,
-          c.device,
-          c.clickId,
-          c.transactionId,
-        ).changes === 1
-      );
+      return conversion.run(RECORD_VALUES.conversions(c)).changes === 1;
     },
     /** False when the lead reference is already stored. */
     insertLead(l: LeadRecord): boolean {
-      return (
-        lead.run(
-          l.registeredAt,
-          l.partnerId,
-          l.offerId,
-          l.leadRef,
-          l.country,
-          l.status,
-          l.ftdAt,
-          l.ftdAmount,
-          l.deposits,
-          l.withdrawals,
-          l.volumeCentilots,
-          l.commission,
-          l.currency,
-        ).changes === 1
-      );
+      return lead.run(RECORD_VALUES.leads(l)).changes === 1;
     },
     counts(): { clicks: number; conversions: number; leads: number } {
       return counts.get() as { clicks: number; conversions: number; leads: number };

@@ -1,4 +1,6 @@
 import type { Db } from './connection.ts';
+import { isBusy } from './storage-errors.ts';
+import { withoutWaiting, writeTransaction } from './transactions.ts';
 
 export interface JournalEntry {
   at: number;
@@ -84,7 +86,7 @@ export function journalStatements(db: Db) {
     WHERE j.at >= ? AND j.error_code IN ('ip_not_allowed', 'rate_limited')
     GROUP BY j.key_id, j.error_code`);
 
-  const writeBatch = db.transaction((entries: readonly JournalEntry[]) => {
+  const writeBatchNow = (entries: readonly JournalEntry[]) => {
     let i = 0;
     for (; i + CHUNK <= entries.length; i += CHUNK)
       insertChunk.run(entries.slice(i, i + CHUNK).flatMap(values));
@@ -98,12 +100,23 @@ export function journalStatements(db: Db) {
       }
     }
     for (const [keyId, e] of lastUse) touch.run(e.at, e.ip, keyId, e.at);
-  });
+  };
 
   return {
-    /** Writes a batch in one transaction and moves each key's last-used time and address. */
-    writeBatch(entries: readonly JournalEntry[]): void {
-      if (entries.length) writeBatch(entries);
+    /**
+     * Writes a batch in one transaction and moves each key's last-used time and address. Never
+     * waits for the write lock (this runs in a server's event loop): false, at once, when
+     * another connection holds it; the caller keeps the batch for the next attempt.
+     */
+    writeBatch(entries: readonly JournalEntry[]): boolean {
+      if (!entries.length) return true;
+      try {
+        withoutWaiting(db, () => writeTransaction(db, () => writeBatchNow(entries)));
+        return true;
+      } catch (e) {
+        if (isBusy(e)) return false;
+        throw e;
+      }
     },
     refusedAddresses(keyId: number, sinceMs: number, limit = 20): RefusedAddress[] {
       return refused.all(keyId, sinceMs, limit) as RefusedAddress[];

@@ -56,7 +56,7 @@ const SOURCES: Record<keyof EventIds, Source> = {
   },
 };
 
-/** `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE` adding rows above an id to one rollup. */
+/** `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE` adding the rows of an id range to one rollup. */
 function rollupSql(s: Source, perPartner: boolean): string {
   const table = `${s.target}_hourly${perPartner ? '' : '_all'}`;
   const keys = perPartner
@@ -67,7 +67,7 @@ function rollupSql(s: Source, perPartner: boolean): string {
     : [s.hour, s.offer, s.currency];
   const cols = Object.keys(s.sums);
   return `INSERT INTO ${table} (${[...keys, ...cols].join(', ')})
-    SELECT ${[...keyExprs, ...Object.values(s.sums)].join(', ')} FROM ${s.from} WHERE ${s.id} > ?
+    SELECT ${[...keyExprs, ...Object.values(s.sums)].join(', ')} FROM ${s.from} WHERE ${s.id} > ? AND ${s.id} <= ?
     GROUP BY ${keys.map((_, i) => i + 1).join(', ')}
     ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
 }
@@ -88,7 +88,11 @@ export function rollupStatements(db: Db) {
     },
     /** Adds every row above `since` to the rollups; call inside the inserting transaction. */
     rollUpSince(since: EventIds): void {
-      for (const s of steps) s.stmt.run(since[s.table]);
+      for (const s of steps) s.stmt.run(since[s.table], Number.MAX_SAFE_INTEGER);
+    },
+    /** Adds one table's rows with ids in (afterId, upToId] to the rollups, in the inserting transaction. */
+    rollUpRange(table: keyof EventIds, afterId: number, upToId: number): void {
+      for (const s of steps) if (s.table === table) s.stmt.run(afterId, upToId);
     },
   };
 }

@@ -5,92 +5,81 @@
  * flattens thrown errors into a message string).
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
-import { z } from 'zod';
-import {
-  adminContract,
-  type AdminError,
-  type AdminHandlers,
-  type AdminMethod,
-} from '../../shared/admin-contract.ts';
+import type { UploadedFile } from '../../shared/admin-contract.ts';
 import {
   ADMIN_CHANNEL,
   EVENT_CHANNEL,
+  UPLOAD_CHANNEL,
   type DesktopEventMessage,
   type DesktopEventName,
   type DesktopEvents,
   type IpcAnswer,
 } from '../../shared/desktop-bridge.ts';
-import { isPartnergateError } from '../../shared/errors.ts';
+import { adminError, type AdminDispatch } from '../admin/dispatch.ts';
 import { isTrustedSender } from './security.ts';
 
 export { ADMIN_CHANNEL };
 
-function toAdminError(e: unknown): AdminError {
-  if (e instanceof z.ZodError) {
-    const details = e.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-    return {
-      code: 'invalid_input',
-      message: `Invalid input: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}.`,
-      details,
-    };
-  }
-  if (isPartnergateError(e)) return { code: e.code, message: e.message, details: e.details };
-  return {
-    code: 'internal_error',
-    message: 'Something went wrong; the details are in the log.',
+const untrusted: IpcAnswer = {
+  ok: false,
+  error: {
+    code: 'untrusted_sender',
+    message: 'Admin calls are only accepted from the Partnergate window.',
     details: [],
-  };
-}
+  },
+};
 
 /** One admin call from the renderer, as plain logic (the IPC handler only forwards to it). */
 export async function answerAdminCall(
-  handlers: AdminHandlers,
+  dispatch: AdminDispatch,
   sender: Pick<WebFrameMain, 'url'> | null,
   mainFrame: Pick<WebFrameMain, 'url'> | null,
   method: unknown,
   input: unknown,
-  log: (e: unknown) => void = () => {},
 ): Promise<IpcAnswer> {
-  if (!isTrustedSender(sender, mainFrame)) {
+  if (!isTrustedSender(sender, mainFrame)) return untrusted;
+  const a = await dispatch(method, input);
+  return a.ok ? { ok: true, result: a.result } : { ok: false, error: a.error };
+}
+
+/**
+ * A file the user chose in the window, named by its path (the preload reads it off the File
+ * with webUtils): imported where it is, never copied through IPC.
+ */
+export function answerUpload(
+  register: (path: string) => UploadedFile,
+  sender: Pick<WebFrameMain, 'url'> | null,
+  mainFrame: Pick<WebFrameMain, 'url'> | null,
+  path: unknown,
+): IpcAnswer {
+  if (!isTrustedSender(sender, mainFrame)) return untrusted;
+  if (typeof path !== 'string' || path === '')
     return {
       ok: false,
       error: {
-        code: 'untrusted_sender',
-        message: 'Admin calls are only accepted from the Partnergate window.',
+        code: 'file_not_found',
+        message: 'The chosen file has no path on this computer; choose a file from a disk.',
         details: [],
       },
     };
-  }
-  if (typeof method !== 'string' || !Object.hasOwn(adminContract, method)) {
-    return {
-      ok: false,
-      error: {
-        code: 'unknown_method',
-        message: `There is no admin call ${String(method)}.`,
-        details: [],
-      },
-    };
-  }
-  const m = method as AdminMethod;
   try {
-    const parsed = adminContract[m].input.parse(input ?? {});
-    const handler = handlers[m] as (i: unknown) => unknown;
-    return { ok: true, result: await handler(parsed) };
+    return { ok: true, result: register(path) };
   } catch (e) {
-    const error = toAdminError(e);
-    if (error.code === 'internal_error') log(e);
-    return { ok: false, error };
+    return { ok: false, error: adminError(e).error };
   }
 }
 
 export function registerAdminIpc(
   ipcMain: Pick<IpcMain, 'handle'>,
-  handlers: AdminHandlers,
+  dispatch: AdminDispatch,
+  registerUpload: (path: string) => UploadedFile,
   mainFrame: () => WebFrameMain | null,
-  log?: (e: unknown) => void,
 ): void {
   ipcMain.handle(ADMIN_CHANNEL, (event: IpcMainInvokeEvent, method: unknown, input: unknown) =>
-    answerAdminCall(handlers, event.senderFrame, mainFrame(), method, input, log),
+    answerAdminCall(dispatch, event.senderFrame, mainFrame(), method, input),
+  );
+  ipcMain.handle(UPLOAD_CHANNEL, (event: IpcMainInvokeEvent, path: unknown) =>
+    answerUpload(registerUpload, event.senderFrame, mainFrame(), path),
   );
 }
 

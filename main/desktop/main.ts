@@ -28,8 +28,8 @@ import { pathToFileURL } from 'node:url';
 import { openCore, type Core } from '../core.ts';
 import { APP_NAME, resolveDataDir } from '../data-dir.ts';
 import { ListenerController } from '../api/listener-controller.ts';
-import { createAdminHandlers } from '../admin/handlers.ts';
-import { ADMIN_CSP } from '../server/admin-web.ts';
+import { createAdminDispatch } from '../admin/handlers.ts';
+import { ADMIN_CSP } from '../../shared/content-security-policy.ts';
 import type { SettingsStore } from '../settings-store.ts';
 import { keyAlerts, REFUSAL_WINDOW_MS } from './alerts.ts';
 import { registerAdminIpc, sendDesktopEvent } from './ipc.ts';
@@ -147,19 +147,23 @@ async function start(): Promise<void> {
   listener = controller;
   controller.onChange(() => updateTray(controller));
   if (settings.get().listener.startOnLaunch) await controller.start();
-  const handlers = createAdminHandlers(core, controller);
-  registerAdminIpc(
-    ipcMain,
-    {
+  const dispatch = createAdminDispatch(core, controller, {
+    log: (e, method) => console.error(`admin call ${method} failed`, e),
+    decorate: (handlers) => ({
       ...handlers,
       updateSettings: (input) => {
         const next = handlers.updateSettings(input);
         applyTheme(settings);
         return next;
       },
-    },
+    }),
+  });
+  const imports = core.imports;
+  registerAdminIpc(
+    ipcMain,
+    dispatch,
+    (path) => imports.registerLocalFile(path),
     () => win?.webContents.mainFrame ?? null,
-    (e) => console.error('admin call failed', e),
   );
 
   protocol.handle(APP_SCHEME, async (request) => {

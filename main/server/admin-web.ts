@@ -9,36 +9,25 @@ import fastifyStatic from '@fastify/static';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import {
-  adminContract,
-  type AdminError,
-  type AdminHandlers,
-  type AdminMethod,
-} from '../../shared/admin-contract.ts';
-import { isPartnergateError, PartnergateError } from '../../shared/errors.ts';
+import type { Readable } from 'node:stream';
+import type { AdminError, UploadedFile } from '../../shared/admin-contract.ts';
+import { PartnergateError } from '../../shared/errors.ts';
+import { adminError, type AdminDispatch } from '../admin/dispatch.ts';
+import { ADMIN_CSP } from '../../shared/content-security-policy.ts';
 
 export const SESSION_COOKIE = 'pg_admin';
 
-export const ADMIN_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // Mantine sets style attributes at run time.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The largest admin call (a report definition, an import preview's first lines). */
+const MAX_CALL_BYTES = 1024 * 1024;
 
 export interface AdminWebOptions {
   port: number;
   /** The built renderer (index.html and assets). */
   rendererDir: string;
-  handlers: AdminHandlers;
+  dispatch: AdminDispatch;
+  /** Where an uploaded import file goes: streamed to disk, never held in memory. */
+  imports: { receive(body: Readable, name: string, maxBytes?: number): Promise<UploadedFile> };
+  maxUploadBytes?: number;
   logger?: boolean | object;
 }
 
@@ -51,41 +40,6 @@ export interface RunningAdminWeb {
   /** Issues another one-time sign-in URL (the old one stays used). */
   newLoginUrl(): string;
   close(): Promise<void>;
-}
-
-const STATUS: Record<PartnergateError['kind'], number> = {
-  invalid: 400,
-  not_found: 404,
-  conflict: 409,
-  forbidden: 403,
-  environment: 503,
-};
-
-function adminError(e: unknown): { status: number; error: AdminError } {
-  if (e instanceof z.ZodError) {
-    const details = e.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-    return {
-      status: 400,
-      error: {
-        code: 'invalid_input',
-        message: `Invalid input: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}.`,
-        details,
-      },
-    };
-  }
-  if (isPartnergateError(e))
-    return {
-      status: STATUS[e.kind],
-      error: { code: e.code, message: e.message, details: e.details },
-    };
-  return {
-    status: 500,
-    error: {
-      code: 'internal_error',
-      message: 'Something went wrong; the details are in the server log.',
-      details: [],
-    },
-  };
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -104,7 +58,7 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
   }
   const tokens = new Set<string>();
   const sessions = new Set<string>();
-  const app = Fastify({ logger: o.logger ?? false, bodyLimit: 210 * 1024 * 1024 });
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: MAX_CALL_BYTES });
   let origins: string[] = [];
   let allowedHosts: string[] = [];
 
@@ -123,10 +77,13 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
   const refuse = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.status(status).send({ error: { code, message, details: [] } satisfies AdminError });
 
-  // Every request: our own Host only (a rebound DNS name pointing here is refused).
+  /**
+   * Every request: our own Host (a rebound DNS name pointing here is refused); every call: our
+   * Origin (browsers send it on every POST) and, but for signing in, a session. Decided here,
+   * before any body is read; a refused request's connection is closed, so an unread body is
+   * not drained either.
+   */
   app.addHook('onRequest', async (req, reply) => {
-    if (!allowedHosts.includes(req.headers.host ?? ''))
-      return refuse(reply, 421, 'wrong_host', 'This admin listener only answers on 127.0.0.1.');
     void reply.headers({
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
@@ -134,24 +91,52 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
       'cross-origin-opener-policy': 'same-origin',
       'content-security-policy': ADMIN_CSP,
     });
-  });
-
-  /** Writes need our Origin (browsers send it on every POST) and JSON. */
-  const checkCall = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const close = () => {
+      if (hasBody) void reply.header('connection', 'close');
+    };
+    if (!allowedHosts.includes(req.headers.host ?? '')) {
+      close();
+      return refuse(reply, 421, 'wrong_host', 'This admin listener only answers on 127.0.0.1.');
+    }
+    if (!hasBody) return;
     if (!origins.includes(req.headers.origin ?? '')) {
-      void refuse(
+      close();
+      return refuse(
         reply,
         403,
         'wrong_origin',
         'Admin calls are only accepted from the admin page itself.',
       );
-      return false;
     }
-    return true;
-  };
+    if (req.url !== '/admin/session' && !sessionOf(req)) {
+      close();
+      return refuse(
+        reply,
+        401,
+        'not_signed_in',
+        'Sign in with the link `partnergate serve` printed.',
+      );
+    }
+  });
 
-  app.post('/admin/session', async (req, reply) => {
-    if (!checkCall(req, reply)) return reply;
+  app.setErrorHandler((err, req, reply) => {
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return refuse(
+        reply,
+        413,
+        'body_too_large',
+        `Admin calls are limited to ${MAX_CALL_BYTES / 1024} KiB.`,
+      );
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+      return refuse(reply, e.statusCode, 'bad_request', e.message ?? 'Bad request.');
+    req.log.error({ err }, 'admin request failed');
+    const { status, error } = adminError(err);
+    return reply.status(status).send({ error });
+  });
+
+  app.post('/admin/session', { bodyLimit: 4096 }, async (req, reply) => {
     const token = (req.body as { token?: unknown } | null)?.token;
     const match =
       typeof token === 'string' ? [...tokens].find((t) => sameSecret(t, token)) : undefined;
@@ -172,27 +157,32 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
   app.get('/admin/session', (req) => Promise.resolve({ signedIn: sessionOf(req) !== null }));
 
   app.post('/admin/api/:method', async (req, reply) => {
-    if (!checkCall(req, reply)) return reply;
-    if (!sessionOf(req))
-      return refuse(
-        reply,
-        401,
-        'not_signed_in',
-        'Sign in with the link `partnergate serve` printed.',
-      );
-    const name = (req.params as { method: string }).method;
-    if (!Object.hasOwn(adminContract, name))
-      return refuse(reply, 404, 'unknown_method', `There is no admin call ${name}.`);
-    const m = name as AdminMethod;
-    try {
-      const input = adminContract[m].input.parse(req.body ?? {});
-      const handler = o.handlers[m] as (i: unknown) => unknown;
-      return { result: await handler(input) };
-    } catch (e) {
-      const { status, error } = adminError(e);
-      if (status >= 500) req.log.error({ err: e, method: m }, 'admin call failed');
-      return reply.status(status).send({ error });
-    }
+    const a = await o.dispatch((req.params as { method: string }).method, req.body ?? {});
+    if (a.ok) return { result: a.result };
+    return reply.status(a.status).send({ error: a.error });
+  });
+
+  // Import files: the body goes straight to disk, as it arrives, up to the upload cap.
+  await app.register((uploads, _opts, registered) => {
+    uploads.removeAllContentTypeParsers();
+    uploads.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    uploads.post('/admin/uploads', async (req, reply) => {
+      const name = (req.query as { name?: unknown }).name;
+      try {
+        return {
+          result: await o.imports.receive(
+            req.body as Readable,
+            typeof name === 'string' ? name.slice(0, 300) : 'upload.csv',
+            o.maxUploadBytes,
+          ),
+        };
+      } catch (e) {
+        const { status, error } = adminError(e);
+        if (error.code === 'file_too_large') void reply.header('connection', 'close');
+        return reply.status(error.code === 'file_too_large' ? 413 : status).send({ error });
+      }
+    });
+    registered();
   });
 
   await app.register(fastifyStatic, {

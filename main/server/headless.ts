@@ -7,7 +7,7 @@ import type { ListenerStatus } from '../../shared/admin-contract.ts';
 import { PartnergateError } from '../../shared/errors.ts';
 import type { Core } from '../core.ts';
 import { ListenerController } from '../api/listener-controller.ts';
-import { createAdminHandlers } from '../admin/handlers.ts';
+import { createAdminDispatch } from '../admin/handlers.ts';
 import { startAdminWeb, type RunningAdminWeb } from './admin-web.ts';
 
 /** The built renderer, from a clone (`npm run build`). */
@@ -42,7 +42,10 @@ export async function startHeadless(core: Core, o: HeadlessOptions): Promise<Run
       admin = await startAdminWeb({
         port: o.adminPort,
         rendererDir: RENDERER_DIR,
-        handlers: createAdminHandlers(core, controller),
+        dispatch: createAdminDispatch(core, controller, {
+          log: (e, method) => console.error(`admin call ${method} failed:`, e),
+        }),
+        imports: core.imports,
         logger: { level: 'warn' },
       });
     } catch (e) {

@@ -78,18 +78,18 @@ export function accountService(ctx: ServiceContext) {
         currency: a.currency,
         employeeAccess,
       };
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const id = sql.accounts.insert(write, ctx.now());
         if (isEmployee) sql.accounts.setAssignedPartners(id, assigned);
         const created = get(id);
         ctx.audit('account.create', 'account', id, null, created);
         return created;
-      })();
+      });
     },
 
     update(input: AccountUpdateInput): Account {
       const u = parseInput(accountUpdateInput, input, 'account update');
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const before = get(u.id);
         const isEmployee = before.kind === 'employee';
         if (!isEmployee && (u.employeeAccess !== undefined || u.assignedPartnerIds !== undefined)) {
@@ -128,7 +128,7 @@ export function accountService(ctx: ServiceContext) {
         const after = get(u.id);
         ctx.audit('account.update', 'account', u.id, before, after);
         return after;
-      })();
+      });
     },
 
     /** The partner ids whose rows this account may read: `null` means every partner. */

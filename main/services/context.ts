@@ -11,6 +11,7 @@ import { keyStatements } from '../db/keys.ts';
 import { offerStatements } from '../db/offers.ts';
 import { reportDefinitionStatements } from '../db/report-definitions.ts';
 import { reportQueryRunner } from '../db/report-query.ts';
+import { writeTransaction } from '../db/transactions.ts';
 import type { SettingsStore } from '../settings-store.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -46,6 +47,8 @@ export interface ServiceContext {
    * compare it (with SQLite's data_version for other processes) to know they are stale.
    */
   changeGeneration(): number;
+  /** Runs `fn` in a write transaction that takes the write lock first (BEGIN IMMEDIATE). */
+  write<T>(fn: () => T): T;
   /** Records an admin change; call inside the same transaction as the change. */
   audit(
     action: string,
@@ -76,6 +79,7 @@ export function createContext(o: ContextOptions): ServiceContext {
     secretBox: o.secretBox,
     settings: o.settings,
     changeGeneration: () => generation,
+    write: (fn) => writeTransaction(o.db, fn),
     audit(action, entityType, entityId, before, after) {
       generation++;
       sql.audit.insert({ at: now(), actor: o.actor, action, entityType, entityId, before, after });

@@ -290,15 +290,14 @@ export async function generateDemoData(
   const leadsPlanned = scale.events * leadShare;
   const planned = scale.events;
 
-  const insertAll = ctx.db.transaction(
-    (clicks: ClickRecord[], conversions: ConversionRecord[], leads: LeadRecord[]) => {
+  const insertAll = (clicks: ClickRecord[], conversions: ConversionRecord[], leads: LeadRecord[]) =>
+    ctx.write(() => {
       const since = ctx.sql.rollups.maxIds();
       for (const c of clicks) ctx.sql.events.insertClick(c);
       for (const c of conversions) ctx.sql.events.insertConversion(c);
       for (const l of leads) ctx.sql.events.insertLead(l);
       ctx.sql.rollups.rollUpSince(since);
-    },
-  );
+    });
 
   let written = 0;
   let txn = 0;

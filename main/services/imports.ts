@@ -11,14 +11,17 @@ import { parseMoney } from '../../shared/money.ts';
 import { CONVERSION_STATUSES, LEAD_STATUSES } from '../../shared/report-catalog.ts';
 import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/schemas.ts';
 import { openDatabase, type Db } from '../db/connection.ts';
-import { eventStatements } from '../db/events.ts';
+import { naturalKeyOf, type EventRecord } from '../db/events.ts';
+import { importStaging, type ImportStaging } from '../db/import-staging.ts';
 import { rollupStatements } from '../db/rollups.ts';
+import { storageError } from '../db/storage-errors.ts';
 import { accountStatements } from '../db/accounts.ts';
 import { offerStatements } from '../db/offers.ts';
 import { auditStatements } from '../db/audit.ts';
 import { localMidnight } from './report-time.ts';
 import { isTimeZone } from '../../shared/time-zone.ts';
-import { openRejectsFile } from './rejects-file.ts';
+import { openRejectsFile, type RejectsFile } from './rejects-file.ts';
+import { writeWaiter } from './write-wait.ts';
 
 export const IMPORT_DATASETS = ['clicks', 'conversions', 'leads'] as const;
 export type ImportDataset = (typeof IMPORT_DATASETS)[number];
@@ -356,9 +359,11 @@ export interface ImportOptions {
   mapping?: Record<string, string>;
   /** Time zone of times written without an offset (default UTC). */
   timezone?: string;
-  /** Rows and bytes of the file read so far. */
-  onProgress?: (rowsRead: number, bytesRead: number) => void;
+  /** Rows and bytes of the file read so far; `committing` once the rows move into the store. */
+  onProgress?: (rowsRead: number, bytesRead: number, phase: ImportPhase) => void;
 }
+
+export type ImportPhase = 'reading' | 'committing';
 
 export interface ImportResult {
   dataset: ImportDataset;
@@ -379,26 +384,19 @@ export interface ImportDeps {
   databaseFile: string;
   actor: string;
   now: () => number;
+  /** How long the final step waits for another process's write lock (default 2 minutes). */
+  lockWaitMs?: number;
 }
 
-export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<ImportResult> {
-  const mode = o.mode ?? 'all-or-nothing';
-  const tz = o.timezone ?? 'UTC';
-  if (!isTimeZone(tz)) throw invalid('invalid_timezone', `"${tz}" is not an IANA time zone.`);
-  if (!existsSync(o.file)) throw invalid('file_not_found', `There is no file ${o.file}.`);
-  const rejectsPath = o.rejectsFile ?? `${o.file}.rejects.csv`;
+/** Rows moved into the store per step of the final transaction; the event loop runs between steps. */
+const MOVE_CHUNK = 20_000;
+/** Staged rows per temp-table transaction while the file is read. */
+const STAGE_BATCH = 5_000;
 
-  const db: Db = openDatabase(deps.databaseFile);
-  const events = eventStatements(db);
-  const rollups = rollupStatements(db);
-  const accounts = accountStatements(db);
-  const lookups: Lookups = {
-    partners: new Set(accounts.partnerIds()),
-    offerCurrency: offerStatements(db).currencyById(),
-    tz,
-  };
+type Parsed = { record: Record<string, string>; info: { lines: number; bytes: number } };
 
-  const parser = createReadStream(o.file).pipe(
+function csvRows(file: string): AsyncIterable<Parsed> {
+  return createReadStream(file).pipe(
     parse({
       columns: true,
       bom: true,
@@ -407,26 +405,66 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       relax_column_count: false,
       trim: false,
     }),
-  );
-  const rejects = openRejectsFile(rejectsPath);
+  ) as AsyncIterable<Parsed>;
+}
+
+const KEY_FIELD: Record<ImportDataset, string | null> = {
+  clicks: null,
+  conversions: 'transaction_id',
+  leads: 'lead_ref',
+};
+
+function parseRow(
+  dataset: ImportDataset,
+  record: Record<string, string>,
+  fields: Record<string, string>,
+  l: Lookups,
+): EventRecord[ImportDataset] {
+  if (dataset === 'clicks') return parseClickRow(record, fields, l);
+  if (dataset === 'conversions') return parseConversionRow(record, fields, l);
+  return parseLeadRow(record, fields, l);
+}
+
+/**
+ * Imports a CSV file in two steps. First the file is read, each row checked and staged in a
+ * temporary table of the import's own connection, holding no lock on the store, so other
+ * writers (postbacks, admin commands) go on meanwhile. Then, if the import goes ahead, the
+ * staged rows move into the store in one transaction (all or nothing), in chunks between
+ * which the event loop runs.
+ */
+export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<ImportResult> {
+  const mode = o.mode ?? 'all-or-nothing';
+  const tz = o.timezone ?? 'UTC';
+  if (!isTimeZone(tz)) throw invalid('invalid_timezone', `"${tz}" is not an IANA time zone.`);
+  if (!existsSync(o.file)) throw invalid('file_not_found', `There is no file ${o.file}.`);
+  const rejectsPath = o.rejectsFile ?? `${o.file}.rejects.csv`;
+  const table = o.dataset;
+
+  const db: Db = openDatabase(deps.databaseFile, { busyTimeoutMs: 0 });
+  const whenWritable = writeWaiter(db, deps.databaseFile);
+  const rollups = rollupStatements(db);
+  const lookups: Lookups = {
+    partners: new Set(accountStatements(db).partnerIds()),
+    offerCurrency: offerStatements(db).currencyById(),
+    tz,
+  };
+  let staging: ImportStaging | null = null;
+  let rejects: RejectsFile | null = null;
   let mapping: HeaderMapping | null = null;
   let headers: string[] = [];
   let rowsRead = 0;
   let bytesRead = 0;
   let imported = 0;
-  let rejected = 0;
   let committed = false;
-  db.exec('BEGIN IMMEDIATE');
-  const since = rollups.maxIds();
   try {
-    for await (const item of parser as AsyncIterable<{
-      record: Record<string, string>;
-      info: { lines: number; bytes: number };
-    }>) {
-      const { record, info } = item;
+    staging = importStaging(db, table);
+    rejects = openRejectsFile(rejectsPath);
+    const keyField = KEY_FIELD[table];
+    staging.beginBatch();
+    for await (const { record, info } of csvRows(o.file)) {
       if (!mapping) {
         headers = Object.keys(record);
-        mapping = mapHeaders(o.dataset, headers, o.mapping);
+        mapping = mapHeaders(table, headers, o.mapping);
         if (mapping.missing.length) {
           throw invalid(
             'missing_columns',
@@ -436,76 +474,126 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       }
       rowsRead++;
       try {
-        let fresh = true;
-        if (o.dataset === 'clicks')
-          events.insertClick(parseClickRow(record, mapping.fields, lookups));
-        else if (o.dataset === 'conversions') {
-          const c = parseConversionRow(record, mapping.fields, lookups);
-          fresh = events.insertConversion(c);
-          if (!fresh)
-            throw new RowError(
-              `transaction_id "${c.transactionId}" is already stored (or appears earlier in this file)`,
-            );
-        } else {
-          const l = parseLeadRow(record, mapping.fields, lookups);
-          fresh = events.insertLead(l);
-          if (!fresh)
-            throw new RowError(
-              `lead_ref "${l.leadRef}" is already stored (or appears earlier in this file)`,
-            );
-        }
+        const row = parseRow(table, record, mapping.fields, lookups);
+        const key = naturalKeyOf(table, row);
+        if (key && staging.isStored(key))
+          throw new RowError(`${keyField} "${key.join(' ')}" is already stored`);
+        const staged = staging.stage(info.lines, row);
+        if (!staged.ok)
+          throw new RowError(
+            `${keyField} "${key!.join(' ')}" appears earlier in this file (line ${staged.earlierLine})`,
+          );
         imported++;
       } catch (e) {
         if (!(e instanceof RowError)) throw e;
-        rejected++;
         await rejects.write(info.lines, e.message, record, headers);
       }
       bytesRead = info.bytes;
-      if (rowsRead % 10_000 === 0) o.onProgress?.(rowsRead, bytesRead);
+      if (rowsRead % STAGE_BATCH === 0) {
+        staging.endBatch();
+        o.onProgress?.(rowsRead, bytesRead, 'reading');
+        staging.beginBatch();
+      }
     }
+    staging.endBatch();
     if (!mapping) throw invalid('empty_file', `${o.file} has no rows (or no header line).`);
-    if (rejected > 0 && mode === 'all-or-nothing') {
-      db.exec('ROLLBACK');
-      imported = 0;
-    } else {
-      rollups.rollUpSince(since);
-      auditStatements(db).insert({
-        at: deps.now(),
-        actor: deps.actor,
-        action: `import.${o.dataset}`,
-        entityType: 'import',
-        entityId: null,
-        before: null,
-        after: { file: o.file, mode, rowsRead, imported, rejected },
-      });
-      db.exec('COMMIT');
-      committed = true;
+    o.onProgress?.(rowsRead, bytesRead, 'committing');
+
+    let lateLines: number[] = [];
+    if (rejects.count === 0 || mode === 'skip-invalid') {
+      const move = staging;
+      await whenWritable(() => move.beginMove(), { waitMs: deps.lockWaitMs ?? 120_000 });
+      try {
+        // Rows whose key another writer stored while the file was read are rejected now.
+        lateLines = staging.storedMeanwhile();
+        if (lateLines.length === 0 || mode === 'skip-invalid') {
+          staging.drop(lateLines);
+          imported -= lateLines.length;
+          let after = 0;
+          for (;;) {
+            const before = rollups.maxIds()[table];
+            const last = staging.moveNext(after, MOVE_CHUNK);
+            if (last === null) break;
+            rollups.rollUpRange(table, before, rollups.maxIds()[table]);
+            after = last;
+            // The lock is held, but other requests of this process still get their turn.
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          auditStatements(db).insert({
+            at: deps.now(),
+            actor: deps.actor,
+            action: `import.${table}`,
+            entityType: 'import',
+            entityId: null,
+            before: null,
+            after: {
+              file: o.file,
+              mode,
+              rowsRead,
+              imported,
+              rejected: rejects.count + lateLines.length,
+            },
+          });
+          staging.commitMove();
+          committed = true;
+        } else staging.rollback();
+      } catch (e) {
+        staging.rollback();
+        throw e;
+      }
     }
+    if (lateLines.length)
+      await rejectLines(o.file, new Set(lateLines), rejects, headers, {
+        field: keyField!,
+        header: mapping.fields[keyField!]!,
+      });
   } catch (e) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    await rejects.discard();
+    staging?.rollback();
+    await rejects?.discard();
     if (e instanceof PartnergateError) throw e;
     const code = (e as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('CSV_')) {
       throw invalid('invalid_csv', `${o.file} is not valid CSV: ${(e as Error).message}`);
     }
-    throw e;
+    throw storageError(e, deps.databaseFile) ?? e;
   } finally {
-    o.onProgress?.(rowsRead, bytesRead);
+    o.onProgress?.(rowsRead, bytesRead, committed ? 'committing' : 'reading');
+    staging?.close();
     db.close();
   }
   // The import's outcome is final: only now does its rejects file take its name.
   const rejectsFile = await rejects.commit();
   return {
-    dataset: o.dataset,
+    dataset: table,
     file: o.file,
     mode,
     rowsRead,
-    imported,
-    rejected,
+    imported: committed ? imported : 0,
+    rejected: rejects.count,
     committed,
     rejectsFile,
-    mapping: mapping?.fields ?? {},
-    ignoredColumns: mapping?.ignored ?? [],
+    mapping: mapping.fields,
+    ignoredColumns: mapping.ignored,
   };
+}
+
+/** Writes the rows of the given lines to the rejects file, read again from the file. */
+async function rejectLines(
+  file: string,
+  lines: Set<number>,
+  rejects: RejectsFile,
+  headers: string[],
+  key: { field: string; header: string },
+): Promise<void> {
+  for await (const { record, info } of csvRows(file)) {
+    if (!lines.has(info.lines)) continue;
+    await rejects.write(
+      info.lines,
+      `${key.field} "${(record[key.header] ?? '').trim()}" was stored by another writer while this file was imported`,
+      record,
+      headers,
+    );
+    lines.delete(info.lines);
+    if (lines.size === 0) break;
+  }
 }

@@ -139,7 +139,7 @@ export function ipRuleService(ctx: ServiceContext) {
     add(input: IpRuleInput): RuleAdded {
       const i = parseInput(ipRuleInput, input, 'whitelist rule');
       const range = rangeOf(i);
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const key = keyOf(i.keyId);
         if (key.revokedAt !== null)
           throw conflict(
@@ -166,19 +166,19 @@ export function ipRuleService(ctx: ServiceContext) {
           warnings.unshift(`${rule.text} opens the key to every address.`);
         ctx.audit('whitelist.add', 'key', i.keyId, null, rule);
         return { rule, warnings };
-      })();
+      });
     },
 
     /** Removes a rule and returns it, so the caller can offer an undo (add it again). */
     remove(ruleId: number): IpRule {
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const r = sql.ipRules.get(ruleId);
         if (!r) throw notFound('whitelist rule', ruleId);
         sql.ipRules.remove(ruleId);
         const removed = toIpRule(r);
         ctx.audit('whitelist.remove', 'key', r.keyId, removed, null);
         return removed;
-      })();
+      });
     },
 
     check(keyId: number, address: string): AddressCheck {

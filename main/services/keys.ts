@@ -169,7 +169,7 @@ export function keyService(ctx: ServiceContext) {
       const rate = k.rateLimit ?? ctx.settings.get().keys.defaultRateLimit;
       const secret = generateKey(nodeRandomBytes);
       const { sealed, sealedWith } = await sealIfRetained(secret);
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const id = sql.keys.insert({
           accountId: k.accountId,
           label: k.label,
@@ -189,7 +189,7 @@ export function keyService(ctx: ServiceContext) {
         const key = view(id);
         ctx.audit('key.issue', 'key', id, null, key);
         return { key, secret };
-      })();
+      });
     },
 
     /** The secret again, from its encrypted copy; refused under the show-once policy. */
@@ -219,13 +219,13 @@ export function keyService(ctx: ServiceContext) {
         );
       }
       const secret = await ctx.secretBox.open(stored.sealed);
-      ctx.db.transaction(() => ctx.audit('key.reveal', 'key', id, null, null))();
+      ctx.write(() => ctx.audit('key.reveal', 'key', id, null, null));
       return secret;
     },
 
     extend(input: { id: number; expiresAt: number | 'never' }): ApiKey {
       const e = parseInput(keyExtendInput, input, 'key extension');
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const k = record(e.id);
         if (k.revokedAt !== null) {
           throw conflict(
@@ -244,12 +244,12 @@ export function keyService(ctx: ServiceContext) {
         const after = view(k.id);
         ctx.audit('key.extend', 'key', k.id, before, after);
         return after;
-      })();
+      });
     },
 
     revoke(input: { id: number; reason: string }): ApiKey {
       const r = parseInput(keyRevokeInput, input, 'key revocation');
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const k = record(r.id);
         if (k.revokedAt !== null)
           throw conflict(
@@ -261,7 +261,7 @@ export function keyService(ctx: ServiceContext) {
         const after = view(k.id);
         ctx.audit('key.revoke', 'key', k.id, before, after);
         return after;
-      })();
+      });
     },
 
     /**
@@ -273,7 +273,7 @@ export function keyService(ctx: ServiceContext) {
       assertUsable(record(r.id), 'rotate');
       const secret = generateKey(nodeRandomBytes);
       const { sealed, sealedWith } = await sealIfRetained(secret);
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const old = record(r.id);
         assertUsable(old, 'rotate');
         const now = ctx.now();
@@ -303,7 +303,7 @@ export function keyService(ctx: ServiceContext) {
         ctx.audit('key.rotate', 'key', old.id, before, view(old.id));
         ctx.audit('key.issue', 'key', id, null, key);
         return { key, secret };
-      })();
+      });
     },
 
     update(input: {
@@ -314,7 +314,7 @@ export function keyService(ctx: ServiceContext) {
       allowQueryAuth?: boolean;
     }): ApiKey {
       const u = parseInput(keyUpdateInput, input, 'key update');
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const k = record(u.id);
         if (k.revokedAt !== null)
           throw conflict('key_revoked', `Key ${k.id} is revoked; it cannot be changed.`);
@@ -329,7 +329,7 @@ export function keyService(ctx: ServiceContext) {
         const after = view(k.id);
         ctx.audit('key.update', 'key', k.id, before, after);
         return after;
-      })();
+      });
     },
 
     /**
@@ -344,11 +344,11 @@ export function keyService(ctx: ServiceContext) {
 
     /** Applies the show-once policy to keys already issued: their encrypted copies are dropped. */
     dropRetainedSecrets(): number {
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const n = sql.keys.dropAllSealedSecrets();
         ctx.audit('key.drop_retained_secrets', 'key', null, null, { dropped: n });
         return n;
-      })();
+      });
     },
   };
 }

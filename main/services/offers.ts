@@ -21,12 +21,12 @@ export function offerService(ctx: ServiceContext) {
     },
     create(input: OfferCreateInput): Offer {
       const o = parseInput(offerCreateInput, input, 'offer');
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const id = ctx.sql.offers.insert(o, ctx.now());
         const created = get(id);
         ctx.audit('offer.create', 'offer', id, null, created);
         return created;
-      })();
+      });
     },
   };
 }

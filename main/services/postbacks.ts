@@ -35,7 +35,7 @@ export interface PostbackResult {
 export function postbackService(ctx: ServiceContext, accounts: AccountService) {
   return {
     record(account: Account, p: PostbackInput): PostbackResult {
-      return ctx.db.transaction(() => recordInTransaction(account, p))();
+      return ctx.write(() => recordInTransaction(account, p));
     },
   };
 

@@ -402,7 +402,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       const r = parseInput(reportCreateInput, input, 'report');
       const spec = toSpec(r);
       checkSpec(spec, r.audience);
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const id = sql.reports.insert(
           { name: r.name, description: r.description, spec, audience: r.audience },
           ctx.now(),
@@ -411,12 +411,12 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
         const created = get(id);
         ctx.audit('report.create', 'report', id, null, created);
         return created;
-      })();
+      });
     },
 
     update(input: ReportUpdateInput): ReportDefinition {
       const u = parseInput(reportUpdateInput, input, 'report update');
-      return ctx.db.transaction(() => {
+      return ctx.write(() => {
         const before = get(u.id);
         const spec = parseInput(
           reportSpec,
@@ -441,15 +441,15 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
         const after = get(u.id);
         ctx.audit('report.update', 'report', u.id, before, after);
         return after;
-      })();
+      });
     },
 
     remove(id: number): void {
-      ctx.db.transaction(() => {
+      ctx.write(() => {
         const before = get(id);
         sql.reports.remove(id);
         ctx.audit('report.delete', 'report', id, before, null);
-      })();
+      });
     },
 
     /** Runs a saved report as an account: its rows only, its visible columns only. */

@@ -6,11 +6,13 @@ import { notFound } from '../../shared/errors.ts';
 import {
   ADMIN_CHANNEL,
   answerAdminCall,
+  answerUpload,
   registerAdminIpc,
   sendDesktopEvent,
 } from '../../main/desktop/ipc.ts';
+import { adminDispatcher } from '../../main/admin/dispatch.ts';
 import { ADMIN_METHODS } from '../../shared/admin-contract.ts';
-import { EVENT_CHANNEL } from '../../shared/desktop-bridge.ts';
+import { EVENT_CHANNEL, UPLOAD_CHANNEL } from '../../shared/desktop-bridge.ts';
 import { buildBridge } from '../../preload/bridge.ts';
 import { APP_ORIGIN } from '../../main/desktop/security.ts';
 
@@ -24,19 +26,30 @@ const handlers = {
     throw new Error('disk on fire');
   },
 } as unknown as AdminHandlers;
+const logged: unknown[] = [];
+const dispatch = adminDispatcher({
+  handlers,
+  whenWritable: async (fn) => fn(),
+  explainError: (e) => e,
+  log: (e) => logged.push(e),
+});
+const registerUpload = (path: string) => {
+  if (path !== '/home/ann/clicks.csv') throw notFound('file', path);
+  return { uploadId: 'u1', bytes: 42 };
+};
 
 describe('admin contract over IPC', () => {
   it('answers the app’s own frame, with the input parsed by the contract', async () => {
-    expect(await answerAdminCall(handlers, top, top, 'getKey', { id: 3 })).toEqual({
+    expect(await answerAdminCall(dispatch, top, top, 'getKey', { id: 3 })).toEqual({
       ok: true,
       result: { id: 3 },
     });
-    const bad = await answerAdminCall(handlers, top, top, 'getKey', { id: 'three' });
+    const bad = await answerAdminCall(dispatch, top, top, 'getKey', { id: 'three' });
     expect(bad).toMatchObject({
       ok: false,
       error: { code: 'invalid_input', details: [{ field: 'id' }] },
     });
-    expect(await answerAdminCall(handlers, top, top, 'getKey', { id: 404 })).toMatchObject({
+    expect(await answerAdminCall(dispatch, top, top, 'getKey', { id: 404 })).toMatchObject({
       ok: false,
       error: { code: 'key_not_found', message: 'No key with id 404.' },
     });
@@ -44,52 +57,80 @@ describe('admin contract over IPC', () => {
 
   it('refuses other senders, unknown methods, and hides unexpected failures', async () => {
     expect(
-      await answerAdminCall(handlers, { url: 'https://evil.example' }, top, 'getKey', { id: 1 }),
+      await answerAdminCall(dispatch, { url: 'https://evil.example' }, top, 'getKey', { id: 1 }),
     ).toMatchObject({ ok: false, error: { code: 'untrusted_sender' } });
     expect(
-      await answerAdminCall(handlers, { url: `${APP_ORIGIN}/x` }, top, 'getKey', { id: 1 }),
+      await answerAdminCall(dispatch, { url: `${APP_ORIGIN}/x` }, top, 'getKey', { id: 1 }),
     ).toMatchObject({ ok: false, error: { code: 'untrusted_sender' } });
-    expect(await answerAdminCall(handlers, top, top, 'constructor', {})).toMatchObject({
+    expect(await answerAdminCall(dispatch, top, top, 'constructor', {})).toMatchObject({
       ok: false,
       error: { code: 'unknown_method' },
     });
-    expect(await answerAdminCall(handlers, top, top, '__proto__', {})).toMatchObject({
+    expect(await answerAdminCall(dispatch, top, top, '__proto__', {})).toMatchObject({
       ok: false,
       error: { code: 'unknown_method' },
     });
-    const logged: unknown[] = [];
-    const r = await answerAdminCall(handlers, top, top, 'listAccounts', {}, (e) => logged.push(e));
+    logged.length = 0;
+    const r = await answerAdminCall(dispatch, top, top, 'listAccounts', {});
     expect(r).toMatchObject({ ok: false, error: { code: 'internal_error' } });
     expect(JSON.stringify(r)).not.toContain('disk on fire');
     expect(logged).toHaveLength(1);
   });
 
-  it('registers one channel that forwards to the same logic', async () => {
-    const channels: string[] = [];
-    let handler:
-      | ((event: { senderFrame: unknown }, method: unknown, input: unknown) => Promise<unknown>)
-      | undefined;
+  it('registers the admin channel and the upload channel, forwarding to the same logic', async () => {
+    const channels = new Map<
+      string,
+      (event: { senderFrame: unknown }, ...args: unknown[]) => unknown
+    >();
     registerAdminIpc(
-      { handle: (channel: string, fn: never) => (channels.push(channel), (handler = fn)) },
-      handlers,
+      { handle: (channel: string, fn: never) => void channels.set(channel, fn) },
+      dispatch,
+      registerUpload,
       () => top as never,
     );
-    expect(channels).toEqual([ADMIN_CHANNEL]);
-    expect(await handler!({ senderFrame: top }, 'getKey', { id: 7 })).toEqual({
+    expect([...channels.keys()]).toEqual([ADMIN_CHANNEL, UPLOAD_CHANNEL]);
+    expect(await channels.get(ADMIN_CHANNEL)!({ senderFrame: top }, 'getKey', { id: 7 })).toEqual({
       ok: true,
       result: { id: 7 },
+    });
+    expect(channels.get(UPLOAD_CHANNEL)!({ senderFrame: top }, '/home/ann/clicks.csv')).toEqual({
+      ok: true,
+      result: { uploadId: 'u1', bytes: 42 },
+    });
+  });
+
+  it('takes a chosen file’s path from the app’s own frame only', () => {
+    expect(
+      answerUpload(registerUpload, { url: 'https://evil.example' }, top, '/etc/passwd'),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'untrusted_sender' },
+    });
+    expect(answerUpload(registerUpload, top, top, '')).toMatchObject({
+      ok: false,
+      error: { code: 'file_not_found' },
+    });
+    expect(answerUpload(registerUpload, top, top, 42)).toMatchObject({ ok: false });
+    expect(answerUpload(registerUpload, top, top, '/nowhere.csv')).toMatchObject({
+      ok: false,
+      error: { code: 'file_not_found' },
     });
   });
 });
 
 describe('preload bridge (window.api)', () => {
+  /** webUtils.getPathForFile stand-in: where the chosen file is on disk. */
+  const pathOf = (file: File) =>
+    file.name === 'clicks.csv' ? '/home/ann/clicks.csv' : '/nowhere.csv';
+
   /** An ipcRenderer stand-in wired to the main side's logic, as Electron wires the two. */
   function fakeIpc() {
     const listeners = new Set<(e: unknown, m: unknown) => void>();
     const ipc = {
       invoke: (channel: string, method: unknown, input: unknown) => {
+        if (channel === UPLOAD_CHANNEL) return answerUpload(registerUpload, top, top, method);
         expect(channel).toBe(ADMIN_CHANNEL);
-        return answerAdminCall(handlers, top, top, method, input);
+        return answerAdminCall(dispatch, top, top, method, input);
       },
       on: (channel: string, l: (e: unknown, m: unknown) => void) => {
         expect(channel).toBe(EVENT_CHANNEL);
@@ -112,13 +153,24 @@ describe('preload bridge (window.api)', () => {
   }
 
   it('has one function per contract method, plus `on`, and nothing else', () => {
-    const bridge = buildBridge(fakeIpc().ipc);
-    expect(Object.keys(bridge).sort()).toEqual([...ADMIN_METHODS, 'on'].sort());
+    const bridge = buildBridge(fakeIpc().ipc, pathOf);
+    expect(Object.keys(bridge).sort()).toEqual([...ADMIN_METHODS, 'on', 'uploadFile'].sort());
     for (const v of Object.values(bridge)) expect(typeof v).toBe('function');
   });
 
+  it('hands main the path of a chosen file, never its content', async () => {
+    const bridge = buildBridge(fakeIpc().ipc, pathOf);
+    expect(await bridge.uploadFile(new File(['a,b'], 'clicks.csv'))).toEqual({
+      uploadId: 'u1',
+      bytes: 42,
+    });
+    await expect(bridge.uploadFile(new File(['x'], 'other.csv'))).rejects.toMatchObject({
+      code: 'file_not_found',
+    });
+  });
+
   it('answers calls, and rejects with the code and message of a refusal', async () => {
-    const bridge = buildBridge(fakeIpc().ipc);
+    const bridge = buildBridge(fakeIpc().ipc, pathOf);
     expect(await bridge.getKey({ id: 7 })).toEqual({ id: 7 });
     await expect(bridge.getKey({ id: 404 })).rejects.toMatchObject({ code: 'key_not_found' });
     await expect(bridge.getKey({ id: -1 })).rejects.toMatchObject({ code: 'invalid_input' });
@@ -126,7 +178,7 @@ describe('preload bridge (window.api)', () => {
 
   it('delivers typed events to their subscribers until they unsubscribe', () => {
     const { ipc, contents, listeners } = fakeIpc();
-    const bridge = buildBridge(ipc);
+    const bridge = buildBridge(ipc, pathOf);
     const pages: unknown[] = [];
     const states: boolean[] = [];
     const offNavigate = bridge.on('navigate', (p) => pages.push(p));

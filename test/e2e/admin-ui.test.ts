@@ -357,6 +357,34 @@ d('admin UI in a browser', () => {
     expect(s.errors).toEqual([]);
   });
 
+  it('imports a CSV file chosen in the page: streamed to the server, rows in the store', async () => {
+    s = await adminSession(browser);
+    const before = s.core.counts().conversions;
+    const partner = s.core.accounts.list({ kind: 'affiliate' })[0]!.id;
+    const offer = s.core.offers.list('active')[0]!.id;
+    const rows = Array.from(
+      { length: 2000 },
+      (_, i) => `2026-11-01T10:00:00Z,${partner},${offer},approved,1.50,e2e-${i}`,
+    );
+    await s.page.getByTestId('nav-import').click();
+    await s.page.getByTestId('import-page').waitFor();
+    await s.page.getByText('Conversions', { exact: true }).click();
+    await s.page.locator('input[type="file"]').setInputFiles({
+      name: 'conversions.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        `time,partner_id,offer_id,status,payout,transaction_id\n${rows.join('\n')}\n`,
+      ),
+    });
+    await s.page.getByTestId('import-start').click();
+    await expect
+      .poll(() => s!.page.getByTestId('import-job').innerText(), { timeout: 20_000 })
+      .toContain('Imported 2,000 of 2,000 rows');
+    expect(s.core.counts().conversions).toBe(before + 2000);
+    await s.shot('19-import-done');
+    expect(s.errors).toEqual([]);
+  });
+
   it('refuses admin calls without the session cookie, or from another origin', async () => {
     s = await adminSession(browser);
     const noCookie = await request(`${s.admin.origin}/admin/api/listAccounts`, {

@@ -8,7 +8,7 @@ import { openCore, type Core } from '../../main/core.ts';
 import { memorySettingsStore } from '../../main/settings-store.ts';
 import { masterKeyBox } from '../../main/services/secret-box.ts';
 import { ListenerController } from '../../main/api/listener-controller.ts';
-import { createAdminHandlers } from '../../main/admin/handlers.ts';
+import { createAdminDispatch } from '../../main/admin/handlers.ts';
 import { startAdminWeb, type RunningAdminWeb } from '../../main/server/admin-web.ts';
 import { RENDERER_DIR } from '../../main/server/headless.ts';
 
@@ -63,7 +63,8 @@ export async function adminSession(browser: Browser): Promise<AdminSession> {
   const admin = await startAdminWeb({
     port: 0,
     rendererDir: RENDERER_DIR,
-    handlers: createAdminHandlers(core, listener),
+    dispatch: createAdminDispatch(core, listener),
+    imports: core.imports,
   });
   const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: admin.origin });

@@ -87,9 +87,7 @@ describe('CSV import', () => {
     expect(reasons).toMatch(/offer 55 does not exist/);
     expect(reasons).toMatch(/payout "-3.00" is negative/);
     expect(reasons).toMatch(/revenue "abc" is not a number/);
-    expect(reasons).toMatch(
-      /transaction_id "T-6001" is already stored \(or appears earlier in this file\)/,
-    );
+    expect(reasons).toMatch(/transaction_id "T-6001" appears earlier in this file \(line 2\)/);
     expect(reasons).toMatch(/status "maybe" is not one of approved, pending, rejected/);
     expect(reasons).toMatch(/more decimals than USD/);
     expect(reasons).toMatch(/country "DEU" is not a two-letter ISO code/);
@@ -168,5 +166,72 @@ describe('CSV import', () => {
       '1999-01-01T00:00:00Z',
     ])
       expect(() => parseTime(bad, 'UTC', 't'), bad).toThrow(/not a valid date/);
+  });
+});
+
+describe('a row stored by another writer while the file is read', () => {
+  function conversionsFile(rows: number): string {
+    const file = join(tempDir(), 'conv.csv');
+    const lines = ['time,partner_id,offer_id,status,payout,transaction_id'];
+    for (let i = 1; i <= rows; i++) lines.push(`2026-10-01T10:00:00Z,1,1,approved,1.00,t-${i}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  }
+
+  for (const mode of ['skip-invalid', 'all-or-nothing'] as const) {
+    it(`is rejected with its line, never stored twice (${mode})`, async () => {
+      const core = network();
+      const file = conversionsFile(12_000);
+      let posted = false;
+      const r = await core.importCsv({
+        dataset: 'conversions',
+        file,
+        mode,
+        onProgress: (rows, _bytes, phase) => {
+          // t-3 is staged already; a postback stores it before the import commits.
+          if (phase !== 'reading' || posted || rows < 5000) return;
+          core.postbacks.record(core.accounts.get(1), { transaction_id: 't-3', offer_id: 1 });
+          posted = true;
+        },
+      });
+      expect(posted).toBe(true);
+      expect(
+        core.db
+          .prepare(`SELECT count(*) FROM conversions WHERE transaction_id = 't-3'`)
+          .pluck()
+          .get(),
+      ).toBe(1);
+      const rejects = parse<Record<string, string>>(readFileSync(r.rejectsFile!), {
+        columns: true,
+      });
+      expect(rejects).toEqual([
+        expect.objectContaining({
+          line: '4',
+          transaction_id: 't-3',
+          reason: 'transaction_id "t-3" was stored by another writer while this file was imported',
+        }),
+      ]);
+      if (mode === 'skip-invalid') {
+        expect(r).toMatchObject({ imported: 11_999, rejected: 1, committed: true });
+        expect(core.counts().conversions).toBe(12_000);
+      } else {
+        expect(r).toMatchObject({ imported: 0, rejected: 1, committed: false });
+        expect(core.counts().conversions).toBe(1);
+      }
+    });
+  }
+
+  it('rejects a row whose key the store already holds', async () => {
+    const core = network();
+    core.postbacks.record(core.accounts.get(1), { transaction_id: 't-2', offer_id: 1 });
+    const r = await core.importCsv({
+      dataset: 'conversions',
+      file: conversionsFile(3),
+      mode: 'skip-invalid',
+    });
+    expect(r).toMatchObject({ imported: 2, rejected: 1 });
+    expect(readFileSync(r.rejectsFile!, 'utf8')).toContain(
+      'transaction_id ""t-2"" is already stored',
+    );
   });
 });

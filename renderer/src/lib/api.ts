@@ -2,7 +2,12 @@
  * The renderer's one door to the core: the preload's `window.api` on the desktop, else the
  * loopback admin HTTP listener. Store actions call this; components never do.
  */
-import { ADMIN_METHODS, type AdminApi, type AdminError } from '../../../shared/admin-contract.ts';
+import {
+  ADMIN_METHODS,
+  type AdminApi,
+  type AdminError,
+  type UploadedFile,
+} from '../../../shared/admin-contract.ts';
 import type { DesktopBridge } from '../../../shared/desktop-bridge.ts';
 
 declare global {
@@ -22,12 +27,17 @@ export class AdminCallError extends Error {
 }
 
 async function post(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    credentials: 'same-origin',
-  });
+  return answer(
+    await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+    }),
+  );
+}
+
+async function answer(res: Response): Promise<unknown> {
   const json = (await res.json().catch(() => ({
     error: {
       code: 'bad_response',
@@ -50,6 +60,22 @@ function webApi(): AdminApi {
 
 export const api: AdminApi = window.api ?? webApi();
 export const isDesktop = window.api !== undefined;
+
+/**
+ * Hands a chosen file to the core for an import: the desktop app reads it where it is on disk;
+ * in a browser it is streamed to the admin listener, never read into the page.
+ */
+export async function uploadFile(file: File): Promise<UploadedFile> {
+  if (window.api) return window.api.uploadFile(file);
+  return (await answer(
+    await fetch(`/admin/uploads?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: file,
+      credentials: 'same-origin',
+    }),
+  )) as UploadedFile;
+}
 /** The desktop's event subscriptions; in a browser there is no main process to hear from. */
 export const desktop: Pick<DesktopBridge, 'on'> | null = window.api ?? null;
 

@@ -147,7 +147,10 @@ export function ImportPage() {
               value={job.bytesTotal ? (100 * job.bytesRead) / job.bytesTotal : 0}
               animated={running}
             />
-            <Text size="sm">{job.rowsRead.toLocaleString()} rows read</Text>
+            <Text size="sm">
+              {job.rowsRead.toLocaleString()} rows read
+              {running && job.phase === 'committing' ? ' — saving them to the store…' : ''}
+            </Text>
             {job.error && (
               <Alert color="red" variant="light">
                 {job.error.message}

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { ImportJob, ImportPreview } from '../../../../shared/admin-contract.ts';
-import { api } from '../../lib/api.ts';
+import { api, uploadFile } from '../../lib/api.ts';
 
 type Dataset = ImportJob['dataset'];
 
@@ -53,13 +53,8 @@ export const useImport = create<ImportState>((set, get) => {
     async start() {
       const { file, dataset, mapping, mode } = get();
       if (!file) return;
-      let job = await api.startImport({
-        dataset,
-        fileName: file.name,
-        csv: await file.text(),
-        mapping,
-        mode,
-      });
+      const { uploadId } = await uploadFile(file);
+      let job = await api.startImport({ dataset, upload: uploadId, mapping, mode });
       set({ job });
       while (job.state === 'running') {
         await new Promise((r) => setTimeout(r, 250));

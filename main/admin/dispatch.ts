@@ -1,0 +1,97 @@
+/**
+ * One admin call, whatever carried it (Electron IPC or the loopback admin listener): the method
+ * must be in the contract, the input is parsed with its schema, the handler runs without ever
+ * blocking the event loop on the write lock, and any failure becomes the contract's error shape.
+ */
+import { z } from 'zod';
+import {
+  adminContract,
+  type AdminError,
+  type AdminHandlers,
+  type AdminMethod,
+} from '../../shared/admin-contract.ts';
+import { isPartnergateError, type ErrorKind } from '../../shared/errors.ts';
+import type { WhenWritable } from '../services/write-wait.ts';
+
+/** How long an admin change waits for another process's write lock (an import committing). */
+export const ADMIN_WRITE_WAIT_MS = 15_000;
+
+export type AdminAnswer =
+  { ok: true; result: unknown } | { ok: false; status: number; error: AdminError };
+
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  environment: 503,
+};
+
+export interface AdminDispatchOptions {
+  handlers: AdminHandlers;
+  whenWritable: WhenWritable;
+  /** Turns a storage failure into an environment error naming the store. */
+  explainError: (e: unknown) => unknown;
+  /** Failures that are not the caller's (status 500) are logged here. */
+  log?: (e: unknown, method: string) => void;
+}
+
+export function isAdminMethod(name: unknown): name is AdminMethod {
+  return typeof name === 'string' && Object.hasOwn(adminContract, name);
+}
+
+export function adminError(e: unknown): { status: number; error: AdminError } {
+  if (e instanceof z.ZodError) {
+    const details = e.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+    return {
+      status: 400,
+      error: {
+        code: 'invalid_input',
+        message: `Invalid input: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}.`,
+        details,
+      },
+    };
+  }
+  if (isPartnergateError(e))
+    return {
+      status: STATUS_OF_KIND[e.kind],
+      error: { code: e.code, message: e.message, details: e.details },
+    };
+  return {
+    status: 500,
+    error: {
+      code: 'internal_error',
+      message: 'Something went wrong; the details are in the log.',
+      details: [],
+    },
+  };
+}
+
+export function adminDispatcher(o: AdminDispatchOptions) {
+  return async function dispatch(method: unknown, input: unknown): Promise<AdminAnswer> {
+    if (!isAdminMethod(method)) {
+      return {
+        ok: false,
+        status: 404,
+        error: {
+          code: 'unknown_method',
+          message: `There is no admin call ${String(method)}.`,
+          details: [],
+        },
+      };
+    }
+    try {
+      const parsed: unknown = adminContract[method].input.parse(input ?? {});
+      const handler = o.handlers[method] as (i: unknown) => unknown;
+      const result = await o.whenWritable(() => handler(parsed), { waitMs: ADMIN_WRITE_WAIT_MS });
+      return { ok: true, result };
+    } catch (raw) {
+      const e = o.explainError(raw);
+      const { status, error } = adminError(e);
+      if (status >= 500 && error.code === 'internal_error') o.log?.(e, method);
+      return { ok: false, status, error };
+    }
+  };
+}
+
+export type AdminDispatch = ReturnType<typeof adminDispatcher>;

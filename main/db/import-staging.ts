@@ -1,0 +1,109 @@
+/**
+ * Where an import puts its rows before they join the store: a temporary table of the import's
+ * own connection (on disk in the temp folder, gone when the connection closes). Filling it
+ * takes no lock on the store, so a long import never stalls other writers while it reads and
+ * checks its file; only the final move into the store, in one transaction, holds the lock.
+ */
+import type { Db } from './connection.ts';
+import type { EventTable } from './event-rows.ts';
+import { INSERT_COLUMNS, NATURAL_KEY, RECORD_VALUES, type EventRecord } from './events.ts';
+
+type Value = string | number | null;
+
+export function importStaging<T extends EventTable>(db: Db, table: T) {
+  const cols = INSERT_COLUMNS[table];
+  const key = NATURAL_KEY[table];
+  db.exec(`DROP TABLE IF EXISTS temp.import_rows`);
+  db.exec(`CREATE TEMP TABLE import_rows (line INTEGER NOT NULL, ${cols.join(', ')})`);
+  if (key) db.exec(`CREATE UNIQUE INDEX temp.import_rows_key ON import_rows (${key.join(', ')})`);
+  const keyMatch = (alias: string) => (key ?? []).map((c) => `${alias}.${c} = ?`).join(' AND ');
+
+  const stage = db.prepare(
+    `INSERT OR IGNORE INTO temp.import_rows (line, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`,
+  );
+  const stagedLine = key
+    ? db.prepare(`SELECT line FROM temp.import_rows s WHERE ${keyMatch('s')}`).pluck()
+    : null;
+  const stored = key
+    ? db.prepare(`SELECT 1 FROM main.${table} t WHERE ${keyMatch('t')}`).pluck()
+    : null;
+  const late = key
+    ? db
+        .prepare(
+          `SELECT s.line FROM temp.import_rows s WHERE EXISTS (SELECT 1 FROM main.${table} t WHERE ${key
+            .map((c) => `t.${c} = s.${c}`)
+            .join(' AND ')}) ORDER BY s.line`,
+        )
+        .pluck()
+    : null;
+  const dropLine = db.prepare(`DELETE FROM temp.import_rows WHERE line = ?`);
+  const count = db.prepare(`SELECT count(*) FROM temp.import_rows`).pluck();
+  const lastRowid = db
+    .prepare(
+      `SELECT max(rowid) FROM (SELECT rowid FROM temp.import_rows WHERE rowid > ? ORDER BY rowid LIMIT ?)`,
+    )
+    .pluck();
+  const move = db.prepare(
+    `INSERT INTO main.${table} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM temp.import_rows WHERE rowid > ? AND rowid <= ? ORDER BY rowid`,
+  );
+
+  return {
+    /**
+     * Staged rows are written in batches, each one transaction on the temporary table: it
+     * takes no lock on the store (only its reads see a snapshot of it).
+     */
+    beginBatch(): void {
+      db.exec('BEGIN');
+    },
+    endBatch(): void {
+      db.exec('COMMIT');
+    },
+    /** Takes the store's write lock for the move (throws SQLITE_BUSY at once if it is held). */
+    beginMove(): void {
+      db.exec('BEGIN IMMEDIATE');
+    },
+    commitMove(): void {
+      db.exec('COMMIT');
+    },
+    /** Undoes whatever transaction is open (a batch or the move). */
+    rollback(): void {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    },
+    /** Stages a checked row; a row whose key an earlier row of the file has gives that row's line. */
+    stage(line: number, r: EventRecord[T]): { ok: true } | { ok: false; earlierLine: number } {
+      const values = RECORD_VALUES[table](r as never);
+      if (stage.run(line, ...values).changes === 1) return { ok: true };
+      const k = key!.map((c) => values[cols.indexOf(c)]!);
+      return { ok: false, earlierLine: stagedLine!.get(...k) as number };
+    },
+    /** Whether the store already holds a row with this key. */
+    isStored(k: readonly Value[]): boolean {
+      return stored ? stored.get(...k) !== undefined : false;
+    },
+    /** Lines whose key the store holds now (written by someone else while the file was read). */
+    storedMeanwhile(): number[] {
+      return late ? (late.all() as number[]) : [];
+    },
+    drop(lines: readonly number[]): void {
+      for (const l of lines) dropLine.run(l);
+    },
+    count(): number {
+      return count.get() as number;
+    },
+    /**
+     * Moves the next `limit` staged rows after `afterRowid` into the store (call inside the
+     * write transaction); returns the last staged rowid moved, or null when none were left.
+     */
+    moveNext(afterRowid: number, limit: number): number | null {
+      const last = lastRowid.get(afterRowid, limit) as number | null;
+      if (last === null) return null;
+      move.run(afterRowid, last);
+      return last;
+    },
+    close(): void {
+      db.exec(`DROP TABLE IF EXISTS temp.import_rows`);
+    },
+  };
+}
+
+export type ImportStaging = ReturnType<typeof importStaging>;

@@ -26,6 +26,7 @@ import type { KeyRecord } from '../db/keys.ts';
 import { narrowestMatch } from '../services/ip-rules.ts';
 import { ApiError, mapError } from './errors.ts';
 import { AuthCache } from './auth-cache.ts';
+import type { KeyRejection } from '../services/keys.ts';
 import { DEFAULT_MAX_SCAN_ROWS } from '../services/scan-budget.ts';
 import type { ErrorDetail } from '../../shared/errors.ts';
 import { clientAddress, parsedAddress, parseTrustedProxies } from './client-address.ts';
@@ -66,8 +67,10 @@ export interface PartnerApiOptions {
   maxRangeDays?: number;
   /** Most raw rows one statement may read (the statement-time cap). */
   maxScanRows?: number;
-  /** Failed authentications one address may make per minute before it is refused. */
+  /** Wrong or missing keys one address may send per minute before its failures get 429. */
   authFailuresPerMinute?: number;
+  /** Wrong or missing keys all addresses together may send per minute (default 5× per address). */
+  authFailuresPerMinuteOverall?: number;
   logger?: FastifyBaseLogger | boolean;
   now?: () => number;
   /** Journal flush interval (tests shorten it). */
@@ -139,6 +142,7 @@ export async function buildPartnerApi(
   const limiter = new FixedWindowLimiter();
   const failures = new FixedWindowLimiter();
   const failureBudget = o.authFailuresPerMinute ?? 20;
+  const overallFailureBudget = o.authFailuresPerMinuteOverall ?? failureBudget * 5;
   const app = Fastify({
     logger: o.logger ?? false,
     genReqId: requestId,
@@ -181,30 +185,52 @@ export async function buildPartnerApi(
       .send(body);
   }
 
+  /**
+   * Wrong and missing keys are slowed down, per address and over all addresses together, so
+   * guessing from many addresses gets no faster; a valid key is always looked at first and
+   * served (its own rate limit applies), so a NAT or a proxy full of partners is never locked
+   * out by someone else's mistakes. A real key that stopped working (revoked, expired) is not
+   * a guess: it is told why.
+   */
+  function refuseKey(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    code: KeyRejection,
+    t: number,
+  ): FastifyReply {
+    const ip = req.clientIp;
+    if (code === 'invalid_api_key' || code === 'missing_api_key') {
+      const mine = failures.peek(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t);
+      const everyone = failures.peek('all', overallFailureBudget, AUTH_FAILURE_WINDOW_MS, t);
+      const over = !mine.allowed ? mine : !everyone.allowed ? everyone : null;
+      if (over) {
+        reply.headers(rateLimitHeaders(over));
+        return refuse(
+          req,
+          reply,
+          429,
+          'too_many_failed_attempts',
+          over === mine
+            ? `Too many requests with a missing or wrong key from ${ip}; wait ${Math.ceil(over.resetInMs / 1000)} seconds.`
+            : `Too many requests with a missing or wrong key are arriving; wait ${Math.ceil(over.resetInMs / 1000)} seconds.`,
+        );
+      }
+      failures.hit('all', overallFailureBudget, AUTH_FAILURE_WINDOW_MS, t);
+      reply.headers(
+        rateLimitHeaders(failures.hit(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t)),
+      );
+    }
+    reply.header('www-authenticate', 'Bearer realm="partnergate"');
+    return refuse(req, reply, 401, code, AUTH_MESSAGES[code]!);
+  }
+
   /** Key → whitelist → rate limit. Returns a sent reply when the request is refused. */
   function authenticate(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
     const t = now();
     const ip = req.clientIp;
-    const budget = failures.peek(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t);
-    if (!budget.allowed) {
-      reply.headers(rateLimitHeaders(budget));
-      return refuse(
-        req,
-        reply,
-        429,
-        'too_many_failed_attempts',
-        `Too many requests with a missing or wrong key from ${ip}; wait ${Math.ceil(budget.resetInMs / 1000)} seconds.`,
-      );
-    }
     const presented = presentedKey(req);
     const found = authCache.lookup(presented.secret);
-    if (!found.ok) {
-      reply.headers(
-        rateLimitHeaders(failures.hit(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t)),
-      );
-      reply.header('www-authenticate', 'Bearer realm="partnergate"');
-      return refuse(req, reply, 401, found.code, AUTH_MESSAGES[found.code]!);
-    }
+    if (!found.ok) return refuseKey(req, reply, found.code, t);
     const { key, account, rules } = found.known;
     if (presented.via === 'query' && !key.allowQueryAuth) {
       return refuse(

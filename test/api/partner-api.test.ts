@@ -101,37 +101,62 @@ describe('authentication', () => {
     expectError(await get('/api/v1/me', k.secret), 403, 'account_suspended');
   });
 
-  it('slows down an address that keeps presenting wrong keys, and only that address', async () => {
+  it('slows down wrong keys from an address, and never a valid key from it', async () => {
     const g = await apiFixture({ demo: false, api: { authFailuresPerMinute: 5 } });
     try {
       const p = g.core.accounts.create({ kind: 'affiliate', name: 'P' });
       const k = await g.key(p.id);
-      for (let i = 0; i < 5; i++)
-        expect(
-          (
-            await request(`${g.base}/api/v1/me`, {
-              localAddress: '127.0.0.9',
-              headers: { authorization: 'Bearer nope' },
-            })
-          ).status,
-        ).toBe(401);
-      const blocked = await request(`${g.base}/api/v1/me`, {
-        localAddress: '127.0.0.9',
-        headers: { authorization: `Bearer ${k.secret}` },
-      });
-      expect(blocked.status).toBe(429);
-      expect(blocked.json<{ error: { code: string } }>().error.code).toBe(
+      const from = (localAddress: string, key: string) =>
+        request(`${g.base}/api/v1/me`, {
+          localAddress,
+          headers: { authorization: `Bearer ${key}` },
+        });
+      for (let i = 0; i < 5; i++) expect((await from('127.0.0.9', 'nope')).status).toBe(401);
+      const slowed = await from('127.0.0.9', 'nope');
+      expect(slowed.status).toBe(429);
+      expect(slowed.json<{ error: { code: string } }>().error.code).toBe(
         'too_many_failed_attempts',
       );
-      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-      expect(
-        (
-          await request(`${g.base}/api/v1/me`, {
-            localAddress: '127.0.0.10',
-            headers: { authorization: `Bearer ${k.secret}` },
-          })
-        ).status,
-      ).toBe(200);
+      expect(Number(slowed.headers['retry-after'])).toBeGreaterThan(0);
+      // Behind the same NAT or proxy, partners with a valid key are served as ever.
+      for (let i = 0; i < 3; i++) expect((await from('127.0.0.9', k.secret)).status).toBe(200);
+      // A real key that stopped working still says why, not "too many attempts".
+      g.core.keys.revoke({ id: k.id, reason: 'test' });
+      expectError(await from('127.0.0.9', k.secret), 401, 'key_revoked');
+      expect((await from('127.0.0.10', 'nope')).status).toBe(401);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('slows down guessing spread over many addresses, but serves valid keys throughout', async () => {
+    const g = await apiFixture({
+      demo: false,
+      api: { authFailuresPerMinute: 20, authFailuresPerMinuteOverall: 100 },
+    });
+    try {
+      const p = g.core.accounts.create({ kind: 'affiliate', name: 'P' });
+      const k = await g.key(p.id);
+      const statuses: number[] = [];
+      // 1,600 wrong keys from 64 addresses, 25 each: no single address passes its own budget by much.
+      for (let batch = 0; batch < 100; batch++) {
+        const answers = await Promise.all(
+          Array.from({ length: 16 }, (_, i) =>
+            request(`${g.base}/api/v1/me`, {
+              localAddress: `127.0.1.${((batch * 16 + i) % 64) + 1}`,
+              headers: { authorization: `Bearer pgk_guess${batch}x${i}` },
+            }),
+          ),
+        );
+        statuses.push(...answers.map((a) => a.status));
+      }
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(100);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1500);
+      const valid = await request(`${g.base}/api/v1/me`, {
+        localAddress: '127.0.1.7',
+        headers: { authorization: `Bearer ${k.secret}` },
+      });
+      expect(valid.status).toBe(200);
     } finally {
       await g.close();
     }

@@ -52,7 +52,7 @@ const errors = {
     'ip_not_allowed (the message names the address seen), insufficient_scope (names the scope needed), account_suspended, report_not_shared.',
   ),
   404: errorBody.describe('not_found, report_not_found.'),
-  409: errorBody.describe('transaction_id_taken, offer_archived.'),
+  409: errorBody.describe('offer_archived.'),
   422: errorBody.describe(
     'Understood but refused: range_too_long, range_end_before_start, incomplete_range, too_many_rows, invalid_cursor, unknown_parameter, column_not_allowed, invalid_report.',
   ),
@@ -723,7 +723,7 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
       schema: {
         summary: 'Record a conversion (server-to-server postback)',
         description:
-          'Idempotent on transaction_id: 201 when recorded, 200 with the stored conversion when the transaction id was already recorded.',
+          'Idempotent on transaction_id within your account: 201 when recorded, 200 with the stored conversion when your account already recorded that transaction id. Transaction ids of other accounts are separate.',
         tags: ['rows'],
         querystring: z.object(authQuery),
         body: z.object({

@@ -57,18 +57,34 @@ export const RECORD_VALUES: { [T in EventTable]: (r: EventRecord[T]) => Value[] 
   ],
 };
 
-/** The columns that name a row from outside (a repeat of them is the same row), if any. */
+/** The id a row is known by outside Partnergate (the tracker's, the broker's), if any. */
+export const EXTERNAL_ID: { [T in EventTable]: string | null } = {
+  clicks: null,
+  conversions: 'transaction_id',
+  leads: 'lead_ref',
+};
+
+/**
+ * The columns that name a row (a repeat of them is the same row), if any. A conversion's
+ * transaction id is unique within its partner: partners know nothing of each other's ids.
+ */
 export const NATURAL_KEY: { [T in EventTable]: readonly string[] | null } = {
   clicks: null,
-  conversions: ['transaction_id'],
+  conversions: ['partner_id', 'transaction_id'],
   leads: ['lead_ref'],
 };
 
+function valueOf<T extends EventTable>(table: T, r: EventRecord[T], column: string): Value {
+  return RECORD_VALUES[table](r)[INSERT_COLUMNS[table].indexOf(column)]!;
+}
+
 export function naturalKeyOf<T extends EventTable>(table: T, r: EventRecord[T]): Value[] | null {
-  const key = NATURAL_KEY[table];
-  if (!key) return null;
-  const values = RECORD_VALUES[table](r);
-  return key.map((c) => values[INSERT_COLUMNS[table].indexOf(c)]!);
+  return NATURAL_KEY[table]?.map((c) => valueOf(table, r, c)) ?? null;
+}
+
+export function externalIdOf<T extends EventTable>(table: T, r: EventRecord[T]): string | null {
+  const column = EXTERNAL_ID[table];
+  return column === null ? null : String(valueOf(table, r, column));
 }
 
 function insertSql(table: EventTable): string {
@@ -87,13 +103,13 @@ export function eventStatements(db: Db) {
     db.prepare(`SELECT (SELECT count(*) FROM clicks) AS clicks, (SELECT count(*) FROM conversions) AS conversions,
     (SELECT count(*) FROM leads) AS leads`);
   const byTransaction = db.prepare(
-    `SELECT ${EVENT_COLUMNS.conversions.join(', ')} FROM conversions WHERE transaction_id = ?`,
+    `SELECT ${EVENT_COLUMNS.conversions.join(', ')} FROM conversions WHERE partner_id = ? AND transaction_id = ?`,
   );
   return {
     insertClick(c: ClickRecord): void {
       click.run(RECORD_VALUES.clicks(c));
     },
-    /** False when the transaction id is already stored (a repeat is not a new conversion). */
+    /** False when the partner's transaction id is already stored (a repeat is not a new conversion). */
     insertConversion(c: ConversionRecord): boolean {
       return conversion.run(RECORD_VALUES.conversions(c)).changes === 1;
     },
@@ -104,8 +120,9 @@ export function eventStatements(db: Db) {
     counts(): { clicks: number; conversions: number; leads: number } {
       return counts.get() as { clicks: number; conversions: number; leads: number };
     },
-    conversionByTransaction(transactionId: string): EventRow | undefined {
-      return byTransaction.get(transactionId) as EventRow | undefined;
+    /** A partner's conversion by its transaction id. */
+    conversionByTransaction(partnerId: number, transactionId: string): EventRow | undefined {
+      return byTransaction.get(partnerId, transactionId) as EventRow | undefined;
     },
   };
 }

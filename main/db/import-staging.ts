@@ -6,7 +6,13 @@
  */
 import type { Db } from './connection.ts';
 import type { EventTable } from './event-rows.ts';
-import { INSERT_COLUMNS, NATURAL_KEY, RECORD_VALUES, type EventRecord } from './events.ts';
+import {
+  EXTERNAL_ID,
+  INSERT_COLUMNS,
+  NATURAL_KEY,
+  RECORD_VALUES,
+  type EventRecord,
+} from './events.ts';
 
 type Value = string | number | null;
 
@@ -16,6 +22,17 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
   db.exec(`DROP TABLE IF EXISTS temp.import_rows`);
   db.exec(`CREATE TEMP TABLE import_rows (line INTEGER NOT NULL, ${cols.join(', ')})`);
   if (key) db.exec(`CREATE UNIQUE INDEX temp.import_rows_key ON import_rows (${key.join(', ')})`);
+  // An external id that is unique within a partner (a conversion's transaction id) must not
+  // reappear under another partner: that would move the row, not add one.
+  const external = EXTERNAL_ID[table];
+  const perPartner = external !== null && key !== null && key.includes('partner_id');
+  if (perPartner) db.exec(`CREATE INDEX temp.import_rows_external ON import_rows (${external})`);
+  const ownerQuery = (from: string) =>
+    db
+      .prepare(`SELECT partner_id FROM ${from} WHERE ${external} = ? AND partner_id <> ? LIMIT 1`)
+      .pluck();
+  const storedOwner = perPartner ? ownerQuery(`main.${table}`) : null;
+  const stagedOwner = perPartner ? ownerQuery('temp.import_rows') : null;
   const keyMatch = (alias: string) => (key ?? []).map((c) => `${alias}.${c} = ?`).join(' AND ');
 
   const stage = db.prepare(
@@ -79,6 +96,13 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
     /** Whether the store already holds a row with this key. */
     isStored(k: readonly Value[]): boolean {
       return stored ? stored.get(...k) !== undefined : false;
+    },
+    /** The other partner a row's external id already belongs to (stored or staged), if any. */
+    ownerElsewhere(externalId: string, partnerId: number): number | null {
+      if (!storedOwner || !stagedOwner) return null;
+      return (storedOwner.get(externalId, partnerId) ??
+        stagedOwner.get(externalId, partnerId) ??
+        null) as number | null;
     },
     /** Lines whose key the store holds now (written by someone else while the file was read). */
     storedMeanwhile(): number[] {

@@ -11,7 +11,7 @@ import { parseMoney } from '../../shared/money.ts';
 import { CONVERSION_STATUSES, LEAD_STATUSES } from '../../shared/report-catalog.ts';
 import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/schemas.ts';
 import { openDatabase, type Db } from '../db/connection.ts';
-import { naturalKeyOf, type EventRecord } from '../db/events.ts';
+import { externalIdOf, naturalKeyOf, type EventRecord } from '../db/events.ts';
 import { importStaging, type ImportStaging } from '../db/import-staging.ts';
 import { rollupStatements } from '../db/rollups.ts';
 import { storageError } from '../db/storage-errors.ts';
@@ -476,12 +476,18 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       try {
         const row = parseRow(table, record, mapping.fields, lookups);
         const key = naturalKeyOf(table, row);
+        const id = externalIdOf(table, row);
         if (key && staging.isStored(key))
-          throw new RowError(`${keyField} "${key.join(' ')}" is already stored`);
+          throw new RowError(`${keyField} "${id}" is already stored`);
+        const owner = id === null ? null : staging.ownerElsewhere(id, row.partnerId);
+        if (owner !== null)
+          throw new RowError(
+            `${keyField} "${id}" belongs to a conversion of partner ${owner}; a conversion does not move to another partner`,
+          );
         const staged = staging.stage(info.lines, row);
         if (!staged.ok)
           throw new RowError(
-            `${keyField} "${key!.join(' ')}" appears earlier in this file (line ${staged.earlierLine})`,
+            `${keyField} "${id}" appears earlier in this file (line ${staged.earlierLine})`,
           );
         imported++;
       } catch (e) {

@@ -1,4 +1,8 @@
-/** Server-to-server conversion postbacks: validated, idempotent on the transaction id. */
+/**
+ * Server-to-server conversion postbacks: validated, idempotent on the transaction id within the
+ * partner. A partner's transaction ids are its own: an id another partner used is simply a new
+ * conversion here, so the answer tells nothing about other partners' rows.
+ */
 import { conflict, forbidden, invalid, notFound } from '../../shared/errors.ts';
 import { parseMoney } from '../../shared/money.ts';
 import type { ConversionStatus } from '../../shared/report-catalog.ts';
@@ -118,13 +122,7 @@ export function postbackService(ctx: ServiceContext, accounts: AccountService) {
       transactionId: p.transaction_id,
     });
     if (inserted) ctx.sql.rollups.rollUpSince(since);
-    const stored = ctx.sql.events.conversionByTransaction(p.transaction_id)!;
-    if (!inserted && stored.partner_id !== partnerId) {
-      throw conflict(
-        'transaction_id_taken',
-        `transaction_id ${p.transaction_id} is already used by another partner's conversion.`,
-      );
-    }
+    const stored = ctx.sql.events.conversionByTransaction(partnerId, p.transaction_id)!;
     return { created: inserted, conversion: stored };
   }
 }

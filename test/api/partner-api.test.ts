@@ -630,12 +630,45 @@ describe('conversion postbacks', () => {
       created: false,
       conversion: { payout: 12.5 },
     });
-    const other = await f.key(partnerA);
-    const clash = await request(`${f.base}/api/v1/conversions`, {
-      headers: { authorization: `Bearer ${other.secret}` },
-      body,
-    });
-    expectError(clash, 409, 'transaction_id_taken');
+  });
+
+  it('tells a partner nothing about another partner’s transaction ids', async () => {
+    const offer = f.core.offers.list('active')[0]!;
+    const a = await f.key(partnerA);
+    const b = await f.key(partnerB);
+    const post = (key: string, transaction_id: string, payout: number) =>
+      request(`${f.base}/api/v1/conversions`, {
+        headers: { authorization: `Bearer ${key}` },
+        body: { transaction_id, offer_id: offer.id, payout, time: '2026-11-20T10:00:00Z' },
+      });
+    expect((await post(a.secret, 'shared-id', 3)).status).toBe(201);
+    // B posting A's id is answered exactly as B posting an id nobody has used.
+    const taken = await post(b.secret, 'shared-id', 7);
+    const fresh = await post(b.secret, 'fresh-id', 7);
+    expect(taken.status).toBe(fresh.status);
+    expect(taken.status).toBe(201);
+    const shape = (r: typeof taken) => {
+      const c = r.json<{ created: boolean; conversion: Record<string, unknown> }>();
+      return {
+        created: c.created,
+        keys: Object.keys(c.conversion).sort(),
+        payout: c.conversion.payout,
+      };
+    };
+    expect(shape(taken)).toEqual(shape(fresh));
+    // Each partner's conversion is its own; a repeat by A still finds A's.
+    const againA = await post(a.secret, 'shared-id', 99);
+    expect(againA.status).toBe(200);
+    expect(againA.json<{ conversion: { payout: number } }>().conversion.payout).toBe(3);
+    const rows = f.core.db
+      .prepare(
+        `SELECT partner_id, payout FROM conversions WHERE transaction_id = 'shared-id' ORDER BY partner_id`,
+      )
+      .all();
+    expect(rows).toEqual([
+      { partner_id: partnerA, payout: 300 },
+      { partner_id: partnerB, payout: 700 },
+    ]);
   });
 
   it('validates the body and never trusts a partner id from it', async () => {

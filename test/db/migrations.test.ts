@@ -267,3 +267,42 @@ describe('migration 003_hourly_rollups', () => {
     migrated.close();
   });
 });
+
+describe('migration 004_partner_transaction_ids', () => {
+  it('keeps every conversion and its id, and makes transaction ids unique within a partner', () => {
+    const f = file();
+    const db = openDatabase(f, { migrations: MIGRATIONS.slice(0, 3) });
+    db.prepare(
+      `INSERT INTO accounts (kind, name, created_at, updated_at) VALUES ('affiliate', 'A', 0, 0), ('affiliate', 'B', 0, 0)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO offers (name, default_payout, currency, created_at) VALUES ('O', 100, 'EUR', 0)`,
+    ).run();
+    const conv = db.prepare(
+      `INSERT INTO conversions (id, ts, partner_id, offer_id, status, revenue, payout, currency, transaction_id, sub1) VALUES (?, 1, ?, 1, 'approved', 3, 2, 'EUR', ?, ?)`,
+    );
+    conv.run(10, 1, 'T-1', 'x');
+    conv.run(42, 2, 'T-2', null);
+    expect(() => conv.run(43, 2, 'T-1', null)).toThrow(/UNIQUE/);
+    const before = db.prepare(`SELECT * FROM conversions ORDER BY id`).all();
+    db.close();
+    const migrated = openDatabase(f);
+    expect(migrated.prepare(`SELECT * FROM conversions ORDER BY id`).all()).toEqual(before);
+    const again = migrated.prepare(
+      `INSERT INTO conversions (ts, partner_id, offer_id, status, revenue, payout, currency, transaction_id) VALUES (1, ?, 1, 'approved', 0, 0, 'EUR', ?)`,
+    );
+    again.run(2, 'T-1');
+    expect(() => again.run(1, 'T-1')).toThrow(/UNIQUE/);
+    expect(migrated.pragma('foreign_key_check')).toEqual([]);
+    expect(migrated.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(
+      migrated
+        .prepare(
+          `SELECT name FROM sqlite_schema WHERE tbl_name = 'conversions' AND type = 'index' AND sql IS NOT NULL ORDER BY name`,
+        )
+        .pluck()
+        .all(),
+    ).toEqual(['conversions_partner_ts', 'conversions_transaction', 'conversions_ts']);
+    migrated.close();
+  });
+});

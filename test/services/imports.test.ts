@@ -221,6 +221,35 @@ describe('a row stored by another writer while the file is read', () => {
     });
   }
 
+  it('refuses to move a transaction id to another partner, stored or earlier in the file', async () => {
+    const core = network();
+    core.accounts.create({ kind: 'affiliate', name: 'Third' }); // 4
+    core.postbacks.record(core.accounts.get(1), { transaction_id: 't-1', offer_id: 1 });
+    const file = join(tempDir(), 'moves.csv');
+    writeFileSync(
+      file,
+      [
+        'time,partner_id,offer_id,status,payout,transaction_id',
+        '2026-10-01T10:00:00Z,4,1,approved,1.00,t-1',
+        '2026-10-01T10:00:00Z,4,1,approved,1.00,t-9',
+        '2026-10-01T10:00:00Z,2,1,approved,1.00,t-9',
+      ].join('\n'),
+    );
+    const r = await core.importCsv({ dataset: 'conversions', file, mode: 'skip-invalid' });
+    expect(r).toMatchObject({ imported: 1, rejected: 2 });
+    const reasons = parse<Record<string, string>>(readFileSync(r.rejectsFile!), { columns: true });
+    expect(reasons.map((x) => [x.line, x.reason])).toEqual([
+      [
+        '2',
+        'transaction_id "t-1" belongs to a conversion of partner 1; a conversion does not move to another partner',
+      ],
+      [
+        '4',
+        'transaction_id "t-9" belongs to a conversion of partner 4; a conversion does not move to another partner',
+      ],
+    ]);
+  });
+
   it('rejects a row whose key the store already holds', async () => {
     const core = network();
     core.postbacks.record(core.accounts.get(1), { transaction_id: 't-2', offer_id: 1 });

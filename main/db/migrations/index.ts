@@ -1,6 +1,7 @@
 import initial from './001_initial.ts';
 import requestJournal from './002_request_journal.ts';
 import hourlyRollups from './003_hourly_rollups.ts';
+import partnerTransactionIds from './004_partner_transaction_ids.ts';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_initial', sql: initial },
   { version: 2, name: '002_request_journal', sql: requestJournal },
   { version: 3, name: '003_hourly_rollups', sql: hourlyRollups },
+  { version: 4, name: '004_partner_transaction_ids', sql: partnerTransactionIds },
 ];

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { openDatabase, DATABASE_FILE, type Db } from './db/connection.ts';
 import { explainStorageError } from './db/storage-errors.ts';
+import type { SavedWindow } from './db/rate-windows.ts';
 import { ensureWritableDir } from './data-dir.ts';
 import { confSettingsStore, type SettingsStore } from './settings-store.ts';
 import { accountService } from './services/accounts.ts';
@@ -60,6 +61,12 @@ export function createServices(ctx: ServiceContext, databaseFile: string) {
     setSecretPolicy(policy: 'reshow' | 'show-once'): { dropped: number } {
       ctx.settings.update((s) => ({ ...s, keys: { ...s.keys, secretPolicy: policy } }));
       return { dropped: policy === 'show-once' ? keys.dropRetainedSecrets() : 0 };
+    },
+    /** The partner API's rate-limit windows, kept across a restart of its listener. */
+    rateWindows: {
+      saved: (now: number) => ctx.sql.rateWindows.current(now),
+      save: (windows: readonly SavedWindow[]) =>
+        ctx.write(() => ctx.sql.rateWindows.replace(windows)),
     },
     isEmpty(): boolean {
       return ctx.sql.accounts.list({}).length === 0 && ctx.sql.offers.list().length === 0;

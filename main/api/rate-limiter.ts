@@ -11,15 +11,23 @@ export interface RateDecision {
   resetInMs: number;
 }
 
+/** A window as it is kept across a restart. */
+export interface WindowState {
+  bucket: string;
+  start: number;
+  windowMs: number;
+  count: number;
+}
+
 export class FixedWindowLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly windows = new Map<string, { start: number; count: number; windowMs: number }>();
   private lastSweep = 0;
 
   hit(id: string, count: number, windowMs: number, now: number): RateDecision {
     const start = Math.floor(now / windowMs) * windowMs;
     let w = this.windows.get(id);
     if (!w || w.start !== start) {
-      w = { start, count: 0 };
+      w = { start, count: 0, windowMs };
       this.windows.set(id, w);
     }
     const allowed = w.count < count;
@@ -44,6 +52,22 @@ export class FixedWindowLimiter {
       remaining: Math.max(0, count - used),
       resetInMs: start + windowMs - now,
     };
+  }
+
+  /** The windows that have not ended at `now`, to be restored after a restart. */
+  snapshot(now: number): WindowState[] {
+    const out: WindowState[] = [];
+    for (const [bucket, w] of this.windows)
+      if (w.start + w.windowMs > now && w.count > 0)
+        out.push({ bucket, start: w.start, windowMs: w.windowMs, count: w.count });
+    return out;
+  }
+
+  /** Takes back windows saved by `snapshot`; those that have ended are left out. */
+  restore(windows: readonly WindowState[], now: number): void {
+    for (const w of windows)
+      if (w.start + w.windowMs > now)
+        this.windows.set(w.bucket, { start: w.start, count: w.count, windowMs: w.windowMs });
   }
 
   /** Drops windows that ended more than a day ago, at most once a minute. */

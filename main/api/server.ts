@@ -141,6 +141,14 @@ export async function buildPartnerApi(
   const trusted = parseTrustedProxies(o.trustedProxies ?? []);
   const limiter = new FixedWindowLimiter();
   const failures = new FixedWindowLimiter();
+  // Windows saved when the listener last stopped: a restart hands no key a fresh budget.
+  const saved = core.rateWindows.saved(now());
+  const prefixed = (prefix: string) =>
+    saved
+      .filter((w) => w.bucket.startsWith(prefix))
+      .map((w) => ({ ...w, bucket: w.bucket.slice(prefix.length) }));
+  limiter.restore(prefixed('limit:'), now());
+  failures.restore(prefixed('auth:'), now());
   const failureBudget = o.authFailuresPerMinute ?? 20;
   const overallFailureBudget = o.authFailuresPerMinuteOverall ?? failureBudget * 5;
   const app = Fastify({
@@ -393,6 +401,16 @@ export async function buildPartnerApi(
 
   app.addHook('onClose', async () => {
     await journal.close();
+    const t = now();
+    const windows = [
+      ...limiter.snapshot(t).map((w) => ({ ...w, bucket: `limit:${w.bucket}` })),
+      ...failures.snapshot(t).map((w) => ({ ...w, bucket: `auth:${w.bucket}` })),
+    ];
+    try {
+      await core.whenWritable(() => core.rateWindows.save(windows), { waitMs: 5_000 });
+    } catch (e) {
+      app.log.error({ err: e }, 'rate-limit windows could not be saved; they start afresh');
+    }
   });
   await app.ready();
   return { app, journal };

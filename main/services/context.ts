@@ -5,6 +5,7 @@ import { eventStatements } from '../db/events.ts';
 import { eventRowStatements } from '../db/event-rows.ts';
 import { journalStatements } from '../db/journal.ts';
 import { rollupStatements } from '../db/rollups.ts';
+import { rateWindowStatements } from '../db/rate-windows.ts';
 import { dataVersionStatement } from '../db/data-version.ts';
 import { ipRuleStatements } from '../db/ip-rules.ts';
 import { keyStatements } from '../db/keys.ts';
@@ -27,6 +28,7 @@ export function createStatements(db: Db) {
     eventRows: eventRowStatements(db),
     journal: journalStatements(db),
     rollups: rollupStatements(db),
+    rateWindows: rateWindowStatements(db),
     dataVersion: dataVersionStatement(db),
     audit: auditStatements(db),
   };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import { startPartnerListener } from '../../main/api/listener.ts';
 import { apiFixture, NOW, type ApiFixture } from './fixture.ts';
 import { request } from './http.ts';
 import { generateKey } from '../../shared/key-format.ts';
@@ -249,6 +250,40 @@ describe('rate limits', () => {
       expect(limited.headers['ratelimit-reset']).toBe(String(retry));
     }
     f.clock.set(NOW);
+  });
+
+  it('keeps the current windows across a graceful restart of the listener', async () => {
+    const g = await apiFixture({ demo: false, api: { authFailuresPerMinute: 3 } });
+    try {
+      const p = g.core.accounts.create({ kind: 'affiliate', name: 'P' });
+      const k = await g.key(p.id, { rate: { count: 10, windowMs: 60_000 } });
+      const me = (base: string, key: string, localAddress = '127.0.0.1') =>
+        request(`${base}/api/v1/me`, { localAddress, headers: { authorization: `Bearer ${key}` } });
+      for (let i = 0; i < 7; i++) expect((await me(g.base, k.secret)).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await me(g.base, 'nope', '127.0.0.5')).status).toBe(401);
+      await g.listener.close();
+      const again = await startPartnerListener(g.core, {
+        host: '127.0.0.1',
+        port: 0,
+        now: g.clock.now,
+        authFailuresPerMinute: 3,
+      });
+      try {
+        const base = `http://127.0.0.1:${again.port}`;
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) statuses.push((await me(base, k.secret)).status);
+        expect(statuses).toEqual([200, 200, 200, 429, 429]);
+        expect((await me(base, 'nope', '127.0.0.5')).status).toBe(429);
+        // A window that has ended is not brought back.
+        g.clock.set(NOW + 60_000);
+        expect((await me(base, k.secret)).status).toBe(200);
+      } finally {
+        await again.close();
+        g.clock.set(NOW);
+      }
+    } finally {
+      await g.close().catch(() => undefined);
+    }
   });
 
   it('keeps each key’s budget separate', async () => {

@@ -2,6 +2,7 @@ import initial from './001_initial.ts';
 import requestJournal from './002_request_journal.ts';
 import hourlyRollups from './003_hourly_rollups.ts';
 import partnerTransactionIds from './004_partner_transaction_ids.ts';
+import rateLimitWindows from './005_rate_limit_windows.ts';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: '002_request_journal', sql: requestJournal },
   { version: 3, name: '003_hourly_rollups', sql: hourlyRollups },
   { version: 4, name: '004_partner_transaction_ids', sql: partnerTransactionIds },
+  { version: 5, name: '005_rate_limit_windows', sql: rateLimitWindows },
 ];

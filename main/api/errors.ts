@@ -51,6 +51,50 @@ export interface MappedError {
   headers: Record<string, string>;
 }
 
+/** Fastify's own refusals, in words a partner can act on. */
+const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'Send the body as JSON, with "Content-Type: application/json".',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'body_too_large',
+    message: 'The body is larger than this endpoint accepts (64 KiB).',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'invalid_json',
+    message: 'The body is not valid JSON.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'invalid_json',
+    message: 'The body is empty; send a JSON object.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'bad_request',
+    message: 'Content-Length does not match the body sent.',
+  },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'invalid_url',
+    message: 'The path is not valid percent-encoding; encode reserved characters as %XX.',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'uri_too_long',
+    message: 'A part of the path is too long; ids are whole numbers of at most 10 digits.',
+  },
+};
+
+/** The one shape, as text, for answers written straight to a socket or a raw response. */
+export function errorText(code: string, message: string, requestId: string): string {
+  return JSON.stringify({ error: { code, message, request_id: requestId, details: [] } });
+}
+
 /** Any thrown value → status and body. Unknown failures never leak their message or stack. */
 export function mapError(e: unknown, requestId: string): MappedError {
   const body = (code: string, message: string, details: ErrorDetail[] = []): ErrorBody => ({
@@ -108,15 +152,13 @@ export function mapError(e: unknown, requestId: string): MappedError {
     };
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    const code =
-      fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? 'unsupported_media_type'
-        : fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? 'body_too_large'
-          : 'bad_request';
+    const known = FRAMEWORK_ERRORS[fastifyError.code ?? ''];
     return {
-      status: fastifyError.statusCode,
-      body: body(code, fastifyError.message ?? 'Bad request.'),
+      status: known?.status ?? fastifyError.statusCode,
+      body: body(
+        known?.code ?? 'bad_request',
+        known?.message ?? fastifyError.message ?? 'Bad request.',
+      ),
       headers: {},
     };
   }

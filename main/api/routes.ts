@@ -41,9 +41,10 @@ const column = z.object({
 });
 const range = z.object({ from: z.string(), to: z.string(), timezone: z.string() });
 
+/** Every error status any operation can answer, from any layer, with what it means. */
 const errors = {
   400: errorBody.describe(
-    'invalid_parameters: a parameter is malformed; `details` names each one.',
+    'invalid_parameters: a parameter is malformed (`details` names each one); invalid_url: the path is not valid percent-encoding; bad_request: the request is not valid HTTP.',
   ),
   401: errorBody.describe(
     'missing_api_key, invalid_api_key (malformed, bad checksum or unknown), key_revoked, key_expired, or query_auth_not_allowed.',
@@ -56,9 +57,29 @@ const errors = {
   422: errorBody.describe(
     'Understood but refused: range_too_long, range_end_before_start, incomplete_range, too_many_rows, invalid_cursor, unknown_parameter, column_not_allowed, invalid_report.',
   ),
+  408: errorBody.describe('request_timeout: the request was not received in time.'),
+  414: errorBody.describe('uri_too_long: a part of the path is too long.'),
   429: errorBody.describe(
     'rate_limited (see Retry-After and RateLimit-Reset) or too_many_failed_attempts.',
   ),
+  431: errorBody.describe('headers_too_large: the request line and headers exceed 16 KiB.'),
+  500: errorBody.describe(
+    'internal_error: something failed on the server; quote the request_id to your account manager.',
+  ),
+  503: errorBody.describe(
+    'database_busy, disk_full, database_read_only, database_corrupt, storage_io_error: the server cannot answer now (see Retry-After); shutting_down: the listener is stopping.',
+  ),
+};
+
+/** What only an operation with a body can answer. */
+const bodyErrors = {
+  ...errors,
+  400: errorBody.describe(
+    'invalid_parameters: a field is malformed (`details` names each one); invalid_json: the body is not JSON; invalid_url, bad_request as for every operation.',
+  ),
+  413: errorBody.describe('body_too_large: the body exceeds 64 KiB.'),
+  415: errorBody.describe('unsupported_media_type: send JSON with Content-Type: application/json.'),
+  417: errorBody.describe('expectation_failed: an Expect header other than 100-continue.'),
 };
 
 const rangeQuery = {
@@ -760,7 +781,7 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
             .object({ created: z.boolean(), conversion: row })
             .describe('Already recorded: the stored conversion.'),
           201: z.object({ created: z.boolean(), conversion: row }).describe('Recorded.'),
-          ...errors,
+          ...bodyErrors,
         },
       },
     },

@@ -24,7 +24,9 @@ import type { Scope } from '../../shared/scopes.ts';
 import type { Core } from '../core.ts';
 import type { KeyRecord } from '../db/keys.ts';
 import { narrowestMatch } from '../services/ip-rules.ts';
-import { ApiError, mapError } from './errors.ts';
+import { ApiError, errorText, mapError } from './errors.ts';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { AuthCache } from './auth-cache.ts';
 import type { KeyRejection } from '../services/keys.ts';
 import { DEFAULT_MAX_SCAN_ROWS } from '../services/scan-budget.ts';
@@ -89,6 +91,34 @@ const REQUEST_ID_PREFIX = `req_${randomBytes(6).toString('base64url')}`;
 let requestCounter = 0;
 function requestId(): string {
   return `${REQUEST_ID_PREFIX}${(++requestCounter).toString(36)}`;
+}
+
+/**
+ * What Node's HTTP parser refuses before any route sees it (not HTTP, headers too large, too
+ * slow), answered in the one error shape and the connection closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'The request was not received in time; send it again.']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [
+            431,
+            'headers_too_large',
+            'The request line and headers are larger than 16 KiB; send a shorter URL or fewer headers.',
+          ]
+        : [
+            400,
+            'bad_request',
+            'The request is not valid HTTP/1.1; check the request line and headers.',
+          ];
+  const body = errorText(code, message, requestId());
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
 }
 
 type Presented = { secret: string | undefined; via: 'header' | 'query' | 'none' };
@@ -156,9 +186,42 @@ export async function buildPartnerApi(
     genReqId: requestId,
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
-    // Partners call from spreadsheets and scripts: be lenient with trailing slashes.
+    // Partners call from spreadsheets and scripts: be lenient with trailing slashes, and with
+    // an HTTP/1.1 request without Host (the listener answers on every name alike).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    return503OnClosing: true,
+    http: { requireHostHeader: false },
+    // Requests arriving while the listener stops get the one error shape (see onRequest).
+    return503OnClosing: false,
+    clientErrorHandler: answerClientError,
+    // A path Fastify's router cannot take (bad percent-encoding, a parameter over 200 characters).
+    frameworkErrors: (err, req, res) => {
+      const mapped = mapError(err, req.id);
+      req.errorCode = mapped.body.error.code;
+      void (res as FastifyReply)
+        .status(mapped.status)
+        .type('application/json; charset=utf-8')
+        .serializer(JSON.stringify)
+        .send(mapped.body);
+    },
+  });
+  // An Expect header other than 100-continue: Node would answer 417 with an empty body.
+  app.server.on('checkExpectation', (req, res) => {
+    const body = errorText(
+      'expectation_failed',
+      `This server does not meet "Expect: ${String(req.headers.expect)}"; send the request without it.`,
+      requestId(),
+    );
+    res.writeHead(417, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    res.end(body);
+  });
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
   });
   const journal = new RequestJournal(core.ctx.sql.journal, {
     ...(o.journalIntervalMs !== undefined && { intervalMs: o.journalIntervalMs }),
@@ -292,6 +355,18 @@ export async function buildPartnerApi(
 
   app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = performance.now();
+    if (closing) {
+      void reply.header('connection', 'close');
+      req.clientIp = clientAddress(req.socket.remoteAddress, undefined, trusted);
+      refuse(
+        req,
+        reply,
+        503,
+        'shutting_down',
+        'This listener is stopping; try again in a few seconds.',
+      );
+      return;
+    }
     req.clientIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
     void reply.header('x-request-id', req.id);
     if (req.routeOptions.config.public || req.routeOptions.url === undefined) return done();

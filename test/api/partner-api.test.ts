@@ -741,7 +741,7 @@ describe('conversion postbacks', () => {
         body: '{not json',
       }),
       400,
-      'bad_request',
+      'invalid_json',
     );
     expectError(
       await request(`${f.base}/api/v1/conversions`, {

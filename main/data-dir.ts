@@ -57,11 +57,14 @@ export function ensureWritableDir(dir: string): void {
   }
   try {
     accessSync(dir, constants.W_OK | constants.R_OK);
-  } catch {
+  } catch (e) {
+    const readOnlyDisk = (e as NodeJS.ErrnoException).code === 'EROFS';
     throw new PartnergateError(
       'environment',
       'data_dir_not_writable',
-      `The data directory ${dir} is not writable by this user. Choose another with --data-dir or PARTNERGATE_DATA_DIR.`,
+      readOnlyDisk
+        ? `The data directory ${dir} is on a read-only disk, so the store cannot be written. Mount it read-write, or choose another with --data-dir or PARTNERGATE_DATA_DIR.`
+        : `The data directory ${dir} is not writable by this user. Choose another with --data-dir or PARTNERGATE_DATA_DIR.`,
     );
   }
 }

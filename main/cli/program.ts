@@ -16,6 +16,7 @@ import { registerReportCommands } from './commands/reports.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerSettingsCommands } from './commands/settings.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerDoctorCommand } from './commands/doctor.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -104,6 +105,7 @@ export function buildProgram(io: CliIo): {
   registerDataCommands(program, app);
   registerSettingsCommands(program, app);
   registerServeCommand(program, app);
+  registerDoctorCommand(program, app);
 
   return {
     program,

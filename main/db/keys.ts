@@ -119,6 +119,9 @@ export function keyStatements(db: Db) {
     `${SELECT} WHERE (@accountId IS NULL OR k.account_id = @accountId) ORDER BY k.id`,
   );
   const sealed = db.prepare(`SELECT secret_sealed, sealed_with FROM api_keys WHERE id = ?`);
+  const sealedBy =
+    db.prepare(`SELECT sealed_with AS sealedWith, count(*) AS count, min(id) AS sampleId
+    FROM api_keys WHERE secret_sealed IS NOT NULL GROUP BY sealed_with ORDER BY count DESC`);
   const setExpiry = db.prepare(`UPDATE api_keys SET expires_at = ? WHERE id = ?`);
   const revoke = db.prepare(
     `UPDATE api_keys SET revoked_at = ?, revoked_reason = ?, secret_sealed = NULL, sealed_with = NULL WHERE id = ?`,
@@ -156,6 +159,10 @@ export function keyStatements(db: Db) {
     },
     list(accountId?: number): KeyRecord[] {
       return (list.all({ accountId: accountId ?? null }) as KeyRow[]).map(toRecord);
+    },
+    /** How many kept secrets each sealing method holds, with one key of each to try. */
+    sealedSummary(): { sealedWith: string; count: number; sampleId: number }[] {
+      return sealedBy.all() as { sealedWith: string; count: number; sampleId: number }[];
     },
     sealedSecret(id: number): { sealed: Buffer; sealedWith: string } | undefined {
       const r = sealed.get(id) as

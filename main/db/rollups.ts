@@ -72,6 +72,34 @@ function rollupSql(s: Source, perPartner: boolean): string {
     ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
 }
 
+const ROLLUP_TABLES = ['traffic_hourly', 'traffic_hourly_all', 'leads_hourly', 'leads_hourly_all'];
+
+/**
+ * A rollup as it should be, computed from the raw rows alone, and the rows where the stored
+ * rollup differs from it (either way). Rows summing to nothing are no difference.
+ */
+function mismatchSql(target: 'traffic' | 'leads', perPartner: boolean): string {
+  const sources = Object.values(SOURCES).filter((s) => s.target === target);
+  const cols = [...new Set(sources.flatMap((s) => Object.keys(s.sums)))];
+  const keys = perPartner
+    ? ['partner_id', 'hour', 'offer_id', 'currency']
+    : ['hour', 'offer_id', 'currency'];
+  const parts = sources.map((s) => {
+    const keyExprs = perPartner
+      ? [s.partner, s.hour, s.offer, s.currency]
+      : [s.hour, s.offer, s.currency];
+    const sums = cols.map((c) => `${s.sums[c] ?? '0'} AS ${c}`);
+    return `SELECT ${[...keyExprs.map((e, i) => `${e} AS ${keys[i]}`), ...sums].join(', ')} FROM ${s.from} GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`;
+  });
+  const expected = `SELECT ${[...keys, ...cols.map((c) => `sum(${c})`)].join(', ')} FROM (${parts.join(' UNION ALL ')}) GROUP BY ${keys.join(', ')}`;
+  const stored = `SELECT ${[...keys, ...cols].join(', ')} FROM ${target}_hourly${perPartner ? '' : '_all'} WHERE ${cols.map((c) => `${c} <> 0`).join(' OR ')}`;
+  // Each key (partner, hour, offer, currency) whose sums differ, or that one side lacks, counts once.
+  return `WITH e AS (${expected}), s AS (${stored})
+    SELECT count(*) FROM (
+      SELECT ${keys.join(', ')} FROM (SELECT * FROM e EXCEPT SELECT * FROM s)
+      UNION SELECT ${keys.join(', ')} FROM (SELECT * FROM s EXCEPT SELECT * FROM e))`;
+}
+
 export function rollupStatements(db: Db) {
   const maxIds = db.prepare(`SELECT (SELECT ifnull(max(id), 0) FROM clicks) AS clicks,
     (SELECT ifnull(max(id), 0) FROM conversions) AS conversions, (SELECT ifnull(max(id), 0) FROM leads) AS leads`);
@@ -89,6 +117,20 @@ export function rollupStatements(db: Db) {
     /** Adds every row above `since` to the rollups; call inside the inserting transaction. */
     rollUpSince(since: EventIds): void {
       for (const s of steps) s.stmt.run(since[s.table], Number.MAX_SAFE_INTEGER);
+    },
+    /** Rows of each rollup that differ from what the raw rows sum to (0 everywhere: exact). */
+    mismatches(): { rollup: string; rows: number }[] {
+      return (['traffic', 'leads'] as const).flatMap((target) =>
+        [true, false].map((perPartner) => ({
+          rollup: `${target}_hourly${perPartner ? '' : '_all'}`,
+          rows: db.prepare(mismatchSql(target, perPartner)).pluck().get() as number,
+        })),
+      );
+    },
+    /** Computes every rollup again from the raw rows (call inside a write transaction). */
+    rebuild(): void {
+      for (const t of ROLLUP_TABLES) db.prepare(`DELETE FROM ${t}`).run();
+      for (const s of steps) s.stmt.run(0, Number.MAX_SAFE_INTEGER);
     },
     /** Adds one table's rows with ids in (afterId, upToId] to the rollups, in the inserting transaction. */
     rollUpRange(table: keyof EventIds, afterId: number, upToId: number): void {

@@ -52,13 +52,49 @@ export function masterKeyBox(key: Buffer, source = 'a master key'): SecretBox {
       return Promise.resolve(Buffer.concat([nonce, cipher.getAuthTag(), body]));
     },
     open(sealed) {
-      const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-      decipher.setAuthTag(sealed.subarray(12, 28));
-      return Promise.resolve(
-        Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8'),
-      );
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+        decipher.setAuthTag(sealed.subarray(12, 28));
+        return Promise.resolve(
+          Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8'),
+        );
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
     },
   };
+}
+
+export type MasterKeyProbe =
+  | { state: 'found'; box: SecretBox; source: string; file: string | null }
+  | { state: 'missing'; file: string }
+  | { state: 'invalid'; message: string };
+
+/** Where the master key would come from, without creating one (for `partnergate doctor`). */
+export function probeMasterKey(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): MasterKeyProbe {
+  const file = join(dataDir, MASTER_KEY_FILE);
+  try {
+    const fromEnv = env[MASTER_KEY_ENV];
+    if (fromEnv)
+      return {
+        state: 'found',
+        box: masterKeyBox(parseMasterKey(fromEnv, MASTER_KEY_ENV)),
+        source: MASTER_KEY_ENV,
+        file: null,
+      };
+    if (!existsSync(file)) return { state: 'missing', file };
+    return {
+      state: 'found',
+      box: masterKeyBox(parseMasterKey(readFileSync(file, 'utf8'), file)),
+      source: file,
+      file,
+    };
+  } catch (e) {
+    return { state: 'invalid', message: (e as Error).message };
+  }
 }
 
 /** The headless box: the environment variable, else `master.key` in the data dir, created on first use. */

@@ -248,6 +248,18 @@ async function killDuringImports(): Promise<void> {
   let finalLookingRejects = 0;
   let completed = 0;
   let expected = 0;
+  // One import undisturbed: the kills then land anywhere from the start to past the end.
+  const first = join(files, 'import-timing.csv');
+  conversionsCsv(first, IMPORT_ROWS, 'timing');
+  const timed = performance.now();
+  spawnSync(process.execPath, [BIN, '--data-dir', dir, 'import', 'conversions', first]);
+  const duration = performance.now() - timed;
+  expected += IMPORT_ROWS;
+  rmSync(first);
+  log(
+    `   one import undisturbed: ${(duration / 1000).toFixed(1)} s; kills land from 0.1 s to ${((duration * 1.1) / 1000).toFixed(1)} s`,
+  );
+  const late = { reading: 0, final: 0 };
   for (let k = 0; k < KILLS; k++) {
     const file = join(files, `import-${k}.csv`);
     conversionsCsv(file, IMPORT_ROWS, `imp${k}`);
@@ -255,10 +267,13 @@ async function killDuringImports(): Promise<void> {
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const at = 100 + Math.random() * duration;
     const killed = await Promise.race([
-      sleep(300 + Math.random() * 4000).then(() => child.kill('SIGKILL')),
+      sleep(at).then(() => child.kill('SIGKILL')),
       exited.then(() => false),
     ]);
+    // The last quarter of an import is its final step (moving the staged rows into the store).
+    if (killed) late[at > duration * 0.75 ? 'final' : 'reading']++;
     const code = await exited;
     if (!killed && code === 0) {
       completed++;
@@ -282,7 +297,7 @@ async function killDuringImports(): Promise<void> {
   const total = db.prepare(`SELECT count(*) FROM conversions`).pluck().get() as number;
   db.close();
   log(
-    `   imports that finished: ${completed} of ${KILLS}; rows stored: ${total} (expected ${expected})`,
+    `   killed while reading: ${late.reading}; killed in about the final step: ${late.final}; finished first: ${completed}; rows stored: ${total} (expected from the imports that committed: ${expected})`,
   );
   log(
     `   imports half stored: ${partial}; integrity_check failures: ${damaged}; stores refused: ${refused}; rejects files looking final: ${finalLookingRejects}`,

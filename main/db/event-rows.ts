@@ -6,7 +6,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './connection.ts';
 
-export type EventTable = 'clicks' | 'conversions' | 'leads';
+import { perTable, rowFilters, type EventTable } from '../../shared/report-catalog.ts';
+
+export type { EventTable };
 
 export const EVENT_COLUMNS: Record<EventTable, readonly string[]> = {
   clicks: [
@@ -62,12 +64,10 @@ export const EVENT_COLUMNS: Record<EventTable, readonly string[]> = {
   ],
 };
 
-/** Columns that can be searched with an IN list, per table. */
-export const EVENT_FILTERS: Record<EventTable, readonly string[]> = {
-  clicks: ['offer_id', 'country', 'device', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'],
-  conversions: ['offer_id', 'status', 'country', 'device', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'],
-  leads: ['offer_id', 'status', 'country'],
-};
+/** Columns that can be searched with an IN list, per table (the catalog's row filters). */
+export const EVENT_FILTERS: Record<EventTable, readonly string[]> = perTable((t) =>
+  rowFilters(t).map((d) => d.column!),
+);
 
 export interface EventRowQuery {
   table: EventTable;

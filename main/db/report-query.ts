@@ -3,7 +3,15 @@
  * on the dataset, the grouping, the filters' fields and the number of offset segments, never on
  * values, so statements are prepared once per shape and reused.
  */
-import type { Dataset, TimeGrain } from '../../shared/report-catalog.ts';
+import {
+  DATASET_TABLES,
+  DIMENSIONS,
+  datasetAggregates,
+  perDataset,
+  rowCountOf,
+  type BaseAggregateId,
+  type Dataset,
+} from '../../shared/report-catalog.ts';
 import type { Db } from './connection.ts';
 import type { Statement } from 'better-sqlite3';
 import { TABLE_AGGREGATES, type Table } from './aggregates.ts';
@@ -34,41 +42,9 @@ export interface ReportQuery {
 /** One grouped row: dimension keys as the SQL produced them plus the base aggregates. */
 export type AggregateRow = Record<string, string | number | null>;
 
-/** Base aggregates each table contributes; the derived metrics are computed from these. */
-export const BASE_AGGREGATES: Record<Dataset, readonly string[]> = {
-  performance: [
-    'clicks',
-    'conversions',
-    'approved',
-    'pending',
-    'rejected',
-    'payout',
-    'pending_payout',
-    'revenue',
-    'sale_amount',
-  ],
-  clicks: ['clicks'],
-  conversions: [
-    'conversions',
-    'approved',
-    'pending',
-    'rejected',
-    'payout',
-    'pending_payout',
-    'revenue',
-    'sale_amount',
-  ],
-  leads: [
-    'leads',
-    'ftd',
-    'ftd_amount',
-    'deposits',
-    'withdrawals',
-    'net_deposits',
-    'volume_centilots',
-    'commission',
-  ],
-};
+/** Base aggregates each dataset's rows sum into; the metrics are computed from these. */
+export const BASE_AGGREGATES: Record<Dataset, readonly BaseAggregateId[]> =
+  perDataset(datasetAggregates);
 
 const TIME_COLUMN: Record<Table, string> = {
   clicks: 'ts',
@@ -76,25 +52,17 @@ const TIME_COLUMN: Record<Table, string> = {
   leads: 'registered_at',
 };
 
-const GRAIN: Partial<Record<string, TimeGrain>> = {
-  hour: 'hour',
-  day: 'day',
-  week: 'week',
-  month: 'month',
-};
-const PLAIN_COLUMNS = new Set([
-  'sub1',
-  'sub2',
-  'sub3',
-  'sub4',
-  'sub5',
-  'country',
-  'device',
-  'status',
-]);
+const DIMENSION = new Map(DIMENSIONS.map((d) => [d.id, d]));
+
+/** The raw column a dimension reads (or filters), as the catalog says. */
+function columnOf(id: string): string {
+  const column = DIMENSION.get(id)?.column;
+  if (!column) throw new Error(`No SQL for dimension ${id}`);
+  return column;
+}
 
 function tablesOf(dataset: Dataset): Table[] {
-  return dataset === 'performance' ? ['clicks', 'conversions'] : [dataset];
+  return [...DATASET_TABLES[dataset]];
 }
 
 function localTimeExpr(ts: string, segmentCount: number): string {
@@ -107,7 +75,7 @@ function localTimeExpr(ts: string, segmentCount: number): string {
 }
 
 function dimensionExpr(id: string, ts: string, segmentCount: number): string {
-  const grain = GRAIN[id];
+  const grain = DIMENSION.get(id)?.grain;
   if (grain) {
     const local = localTimeExpr(ts, segmentCount);
     switch (grain) {
@@ -121,17 +89,11 @@ function dimensionExpr(id: string, ts: string, segmentCount: number): string {
         return `strftime('%Y-%m', ${local} / 1000, 'unixepoch')`;
     }
   }
-  if (id === 'partner') return 'partner_id';
-  if (id === 'offer') return 'offer_id';
-  if (PLAIN_COLUMNS.has(id)) return id;
-  throw new Error(`No SQL for dimension ${id}`);
+  return columnOf(id);
 }
 
 function filterExpr(f: QueryFilter, index: number): string {
-  const column = f.field === 'partner' ? 'partner_id' : f.field === 'offer' ? 'offer_id' : f.field;
-  if (!PLAIN_COLUMNS.has(column) && column !== 'partner_id' && column !== 'offer_id') {
-    throw new Error(`No SQL for filter ${f.field}`);
-  }
+  const column = columnOf(f.field);
   const list = column.endsWith('_id')
     ? `(SELECT CAST(value AS INTEGER) FROM json_each(@f${index}))`
     : `(SELECT value FROM json_each(@f${index}))`;
@@ -161,7 +123,7 @@ function branchSql(table: Table, q: ReportQuery, aggregates: readonly string[]):
     }
   }
   const own = TABLE_AGGREGATES[table];
-  for (const a of aggregates) select.push(`${own[a] ?? '0'} AS ${a}`);
+  for (const a of aggregates) select.push(`${own[a as BaseAggregateId] ?? '0'} AS ${a}`);
   const where = [`${ts} >= @start`, `${ts} < @end`];
   if (q.partnerIds !== null) {
     where.push(
@@ -177,8 +139,15 @@ function branchSql(table: Table, q: ReportQuery, aggregates: readonly string[]):
 }
 
 const HOUR_MS = 3_600_000;
-const ROLLUP_DIMENSIONS = new Set(['hour', 'day', 'week', 'month', 'offer', 'partner']);
-const ROLLUP_FILTERS = new Set(['offer', 'partner']);
+/** The columns the hourly rollups are keyed by, besides the hour and the currency. */
+const ROLLUP_KEYS = new Set(['partner_id', 'offer_id']);
+const ROLLUP_FILTERS = new Set(
+  DIMENSIONS.filter((d) => d.column !== null && ROLLUP_KEYS.has(d.column)).map((d) => d.id),
+);
+const ROLLUP_DIMENSIONS = new Set([
+  ...ROLLUP_FILTERS,
+  ...DIMENSIONS.filter((d) => d.grain).map((d) => d.id),
+]);
 
 /**
  * The hourly rollups can answer when the report groups and filters only by time, offer and
@@ -195,12 +164,9 @@ export function rollupEligible(q: ReportQuery): boolean {
 }
 
 /** Which rows a rollup group stands for in each dataset (an hour may have conversions but no clicks). */
-const ROLLUP_PRESENT: Record<Dataset, string> = {
-  performance: 'sum(clicks) + sum(conversions) > 0',
-  clicks: 'sum(clicks) > 0',
-  conversions: 'sum(conversions) > 0',
-  leads: 'sum(leads) > 0',
-};
+const ROLLUP_PRESENT = perDataset(
+  (d) => `${DATASET_TABLES[d].map((t) => `sum(${rowCountOf(t)})`).join(' + ')} > 0`,
+);
 
 function rollupSql(q: ReportQuery): string {
   const n = q.segments.length;

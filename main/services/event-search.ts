@@ -3,7 +3,14 @@ import { invalid } from '../../shared/errors.ts';
 import { numeral, type CsvCell } from '../../shared/csv.ts';
 import { majorUnitsText, toMajorUnits } from '../../shared/money.ts';
 import type { Account } from '../../shared/schemas.ts';
-import type { EventRow, EventTable } from '../db/event-rows.ts';
+import { EVENT_COLUMNS, type EventRow } from '../db/event-rows.ts';
+import {
+  moneyColumns,
+  partnerHiddenColumns,
+  perTable,
+  scaledColumns,
+  type EventTable,
+} from '../../shared/report-catalog.ts';
 import type { AccountService } from './accounts.ts';
 import type { ServiceContext } from './context.ts';
 import type { ResolvedRange } from './report-time.ts';
@@ -29,14 +36,28 @@ export interface EventPage<Cell = string | number | null> {
 /** Money as JSON numbers (`12.5`), or as CSV numerals with the currency's digits (`12.50`). */
 type MoneyAs = 'number' | 'csv';
 
-const MONEY: Record<EventTable, readonly string[]> = {
-  clicks: [],
-  conversions: ['revenue', 'payout', 'sale_amount'],
-  leads: ['ftd_amount', 'deposits', 'withdrawals', 'net_deposits', 'commission'],
-};
-const TIMES = ['ts', 'registered_at', 'ftd_at'];
+const MONEY = perTable(moneyColumns);
 /** What a partner never receives about its own rows. */
-const PARTNER_HIDDEN = new Set(['revenue', 'partner_id']);
+const PARTNER_HIDDEN = perTable(partnerHiddenColumns);
+const SCALED = perTable(scaledColumns);
+const TIMES = ['ts', 'registered_at', 'ftd_at'];
+
+/** A stored column's name as the API shows it. */
+function shownName(table: EventTable, column: string): string {
+  return column === 'ts' ? 'time' : (SCALED[table].get(column)?.as ?? column);
+}
+
+/** The columns a row of `table` has for this account, as the API names them, in order. */
+export function rowColumns(table: EventTable, account: Pick<Account, 'kind'>): string[] {
+  const partner = account.kind !== 'employee';
+  const out: string[] = [];
+  for (const c of EVENT_COLUMNS[table]) {
+    if (partner && PARTNER_HIDDEN[table].has(c)) continue;
+    out.push(shownName(table, c));
+    if (c === 'offer_id') out.push('offer');
+  }
+  return out;
+}
 
 /**
  * Opaque paging cursors: `after` a row id (row search) or at an `offset` into a report.
@@ -71,13 +92,14 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
     const out: Record<string, string | number | null | CsvCell> = {};
     const currency = typeof raw.currency === 'string' ? raw.currency : 'USD';
     for (const [k, v] of Object.entries(raw)) {
-      if (partner && PARTNER_HIDDEN.has(k)) continue;
+      if (partner && PARTNER_HIDDEN[table].has(k)) continue;
+      const scaled = SCALED[table].get(k);
       if (TIMES.includes(k))
-        out[k === 'ts' ? 'time' : k] = v === null ? null : new Date(Number(v)).toISOString();
-      else if (MONEY[table].includes(k) && typeof v === 'number')
+        out[shownName(table, k)] = v === null ? null : new Date(Number(v)).toISOString();
+      else if (MONEY[table].has(k) && typeof v === 'number')
         out[k] =
           moneyAs === 'csv' ? numeral(majorUnitsText(v, currency)) : toMajorUnits(v, currency);
-      else if (k === 'volume_centilots') out.volume_lots = Number(v) / 100;
+      else if (scaled) out[scaled.as] = Math.round(Number(v) * scaled.factor * 1e6) / 1e6;
       else out[k] = v;
       if (k === 'offer_id') out.offer = offerNames.get(Number(v)) ?? null;
     }

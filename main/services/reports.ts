@@ -1,9 +1,9 @@
 import { forbidden, invalid, notFound, type ErrorDetail } from '../../shared/errors.ts';
 import {
   columnDef,
+  deriveMetric,
   isHiddenFromPartners,
   isMoneyMetric,
-  type Dataset,
   type DimensionDef,
 } from '../../shared/report-catalog.ts';
 import {
@@ -118,20 +118,16 @@ function groupingOf(columns: readonly string[]): string[] {
   return columns.filter((c) => columnDef(c)?.kind === 'dimension');
 }
 
-/** Turns base aggregates into every metric the catalog defines for the dataset. */
-function deriveMetrics(
-  base: Record<string, number>,
-  dataset: Dataset,
+/** The visible metrics of a row, computed from its base aggregates as the catalog defines them. */
+function metricValues(
+  sums: Readonly<Record<string, number>>,
+  metricIds: readonly string[],
 ): Record<string, number | null> {
-  const out: Record<string, number | null> = { ...base };
-  if (dataset === 'performance' || dataset === 'conversions')
-    out.profit = (base.revenue ?? 0) - (base.payout ?? 0);
-  if (dataset === 'performance') {
-    const clicks = base.clicks ?? 0;
-    out.cr = clicks ? Math.round(((base.conversions ?? 0) * 10000) / clicks) / 100 : null;
-    out.epc = clicks ? Math.round(((base.payout ?? 0) * 100) / clicks) / 100 : null;
+  const out: Record<string, number | null> = {};
+  for (const id of metricIds) {
+    const def = columnDef(id);
+    if (def?.kind === 'metric') out[id] = deriveMetric(def.derive, sums);
   }
-  if (dataset === 'leads') out.volume_lots = (base.volume_centilots ?? 0) / 100;
   return out;
 }
 
@@ -292,7 +288,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       const t = totalsByCurrency.get(tkey) ?? Object.fromEntries(base.map((a) => [a, 0]));
       for (const a of base) t[a] = (t[a] ?? 0) + (sums[a] ?? 0);
       totalsByCurrency.set(tkey, t);
-      const metrics = deriveMetrics(sums, spec.dataset);
+      const metrics = metricValues(sums, visible);
       const row: ReportRow = {};
       for (const id of visible) {
         const def = columnDef(id)!;
@@ -328,7 +324,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
     const totals: ReportRow[] = [...totalsByCurrency.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([currency, sums]) => {
-        const metrics = deriveMetrics(sums, spec.dataset);
+        const metrics = metricValues(sums, visible);
         const row: ReportRow = {};
         for (const id of visible)
           if (columnDef(id)?.kind === 'metric') row[id] = metrics[id] ?? null;
@@ -336,7 +332,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
         return row;
       });
     if (totals.length === 0) {
-      const metrics = deriveMetrics(Object.fromEntries(base.map((a) => [a, 0])), spec.dataset);
+      const metrics = metricValues(Object.fromEntries(base.map((a) => [a, 0])), visible);
       const row: ReportRow = {};
       for (const id of visible) if (columnDef(id)?.kind === 'metric') row[id] = metrics[id] ?? null;
       if (byCurrency) row.currency = account.currency;
@@ -444,12 +440,13 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       });
     },
 
-    remove(id: number): void {
+    remove(id: number): { id: number } {
       ctx.write(() => {
         const before = get(id);
         sql.reports.remove(id);
         ctx.audit('report.delete', 'report', id, before, null);
       });
+      return { id };
     },
 
     /** Runs a saved report as an account: its rows only, its visible columns only. */

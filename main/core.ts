@@ -1,27 +1,37 @@
 /**
  * The Partnergate core: one open store and the services over it. Every front door (CLI,
- * headless server, desktop app) opens one of these and calls the same services.
+ * headless server, desktop app, partner API) opens one of these and calls the same services;
+ * the store's connection and its statements stay inside (front doors never see SQL).
  */
 import { join } from 'node:path';
-import { openDatabase, DATABASE_FILE, type Db } from './db/connection.ts';
+import { openDatabase, DATABASE_FILE } from './db/connection.ts';
 import { explainStorageError } from './db/storage-errors.ts';
 import type { SavedWindow } from './db/rate-windows.ts';
 import { ensureWritableDir } from './data-dir.ts';
 import { confSettingsStore, type SettingsStore } from './settings-store.ts';
 import { accountService } from './services/accounts.ts';
+import { apiProbeService } from './services/api-probe.ts';
 import { auditService } from './services/audit.ts';
 import { createContext, type ServiceContext } from './services/context.ts';
 import { generateDemoData, type DemoOptions, type DemoSummary } from './services/demo-data.ts';
-import { importCsv, type ImportOptions, type ImportResult } from './services/imports.ts';
+import { eventSearchService } from './services/event-search.ts';
+import { importJobs } from './services/import-jobs.ts';
+import {
+  importCsv,
+  previewImport,
+  type ImportOptions,
+  type ImportResult,
+} from './services/imports.ts';
 import { ipRuleService } from './services/ip-rules.ts';
+import { keyAuthService } from './services/key-auth.ts';
 import { keyService } from './services/keys.ts';
 import { offerService } from './services/offers.ts';
-import { reportService } from './services/reports.ts';
-import { eventSearchService } from './services/event-search.ts';
 import { postbackService } from './services/postbacks.ts';
+import { reportService } from './services/reports.ts';
 import { loadMasterKeyBox, type SecretBox } from './services/secret-box.ts';
+import { settingsService } from './services/settings.ts';
+import { usageService } from './services/usage.ts';
 import { writeWaiter, type WhenWritable } from './services/write-wait.ts';
-import { importJobs } from './services/import-jobs.ts';
 
 export interface CoreOptions {
   dataDir: string;
@@ -40,28 +50,29 @@ export function createServices(ctx: ServiceContext, databaseFile: string) {
   const keys = keyService(ctx);
   const ipRules = ipRuleService(ctx);
   const reports = reportService(ctx, accounts);
-  const audit = auditService(ctx);
   const runImport = (o: ImportOptions): Promise<ImportResult> =>
     importCsv({ databaseFile, actor: ctx.actor, now: ctx.now }, o);
   return {
-    events: eventSearchService(ctx, accounts),
-    postbacks: postbackService(ctx, accounts),
     accounts,
     offers,
     keys,
     ipRules,
     reports,
-    audit,
+    audit: auditService(ctx),
+    events: eventSearchService(ctx, accounts),
+    postbacks: postbackService(ctx, accounts),
+    /** The key a partner API request presents, with its account and whitelist (cached). */
+    keyAuth: keyAuthService(ctx, accounts),
+    /** The request journal, the usage dashboard and the refusals to act on. */
+    usage: usageService(ctx, keys),
+    /** "Run now": this Partnergate's own partner API called with a key. */
+    apiProbe: apiProbeService(keys),
+    settings: settingsService(ctx, keys),
     importCsv: runImport,
-    /** Imports started from the admin UI: uploads, background jobs and their progress. */
-    imports: importJobs(runImport, ctx.now),
+    /** Imports started from the admin UI: uploads, background jobs, their progress, previews. */
+    imports: { ...importJobs(runImport, ctx.now), preview: previewImport },
     demoData: (o: DemoOptions): Promise<DemoSummary> =>
       generateDemoData(ctx, { accounts, offers, keys, ipRules, reports }, o),
-    /** Applies a change of the secret policy: switching to show-once drops every kept copy. */
-    setSecretPolicy(policy: 'reshow' | 'show-once'): { dropped: number } {
-      ctx.settings.update((s) => ({ ...s, keys: { ...s.keys, secretPolicy: policy } }));
-      return { dropped: policy === 'show-once' ? keys.dropRetainedSecrets() : 0 };
-    },
     /** The partner API's rate-limit windows, kept across a restart of its listener. */
     rateWindows: {
       saved: (now: number) => ctx.sql.rateWindows.current(now),
@@ -71,9 +82,12 @@ export function createServices(ctx: ServiceContext, databaseFile: string) {
     isEmpty(): boolean {
       return ctx.sql.accounts.list({}).length === 0 && ctx.sql.offers.list().length === 0;
     },
-    counts() {
+    counts(): { clicks: number; conversions: number; leads: number } {
       return ctx.sql.events.counts();
     },
+    now: (): number => ctx.now(),
+    /** Runs `fn` with `actor` written to the audit log as the one making its changes. */
+    runAs: <T>(actor: string | undefined, fn: () => T): T => ctx.runAs(actor, fn),
   };
 }
 
@@ -82,9 +96,6 @@ export type Services = ReturnType<typeof createServices>;
 export interface Core extends Services {
   dataDir: string;
   databaseFile: string;
-  db: Db;
-  ctx: ServiceContext;
-  settings: SettingsStore;
   /**
    * Runs a write without blocking the event loop: while another process holds the write lock
    * it tries again a little later, for up to `waitMs`, then fails with `database_busy`.
@@ -105,13 +116,11 @@ export function openCore(o: CoreOptions): Core {
     ...(o.busyTimeoutMs !== undefined && { busyTimeoutMs: o.busyTimeoutMs }),
   });
   try {
-    const settings = o.settings ?? confSettingsStore(o.dataDir);
-    const secretBox = o.secretBox ?? loadMasterKeyBox(o.dataDir);
     const ctx = createContext({
       db,
       actor: o.actor,
-      secretBox,
-      settings,
+      secretBox: o.secretBox ?? loadMasterKeyBox(o.dataDir),
+      settings: o.settings ?? confSettingsStore(o.dataDir),
       ...(o.now ? { now: o.now } : {}),
     });
     const services = createServices(ctx, databaseFile);
@@ -119,9 +128,6 @@ export function openCore(o: CoreOptions): Core {
       ...services,
       dataDir: o.dataDir,
       databaseFile,
-      db,
-      ctx,
-      settings,
       whenWritable: writeWaiter(db, databaseFile),
       explainError: (e) => explainStorageError(e, databaseFile),
       close: () => {

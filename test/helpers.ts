@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
+import Database from 'better-sqlite3';
 import { openCore, type Core } from '../main/core.ts';
 import { memorySettingsStore } from '../main/settings-store.ts';
 import { masterKeyBox } from '../main/services/secret-box.ts';
@@ -44,4 +45,21 @@ export function testCore(
   });
   cleanups.push(() => core.close());
   return core;
+}
+
+const stores = new WeakMap<Core, Database.Database>();
+
+/**
+ * A connection of the test's own to a core's store, for looking at what was stored (front
+ * doors never see the core's connection). Closed after the test; opened again on demand.
+ */
+export function storeOf(core: Core): Database.Database {
+  let db = stores.get(core);
+  if (!db?.open) {
+    db = new Database(core.databaseFile);
+    stores.set(core, db);
+    const opened = db;
+    cleanups.push(() => opened.close());
+  }
+  return db;
 }

@@ -27,9 +27,21 @@ const STATUS_OF_KIND: Record<ErrorKind, number> = {
   environment: 503,
 };
 
+/** Who makes an admin call: for the permission check and the audit log. */
+export interface AdminCaller {
+  /** Written to the audit log as the one who made the change (default: the core's actor). */
+  actor?: string;
+  /** Where the call came from (the admin listener's client address). */
+  address?: string;
+}
+
 export interface AdminDispatchOptions {
   handlers: AdminHandlers;
   whenWritable: WhenWritable;
+  /** Refuses a call the caller may not make (throws a `forbidden` error); none by default. */
+  authorize?: (method: AdminMethod, caller: AdminCaller) => void;
+  /** Runs a call with the caller as the audit log's actor. */
+  runAs?: <T>(caller: AdminCaller, fn: () => T) => T;
   /** Turns a storage failure into an environment error naming the store. */
   explainError: (e: unknown) => unknown;
   /** Failures that are not the caller's (status 500) are logged here. */
@@ -68,7 +80,12 @@ export function adminError(e: unknown): { status: number; error: AdminError } {
 }
 
 export function adminDispatcher(o: AdminDispatchOptions) {
-  return async function dispatch(method: unknown, input: unknown): Promise<AdminAnswer> {
+  const runAs = o.runAs ?? (<T>(_caller: AdminCaller, fn: () => T): T => fn());
+  return async function dispatch(
+    method: unknown,
+    input: unknown,
+    caller: AdminCaller = {},
+  ): Promise<AdminAnswer> {
     if (!isAdminMethod(method)) {
       return {
         ok: false,
@@ -81,9 +98,12 @@ export function adminDispatcher(o: AdminDispatchOptions) {
       };
     }
     try {
+      o.authorize?.(method, caller);
       const parsed: unknown = adminContract[method].input.parse(input ?? {});
       const handler = o.handlers[method] as (i: unknown) => unknown;
-      const result = await o.whenWritable(() => handler(parsed), { waitMs: ADMIN_WRITE_WAIT_MS });
+      const result = await o.whenWritable(() => runAs(caller, () => handler(parsed)), {
+        waitMs: ADMIN_WRITE_WAIT_MS,
+      });
       return { ok: true, result };
     } catch (raw) {
       const e = o.explainError(raw);

@@ -1,113 +1,13 @@
 /**
- * The admin contract, implemented once over the services. Handlers are thin: they parse
- * nothing (the transport did, with the contract's schema) and hold no SQL.
+ * The admin contract, implemented once over the services: each handler is one call. The
+ * dispatcher parsed the input with the contract's schema before a handler sees it.
  */
-import { parse } from 'csv-parse/sync';
-import type { AdminHandlers, ApiProbe, Dashboard } from '../../shared/admin-contract.ts';
-import { DAY, HOUR } from '../../shared/durations.ts';
-import { forbidden, invalid } from '../../shared/errors.ts';
+import type { AdminHandlers } from '../../shared/admin-contract.ts';
 import type { Core } from '../core.ts';
 import type { ListenerController } from '../api/listener-controller.ts';
-import { effectiveExpiry } from '../services/keys.ts';
-import { IMPORT_FIELDS, mapHeaders } from '../services/imports.ts';
-import { adminDispatcher } from './dispatch.ts';
-
-/** Every bucket of the period, zero where nobody called, so charts show quiet days too. */
-function fillBuckets(
-  series: Dashboard['series'],
-  fromMs: number,
-  toMs: number,
-  bucketMs: number,
-): Dashboard['series'] {
-  const byAt = new Map(series.map((p) => [p.at, p]));
-  const out: Dashboard['series'] = [];
-  for (let at = Math.floor(fromMs / bucketMs) * bucketMs; at < toMs; at += bucketMs) {
-    out.push(byAt.get(at) ?? { at, requests: 0, errors: 0, rateLimited: 0 });
-  }
-  return out;
-}
+import { adminDispatcher, type AdminDispatchOptions } from './dispatch.ts';
 
 export function createAdminHandlers(core: Core, listener: ListenerController): AdminHandlers {
-  const now = () => core.ctx.now();
-
-  function dashboard(days: number): Dashboard {
-    const toMs = now();
-    const fromMs = toMs - days * DAY;
-    const bucketMs = days <= 2 ? HOUR : DAY;
-    const usage = core.ctx.sql.journal.usage(fromMs, toMs, bucketMs);
-    const keys = core.keys
-      .list()
-      .filter((k) => k.status === 'active' && k.replacedByKeyId === null);
-    return {
-      range: { fromMs, toMs, bucketMs },
-      totals: {
-        requests: usage.series.reduce((s, p) => s + p.requests, 0),
-        errors: usage.series.reduce((s, p) => s + p.errors, 0),
-        rateLimited: usage.series.reduce((s, p) => s + p.rateLimited, 0),
-        refusedAddresses: usage.refusedAddresses,
-      },
-      series: fillBuckets(usage.series, fromMs, toMs, bucketMs),
-      byKey: usage.byKey,
-      byPartner: usage.byPartner,
-      expiringSoon: keys.filter((k) => {
-        const until = effectiveExpiry(k);
-        return until !== null && until - toMs <= 30 * DAY;
-      }),
-      unused: keys.filter((k) => (k.lastUsedAt ?? k.createdAt) < toMs - 30 * DAY),
-    };
-  }
-
-  /** Only the running listener's own addresses: the admin server is nobody's proxy. */
-  async function probe(url: string, keyId: number): Promise<ApiProbe> {
-    const target = new URL(url);
-    const running = listener.listener;
-    if (!running)
-      throw invalid(
-        'listener_stopped',
-        'The partner API listener is stopped; start it on the Listener page first.',
-      );
-    const own =
-      running.addresses.some((a) => new URL(a.url).host === target.host) ||
-      (['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname) &&
-        Number(target.port) === running.port);
-    if (!own || !target.pathname.startsWith('/api/v1/')) {
-      throw forbidden(
-        'not_the_listener',
-        `Run now only calls this Partnergate's own listener (${running.addresses.map((a) => a.url).join(', ')}).`,
-      );
-    }
-    const secret = await core.keys.reveal(keyId);
-    const started = performance.now();
-    try {
-      const res = await fetch(target, {
-        headers: { authorization: `Bearer ${secret}` },
-        signal: AbortSignal.timeout(15_000),
-      });
-      const body = await res.text();
-      return {
-        status: res.status,
-        durationMs: Math.round(performance.now() - started),
-        headers: Object.fromEntries(
-          [...res.headers.entries()].filter(
-            ([k]) =>
-              k.startsWith('ratelimit') ||
-              ['content-type', 'x-request-id', 'retry-after'].includes(k),
-          ),
-        ),
-        body: body.length > 20_000 ? `${body.slice(0, 20_000)}\n…` : body,
-        error: null,
-      };
-    } catch (e) {
-      return {
-        status: 0,
-        durationMs: Math.round(performance.now() - started),
-        headers: {},
-        body: '',
-        error: (e as Error).message,
-      };
-    }
-  }
-
   return {
     listAccounts: (i) => core.accounts.list(i),
     getAccount: ({ id }) => core.accounts.get(id),
@@ -130,89 +30,33 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     addRule: (i) => core.ipRules.add(i),
     removeRule: ({ id }) => core.ipRules.remove(id),
     checkAddress: ({ keyId, address }) => core.ipRules.check(keyId, address),
-    refusedAddresses: ({ keyId, days }) => {
-      core.keys.get(keyId);
-      return core.ctx.sql.journal.refusedAddresses(keyId, now() - days * DAY);
-    },
+    refusedAddresses: ({ keyId, days }) => core.usage.refusedAddresses(keyId, days),
 
     listReports: ({ accountId }) =>
       accountId ? core.reports.listFor(accountId) : core.reports.list(),
     getReport: ({ id }) => core.reports.get(id),
     createReport: (i) => core.reports.create(i),
     updateReport: (i) => core.reports.update(i),
-    deleteReport: ({ id }) => {
-      core.reports.remove(id);
-      return { id };
-    },
-    previewReport: (i) =>
-      core.reports.preview({
-        spec: i.spec,
-        accountId: i.accountId,
-        limit: i.limit,
-        ...(i.from && { from: i.from }),
-        ...(i.to && { to: i.to }),
-        ...(i.timezone && { timezone: i.timezone }),
-      }),
+    deleteReport: ({ id }) => core.reports.remove(id),
+    previewReport: (i) => core.reports.preview(i),
     runReport: (i) => core.reports.run(i),
 
     listenerStatus: () => listener.status(),
     startListener: () => listener.start(),
     stopListener: () => listener.stop(),
     configureListener: (c) => listener.configure(c),
-    probeApi: ({ url, keyId }) => probe(url, keyId),
+    probeApi: ({ url, keyId }) => core.apiProbe.run(url, keyId, listener.listener),
 
-    dashboard: ({ days }) => dashboard(days),
-    listAudit: (q) =>
-      core.audit.list({
-        limit: q.limit,
-        ...(q.search && { search: q.search }),
-        ...(q.beforeId && { beforeId: q.beforeId }),
-      }),
+    dashboard: ({ days }) => core.usage.dashboard(days),
+    listAudit: (q) => core.audit.list(q),
 
-    previewImport: ({ dataset, head }) => {
-      // The first lines of the file only: the last one may be cut mid-row.
-      const lines = head.split(/\r?\n/).slice(0, 12).join('\n');
-      const table: string[][] = parse(lines, {
-        bom: true,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-      });
-      const headers = table[0] ?? [];
-      const rows = table
-        .slice(1, 11)
-        .map((r) => Object.fromEntries(headers.map((h, i) => [h, r[i] ?? ''])));
-      const m = mapHeaders(dataset, headers);
-      return {
-        headers,
-        mapping: m.fields,
-        missing: m.missing,
-        ignored: m.ignored,
-        sample: rows,
-        fields: Object.entries(IMPORT_FIELDS[dataset]).map(([id, f]) => ({
-          id,
-          required: f.required,
-        })),
-      };
-    },
+    previewImport: ({ dataset, head }) => core.imports.preview(dataset, head),
     startImport: (i) => core.imports.start(i),
     importStatus: ({ id }) => core.imports.status(id),
 
     getSettings: () => core.settings.get(),
-    updateSettings: (u) => {
-      if (u.secretPolicy) core.setSecretPolicy(u.secretPolicy);
-      return core.settings.update((s) => ({
-        ...s,
-        ...(u.theme && { theme: u.theme }),
-        keys: {
-          ...s.keys,
-          ...(u.defaultExpiryDays && { defaultExpiryDays: u.defaultExpiryDays }),
-          ...(u.defaultRateLimit && { defaultRateLimit: u.defaultRateLimit }),
-          ...(u.allowWeakKeychain !== undefined && { allowWeakKeychain: u.allowWeakKeychain }),
-        },
-      }));
-    },
-    secretStorage: () => core.ctx.secretBox.describe(),
+    updateSettings: (u) => core.settings.apply(u),
+    secretStorage: () => core.settings.secretStorage(),
   };
 }
 
@@ -220,8 +64,7 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
 export function createAdminDispatch(
   core: Core,
   listener: ListenerController,
-  o: {
-    log?: (e: unknown, method: string) => void;
+  o: Pick<AdminDispatchOptions, 'log' | 'authorize'> & {
     /** Lets a front door follow a call, such as the desktop applying a new theme. */
     decorate?: (handlers: AdminHandlers) => AdminHandlers;
   } = {},
@@ -231,6 +74,8 @@ export function createAdminDispatch(
     handlers: o.decorate ? o.decorate(handlers) : handlers,
     whenWritable: core.whenWritable,
     explainError: (e) => core.explainError(e),
+    runAs: (caller, fn) => core.runAs(caller.actor, fn),
     ...(o.log && { log: o.log }),
+    ...(o.authorize && { authorize: o.authorize }),
   });
 }

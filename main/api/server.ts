@@ -22,18 +22,17 @@ import {
 import type { Account } from '../../shared/schemas.ts';
 import type { Scope } from '../../shared/scopes.ts';
 import type { Core } from '../core.ts';
-import type { KeyRecord } from '../db/keys.ts';
+import type { KnownKey } from '../services/key-auth.ts';
 import { narrowestMatch } from '../services/ip-rules.ts';
 import { ApiError, errorText, mapError } from './errors.ts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { AuthCache } from './auth-cache.ts';
 import type { KeyRejection } from '../services/keys.ts';
 import { DEFAULT_MAX_SCAN_ROWS } from '../services/scan-budget.ts';
 import type { ErrorDetail } from '../../shared/errors.ts';
 import { clientAddress, parsedAddress, parseTrustedProxies } from './client-address.ts';
 import { FixedWindowLimiter, rateLimitHeaders, type RateDecision } from './rate-limiter.ts';
-import { RequestJournal } from './journal.ts';
+import type { RequestJournal } from '../services/request-journal.ts';
 import { registerRoutes } from './routes.ts';
 import { addAlternateContentTypes } from './openapi.ts';
 
@@ -42,7 +41,7 @@ export const API_PREFIX = '/api/v1';
 const identity = (payload: unknown) => payload as string;
 
 export interface AuthContext {
-  key: KeyRecord;
+  key: KnownKey['key'];
   account: Account;
   rate: RateDecision;
 }
@@ -223,7 +222,7 @@ export async function buildPartnerApi(
     closing = true;
     done();
   });
-  const journal = new RequestJournal(core.ctx.sql.journal, {
+  const journal = core.usage.openJournal({
     ...(o.journalIntervalMs !== undefined && { intervalMs: o.journalIntervalMs }),
     onError: (e) => app.log.error({ err: e }, 'request journal write failed; will retry'),
   });
@@ -234,8 +233,6 @@ export async function buildPartnerApi(
   app.decorateRequest('auth', null);
   app.decorateRequest('rowsReturned', 0);
   app.decorateRequest('errorCode', null);
-
-  const authCache = new AuthCache(core, now);
 
   /** Sends a refusal from the request hook itself: the hot path of rejected calls throws nothing. */
   function refuse(
@@ -300,7 +297,7 @@ export async function buildPartnerApi(
     const t = now();
     const ip = req.clientIp;
     const presented = presentedKey(req);
-    const found = authCache.lookup(presented.secret);
+    const found = core.keyAuth.lookup(presented.secret, t);
     if (!found.ok) return refuseKey(req, reply, found.code, t);
     const { key, account, rules } = found.known;
     if (presented.via === 'query' && !key.allowQueryAuth) {

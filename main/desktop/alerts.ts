@@ -4,7 +4,7 @@
  * Plain logic over the core's data; main.ts shows what it returns and polls it every minute.
  */
 import type { ApiKey } from '../../shared/schemas.ts';
-import type { KeyRefusals } from '../db/journal.ts';
+import type { KeyRefusals } from '../services/usage.ts';
 import { effectiveExpiry } from '../services/keys.ts';
 
 const DAY = 86_400_000;

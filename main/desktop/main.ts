@@ -94,10 +94,10 @@ function updateTray(c: ListenerController): void {
 function watchKeys(c: Core): void {
   const seen = new Set<string>();
   const check = () => {
-    const now = c.ctx.now();
+    const now = c.now();
     const alerts = keyAlerts(
       c.keys.list(),
-      c.ctx.sql.journal.refusalsByKey(now - REFUSAL_WINDOW_MS),
+      c.usage.refusalsByKey(now - REFUSAL_WINDOW_MS),
       now,
       seen,
     );

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from '../db/connection.ts';
 import { accountStatements } from '../db/accounts.ts';
 import { auditStatements } from '../db/audit.ts';
@@ -39,8 +40,10 @@ export type Statements = ReturnType<typeof createStatements>;
 export interface ServiceContext {
   db: Db;
   sql: Statements;
-  /** Who is making admin changes: written to the audit log. */
-  actor: string;
+  /** Who is making admin changes: written to the audit log (the caller's, inside runAs). */
+  readonly actor: string;
+  /** Runs `fn` with `actor` as the one making its changes (default: the context's own). */
+  runAs<T>(actor: string | undefined, fn: () => T): T;
   now: () => number;
   secretBox: SecretBox;
   settings: SettingsStore;
@@ -73,10 +76,15 @@ export function createContext(o: ContextOptions): ServiceContext {
   const sql = createStatements(o.db);
   const now = o.now ?? Date.now;
   let generation = 0;
+  const caller = new AsyncLocalStorage<string>();
+  const actor = () => caller.getStore() ?? o.actor;
   return {
     db: o.db,
     sql,
-    actor: o.actor,
+    get actor() {
+      return actor();
+    },
+    runAs: (who, fn) => (who === undefined ? fn() : caller.run(who, fn)),
     now,
     secretBox: o.secretBox,
     settings: o.settings,
@@ -84,7 +92,7 @@ export function createContext(o: ContextOptions): ServiceContext {
     write: (fn) => writeTransaction(o.db, fn),
     audit(action, entityType, entityId, before, after) {
       generation++;
-      sql.audit.insert({ at: now(), actor: o.actor, action, entityType, entityId, before, after });
+      sql.audit.insert({ at: now(), actor: actor(), action, entityType, entityId, before, after });
     },
   };
 }

@@ -5,6 +5,8 @@
  * number and the reason. All-or-nothing mode rolls the whole file back if any row is rejected.
  */
 import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+import type { ImportPreview } from '../../shared/admin-contract.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import { invalid, isPartnergateError, PartnergateError } from '../../shared/errors.ts';
 import { parseMoney } from '../../shared/money.ts';
@@ -602,4 +604,32 @@ async function rejectLines(
     lines.delete(info.lines);
     if (lines.size === 0) break;
   }
+}
+
+/** The first lines of a file as the import would read them: headers, the mapping found, a sample. */
+export function previewImport(dataset: ImportDataset, head: string): ImportPreview {
+  // The first lines of the file only: the last one may be cut mid-row.
+  const lines = head.split(/\r?\n/).slice(0, 12).join('\n');
+  const table: string[][] = parseSync(lines, {
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+  });
+  const headers = table[0] ?? [];
+  const rows = table
+    .slice(1, 11)
+    .map((r) => Object.fromEntries(headers.map((h, i) => [h, r[i] ?? ''])));
+  const m = mapHeaders(dataset, headers);
+  return {
+    headers,
+    mapping: m.fields,
+    missing: m.missing,
+    ignored: m.ignored,
+    sample: rows,
+    fields: Object.entries(IMPORT_FIELDS[dataset]).map(([id, f]) => ({
+      id,
+      required: f.required,
+    })),
+  };
 }

@@ -1,3 +1,4 @@
+import { storeOf } from '../helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Writable } from 'node:stream';
@@ -273,7 +274,7 @@ describe('partner isolation, as a property', () => {
     const keys = new Map<number, string>();
     for (const p of partners) keys.set(p.id, (await f.key(p.id)).secret);
     const owner = (table: string, id: unknown) =>
-      f.core.db.prepare(`SELECT partner_id FROM ${table} WHERE id = ?`).pluck().get(id);
+      storeOf(f.core).prepare(`SELECT partner_id FROM ${table} WHERE id = ?`).pluck().get(id);
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...partners.map((p) => p.id)),
@@ -310,7 +311,7 @@ describe('partner isolation, as a property', () => {
             .totals.reduce((n, t) => n + (t[table] ?? 0), 0);
           const time = table === 'leads' ? 'registered_at' : 'ts';
           const countries = country?.split(',') ?? [];
-          const own = f.core.db
+          const own = storeOf(f.core)
             .prepare(
               `SELECT count(*) FROM ${table} WHERE partner_id = ? AND ${time} >= ? AND ${time} < ?${countries.length ? ` AND country IN (${countries.map(() => '?').join(',')})` : ''}`,
             )
@@ -369,9 +370,9 @@ describe('failures', () => {
     const k = await g.key(p.id);
     for (let i = 0; i < 5; i++)
       await request(`${g.base}/api/v1/me`, { headers: { authorization: `Bearer ${k.secret}` } });
-    expect(g.core.db.prepare('SELECT count(*) FROM request_journal').pluck().get()).toBe(0);
+    expect(storeOf(g.core).prepare('SELECT count(*) FROM request_journal').pluck().get()).toBe(0);
     await g.listener.close();
-    expect(g.core.db.prepare('SELECT count(*) FROM request_journal').pluck().get()).toBe(5);
+    expect(storeOf(g.core).prepare('SELECT count(*) FROM request_journal').pluck().get()).toBe(5);
     g.core.close();
   });
 

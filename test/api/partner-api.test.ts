@@ -1,3 +1,5 @@
+import { journalStatements } from '../../main/db/journal.ts';
+import { storeOf } from '../helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { startPartnerListener } from '../../main/api/listener.ts';
@@ -322,7 +324,7 @@ describe('scopes and ownership', () => {
       data: { transaction_id: string; revenue?: number; partner_id?: number }[];
     }>().data;
     expect(rows.length).toBeGreaterThan(0);
-    const owners = f.core.db
+    const owners = storeOf(f.core)
       .prepare(`SELECT transaction_id, partner_id FROM conversions`)
       .all() as { transaction_id: string; partner_id: number }[];
     const ownerOf = new Map(owners.map((o) => [o.transaction_id, o.partner_id]));
@@ -568,7 +570,7 @@ describe('row search', () => {
       inserted++;
     } while (cursor);
     expect(new Set(seen).size).toBe(seen.length);
-    const expected = f.core.db
+    const expected = storeOf(f.core)
       .prepare(
         `SELECT transaction_id FROM conversions WHERE partner_id = ? AND ts >= ? AND ts < ? ORDER BY id`,
       )
@@ -695,7 +697,7 @@ describe('conversion postbacks', () => {
     const againA = await post(a.secret, 'shared-id', 99);
     expect(againA.status).toBe(200);
     expect(againA.json<{ conversion: { payout: number } }>().conversion.payout).toBe(3);
-    const rows = f.core.db
+    const rows = storeOf(f.core)
       .prepare(
         `SELECT partner_id, payout FROM conversions WHERE transaction_id = 'shared-id' ORDER BY partner_id`,
       )
@@ -752,7 +754,7 @@ describe('conversion postbacks', () => {
       'unsupported_media_type',
     );
     expect(
-      f.core.db
+      storeOf(f.core)
         .prepare(`SELECT count(*) FROM conversions WHERE transaction_id LIKE 'x_'`)
         .pluck()
         .get(),
@@ -766,7 +768,7 @@ describe('request journal', () => {
     for (let i = 0; i < 25; i++)
       await request(`${g.base}/api/v1/offers`, { localAddress: '127.0.0.77' });
     await g.listener.close();
-    const rows = g.core.db
+    const rows = storeOf(g.core)
       .prepare(`SELECT error_code, count FROM request_journal ORDER BY id`)
       .all();
     // The clock stands still, so one second: 20 refusals, then the address is throttled.
@@ -782,7 +784,7 @@ describe('request journal', () => {
     await get('/api/v1/me', k.secret, { localAddress: '127.0.0.2' });
     await get('/api/v1/me', k.secret, { localAddress: '127.0.0.4' });
     await new Promise((r) => setTimeout(r, 150));
-    const rows = f.core.db
+    const rows = storeOf(f.core)
       .prepare(
         `SELECT ip, status, error_code, route FROM request_journal WHERE key_id = ? ORDER BY id`,
       )
@@ -792,7 +794,7 @@ describe('request journal', () => {
       { ip: '127.0.0.4', status: 403, error_code: 'ip_not_allowed', route: '/api/v1/me' },
     ]);
     expect(f.core.keys.get(k.id)).toMatchObject({ lastUsedIp: '127.0.0.2', lastUsedAt: NOW });
-    expect(f.core.ctx.sql.journal.refusedAddresses(k.id, 0)).toEqual([
+    expect(journalStatements(storeOf(f.core)).refusedAddresses(k.id, 0)).toEqual([
       { ip: '127.0.0.4', count: 1, lastAt: NOW },
     ]);
   });

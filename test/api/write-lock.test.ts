@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../main/core.ts';
 import { memorySettingsStore } from '../../main/settings-store.ts';
 import { masterKeyBox } from '../../main/services/secret-box.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir, storeOf } from '../helpers.ts';
 import { apiFixture, NOW, type ApiFixture } from './fixture.ts';
 import { request } from './http.ts';
 
@@ -170,7 +170,7 @@ describe('the partner API while another process holds the write lock', () => {
     for (const at of reads) expect(at).toBeLessThan(releasedAt);
     // Nothing journaled was lost: every call is written once the lock is free.
     await new Promise((r) => setTimeout(r, 200));
-    const journaled = f.core.db
+    const journaled = storeOf(f.core)
       .prepare(`SELECT sum(count) FROM request_journal WHERE key_id = ?`)
       .pluck()
       .get(k.id);

@@ -54,10 +54,12 @@ interface Prepared {
 /** A key for the busiest partner (the worst case), whitelisted for loopback, with no practical rate limit. */
 async function prepare(dir: string): Promise<Prepared> {
   const core = openCore({ dataDir: dir, actor: 'bench' });
-  const partnerId = core.db
+  const raw = new Database(core.databaseFile, { readonly: true });
+  const partnerId = raw
     .prepare(`SELECT partner_id FROM clicks GROUP BY partner_id ORDER BY count(*) DESC LIMIT 1`)
     .pluck()
     .get() as number;
+  raw.close();
   const { key, secret } = await core.keys.issue({
     accountId: partnerId,
     label: `bench ${Date.now()}`,

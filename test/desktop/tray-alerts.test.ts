@@ -1,3 +1,5 @@
+import { journalStatements } from '../../main/db/journal.ts';
+import { storeOf } from '../helpers.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,7 +132,7 @@ describe('key alerts', () => {
       count: 1,
       ...over,
     });
-    c.ctx.sql.journal.writeBatch([
+    journalStatements(storeOf(c)).writeBatch([
       ...Array.from({ length: 12 }, (_, i) => entry({ requestId: `ip${i}` })),
       ...Array.from({ length: 4 }, (_, i) =>
         entry({ requestId: `rl${i}`, status: 429, errorCode: 'rate_limited' }),
@@ -146,7 +148,7 @@ describe('key alerts', () => {
       ),
     ]);
     const seen = new Set<string>();
-    const refusals = c.ctx.sql.journal.refusalsByKey(now - REFUSAL_WINDOW_MS);
+    const refusals = journalStatements(storeOf(c)).refusalsByKey(now - REFUSAL_WINDOW_MS);
     expect(refusals.map((r) => [r.code, r.count]).sort()).toEqual([
       ['ip_not_allowed', 12],
       ['rate_limited', 4],
@@ -158,14 +160,14 @@ describe('key alerts', () => {
       '12 calls with “BI” of Acme were refused in the last 10 minutes, from addresses not on its whitelist.',
     );
     expect(keyAlerts(c.keys.list(), refusals, now + 60_000, seen)).toEqual([]);
-    c.ctx.sql.journal.writeBatch(
+    journalStatements(storeOf(c)).writeBatch(
       Array.from({ length: 8 }, (_, i) =>
         entry({ requestId: `rl-b${i}`, status: 429, errorCode: 'rate_limited' }),
       ),
     );
     const more = keyAlerts(
       c.keys.list(),
-      c.ctx.sql.journal.refusalsByKey(now - REFUSAL_WINDOW_MS),
+      journalStatements(storeOf(c)).refusalsByKey(now - REFUSAL_WINDOW_MS),
       now,
       seen,
     );

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { mapHeaders, parseTime } from '../../main/services/imports.ts';
-import { tempDir, testCore } from '../helpers.ts';
+import { tempDir, testCore, storeOf } from '../helpers.ts';
 import type { Core } from '../../main/core.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
@@ -39,15 +39,17 @@ describe('CSV import', () => {
       });
     }
     expect(core.counts()).toEqual({ clicks: 5, conversions: 4, leads: 3 });
-    const conv = core.db
+    const conv = storeOf(core)
       .prepare(
         `SELECT payout, revenue, sale_amount, currency FROM conversions WHERE transaction_id = 'T-5001'`,
       )
       .get();
     expect(conv).toEqual({ payout: 1250, revenue: 1800, sale_amount: 5990, currency: 'USD' });
-    const click = core.db.prepare(`SELECT ts, country FROM clicks WHERE click_id = 'c-1004'`).get();
+    const click = storeOf(core)
+      .prepare(`SELECT ts, country FROM clicks WHERE click_id = 'c-1004'`)
+      .get();
     expect(click).toEqual({ ts: Date.parse('2026-11-01T23:05:00Z'), country: 'FR' });
-    const lead = core.db
+    const lead = storeOf(core)
       .prepare(
         `SELECT net_deposits, volume_centilots, ftd_amount FROM leads WHERE lead_ref = 'L-9001'`,
       )
@@ -104,7 +106,10 @@ describe('CSV import', () => {
     expect(rejects).toHaveLength(r.rejected);
     // The formula-looking sub id is data: stored as given, neutralised only when exported.
     expect(
-      core.db.prepare(`SELECT sub1 FROM conversions WHERE transaction_id = 'T-6001'`).pluck().get(),
+      storeOf(core)
+        .prepare(`SELECT sub1 FROM conversions WHERE transaction_id = 'T-6001'`)
+        .pluck()
+        .get(),
     ).toBe('=HYPERLINK("http://evil")');
     // A repeat of an already stored transaction id is rejected on a second import.
     const again = await core.importCsv({
@@ -196,7 +201,7 @@ describe('a row stored by another writer while the file is read', () => {
       });
       expect(posted).toBe(true);
       expect(
-        core.db
+        storeOf(core)
           .prepare(`SELECT count(*) FROM conversions WHERE transaction_id = 't-3'`)
           .pluck()
           .get(),

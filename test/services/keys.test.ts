@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../../shared/durations.ts';
-import { testClock, testCore } from '../helpers.ts';
+import { testClock, testCore, storeOf } from '../helpers.ts';
 import type { Core } from '../../main/core.ts';
 
 function partner(core: Core, name = 'Acme Media') {
@@ -34,7 +34,7 @@ describe('issuing keys', () => {
       allowQueryAuth: true,
     });
     await core.keys.rotate({ id: other.key.id, graceMs: HOUR });
-    core.db.pragma('wal_checkpoint(PASSIVE)');
+    storeOf(core).pragma('wal_checkpoint(PASSIVE)');
     const bytes = storeBytes(core);
     expect(bytes.length).toBeGreaterThan(0);
     for (const s of [secret, other.secret]) {
@@ -154,13 +154,13 @@ describe('re-showing a secret', () => {
     const core = testCore();
     const p = partner(core);
     const before = await core.keys.issue({ accountId: p.id, label: 'x', scopes: ['reports:read'] });
-    expect(core.setSecretPolicy('show-once')).toEqual({ dropped: 1 });
+    expect(core.settings.setSecretPolicy('show-once')).toEqual({ dropped: 1 });
     await expect(core.keys.reveal(before.key.id)).rejects.toMatchObject({
       code: 'secret_not_retained',
     });
     const after = await core.keys.issue({ accountId: p.id, label: 'y', scopes: ['reports:read'] });
     expect(after.key.secretRetained).toBe(false);
-    core.setSecretPolicy('reshow');
+    core.settings.setSecretPolicy('reshow');
     await expect(core.keys.reveal(after.key.id)).rejects.toMatchObject({
       code: 'secret_not_retained',
     });

@@ -1,3 +1,4 @@
+import { reportQueryRunner } from '../../main/db/report-query.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openCore, type Core } from '../../main/core.ts';
@@ -8,7 +9,7 @@ import type { ReportRow } from '../../shared/schemas.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tempDir, testClock, testCore } from '../helpers.ts';
+import { tempDir, testClock, testCore, storeOf } from '../helpers.ts';
 import { offsetAt } from '../../main/services/report-time.ts';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
@@ -54,11 +55,11 @@ function expectedDayByOffer(partnerIds: number[] | null, fromMs: number, toMs: n
     if (!b) out.set(k, (b = { clicks: 0, conversions: 0, approved: 0, payout: 0 }));
     return b;
   };
-  for (const e of core.db
+  for (const e of storeOf(core)
     .prepare('SELECT ts, partner_id, offer_id, country FROM clicks')
     .all() as RawEvent[])
     if (inScope(e)) bucket(e).clicks++;
-  for (const e of core.db
+  for (const e of storeOf(core)
     .prepare('SELECT ts, partner_id, offer_id, status, payout, country FROM conversions')
     .all() as RawEvent[]) {
     if (!inScope(e)) continue;
@@ -362,7 +363,7 @@ describe('who sees what', () => {
             if (!r.columns.some((c) => c.id === m)) continue;
             const timeCol = t === 'leads' ? 'registered_at' : 'ts';
             const own = (
-              core.db
+              storeOf(core)
                 .prepare(
                   `SELECT count(*) AS n FROM ${t} WHERE partner_id = ? AND ${timeCol} >= ? AND ${timeCol} < ?`,
                 )
@@ -437,8 +438,8 @@ describe('hourly rollups', () => {
           expect(rollupEligible(q)).toBe(true);
           const sort = (rows: Record<string, unknown>[]) =>
             rows.map((r) => JSON.stringify(r)).sort();
-          expect(sort(core.ctx.sql.reportQuery.run(q))).toEqual(
-            sort(core.ctx.sql.reportQuery.run({ ...q, forceRaw: true })),
+          expect(sort(reportQueryRunner(storeOf(core)).run(q))).toEqual(
+            sort(reportQueryRunner(storeOf(core)).run({ ...q, forceRaw: true })),
           );
         },
       ),

@@ -47,7 +47,7 @@ export function registerSettingsCommands(program: Command, app: CliApp): void {
         case 'secret-policy': {
           if (value !== 'reshow' && value !== 'show-once')
             throw invalid('invalid_setting', 'secret-policy is reshow or show-once.');
-          const { dropped } = core.setSecretPolicy(value);
+          const { dropped } = core.settings.setSecretPolicy(value);
           if (dropped) note = `Dropped the kept copies of ${dropped} secrets.\n`;
           break;
         }

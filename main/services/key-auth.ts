@@ -1,0 +1,72 @@
+/**
+ * What the partner API needs to know about a presented key (the key, its account, its
+ * whitelist), cached by key hash. An entry is dropped as soon as anything could have changed
+ * it: an admin change in this process (the context's change generation) or a commit by
+ * another process, such as the CLI revoking a key (SQLite's data_version).
+ */
+import type { Account } from '../../shared/schemas.ts';
+import type { IpRuleRecord } from '../db/ip-rules.ts';
+import type { KeyRecord } from '../db/keys.ts';
+import type { AccountService } from './accounts.ts';
+import type { ServiceContext } from './context.ts';
+import { classifyKey, hashKey, rejectUnlessWellFormed, type KeyRejection } from './keys.ts';
+
+export interface KnownKey {
+  key: KeyRecord;
+  account: Account;
+  rules: IpRuleRecord[];
+}
+
+export type AuthLookup = { ok: true; known: KnownKey } | { ok: false; code: KeyRejection };
+
+const MAX_ENTRIES = 10_000;
+const OTHER_PROCESS_CHECK_MS = 100;
+
+export function keyAuthService(ctx: ServiceContext, accounts: AccountService) {
+  const entries = new Map<string, KnownKey | null>();
+  let generation = -1;
+  let dataVersion = -1;
+  let checkedAt = 0;
+
+  function fresh(): void {
+    const g = ctx.changeGeneration();
+    // Another process's commit (the CLI revoking a key) is seen within this many ms.
+    const t = performance.now();
+    if (g === generation && t - checkedAt < OTHER_PROCESS_CHECK_MS) return;
+    checkedAt = t;
+    const v = ctx.sql.dataVersion();
+    if (g !== generation || v !== dataVersion) {
+      entries.clear();
+      generation = g;
+      dataVersion = v;
+    }
+  }
+
+  return {
+    /**
+     * The key a request presents: format and checksum first (no lookup for a mistyped key),
+     * then by SHA-256 hash, never by comparing secrets; expiry decided at `now`.
+     */
+    lookup(secret: string | undefined, now: number): AuthLookup {
+      const malformed = rejectUnlessWellFormed(secret);
+      if (malformed) return malformed;
+      fresh();
+      const hash = hashKey(secret!);
+      const id = hash.toString('base64');
+      let known = entries.get(id);
+      if (known === undefined) {
+        const key = ctx.sql.keys.getByHash(hash);
+        known = key
+          ? { key, account: accounts.get(key.accountId), rules: ctx.sql.ipRules.forKey(key.id) }
+          : null;
+        if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
+        entries.set(id, known);
+      }
+      // Expiry moves with the clock, not with the data: decide it on every request.
+      const verdict = classifyKey(known?.key, now);
+      return verdict.ok ? { ok: true, known: known! } : verdict;
+    },
+  };
+}
+
+export type KeyAuthService = ReturnType<typeof keyAuthService>;

@@ -24,3 +24,10 @@ export const SCOPE_LABELS: Record<Scope, string> = {
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }
+
+/** The scope that lets a key search a table's rows (`/conversions`, `/clicks`, `/leads`). */
+export const ROW_SCOPES = {
+  clicks: 'clicks:read',
+  conversions: 'conversions:read',
+  leads: 'leads:read',
+} as const satisfies Record<'clicks' | 'conversions' | 'leads', Scope>;

@@ -19,47 +19,24 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import type { Account } from '../../shared/schemas.ts';
-import type { Scope } from '../../shared/scopes.ts';
 import type { Core } from '../core.ts';
-import type { KnownKey } from '../services/key-auth.ts';
 import { narrowestMatch } from '../services/ip-rules.ts';
-import { ApiError, errorText, mapError } from './errors.ts';
+import { errorText, mapError } from './errors.ts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { KeyRejection } from '../services/keys.ts';
 import { DEFAULT_MAX_SCAN_ROWS } from '../services/scan-budget.ts';
 import type { ErrorDetail } from '../../shared/errors.ts';
 import { clientAddress, parsedAddress, parseTrustedProxies } from './client-address.ts';
-import { FixedWindowLimiter, rateLimitHeaders, type RateDecision } from './rate-limiter.ts';
+import { FixedWindowLimiter, rateLimitHeaders } from './rate-limiter.ts';
 import type { RequestJournal } from '../services/request-journal.ts';
-import { registerRoutes } from './routes.ts';
+import { registerRoutes } from './routes/index.ts';
+import { API_PREFIX, AUTH_MESSAGES } from './request-auth.ts';
+
+export { API_PREFIX };
 import { addAlternateContentTypes } from './openapi.ts';
 
-export const API_PREFIX = '/api/v1';
-
 const identity = (payload: unknown) => payload as string;
-
-export interface AuthContext {
-  key: KnownKey['key'];
-  account: Account;
-  rate: RateDecision;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    clientIp: string;
-    startedAt: number;
-    auth: AuthContext | null;
-    /** Rows the response carried, for the journal. */
-    rowsReturned: number;
-    errorCode: string | null;
-  }
-  interface FastifyContextConfig {
-    /** Served without a key (health, docs, the OpenAPI document). */
-    public?: boolean;
-  }
-}
 
 export interface PartnerApiOptions {
   /** Addresses (or CIDR blocks) of reverse proxies whose X-Forwarded-For is believed. */
@@ -136,30 +113,6 @@ function presentedKey(req: FastifyRequest): Presented {
   if (typeof fromQuery === 'string' && fromQuery.length > 0)
     return { secret: fromQuery, via: 'query' };
   return { secret: undefined, via: 'none' };
-}
-
-const AUTH_MESSAGES: Record<string, string> = {
-  missing_api_key:
-    'No API key was sent. Send it as "Authorization: Bearer KEY" or "X-API-Key: KEY".',
-  invalid_api_key:
-    'The API key is not valid. Check it was copied whole; ask your account manager for a new one if it still fails.',
-  key_revoked: 'This API key was revoked. Ask your account manager for a new key.',
-  key_expired:
-    'This API key has expired. Ask your account manager to extend it or issue a new one.',
-};
-
-export function requireScope(req: FastifyRequest, scope: Scope): AuthContext {
-  const auth = req.auth;
-  if (!auth) throw new ApiError(401, 'missing_api_key', AUTH_MESSAGES.missing_api_key!);
-  if (!auth.key.scopes.includes(scope)) {
-    throw new ApiError(
-      403,
-      'insufficient_scope',
-      `This key lacks the ${scope} permission this endpoint needs; ask your account manager to add it.`,
-      [{ field: 'scope', message: `requires ${scope}` }],
-    );
-  }
-  return auth;
 }
 
 export async function buildPartnerApi(

@@ -8,13 +8,15 @@ import {
   moneyColumns,
   partnerHiddenColumns,
   perTable,
+  rowFilters,
   scaledColumns,
   type EventTable,
 } from '../../shared/report-catalog.ts';
 import type { AccountService } from './accounts.ts';
 import type { ServiceContext } from './context.ts';
 import type { ResolvedRange } from './report-time.ts';
-import { assertScanWithinBudget } from './scan-budget.ts';
+import { assertScanWithinBudget, type QueryLimits } from './scan-budget.ts';
+import { requestedRange } from './report-time.ts';
 
 export interface EventSearch {
   dataset: EventTable;
@@ -26,6 +28,33 @@ export interface EventSearch {
   filters: Record<string, readonly (string | number)[]>;
   /** Most raw rows one page's statement may read. */
   maxScanRows?: number | undefined;
+}
+
+/** A row search as a request asks for it (values as given, e.g. `offer=3,4&country=de`). */
+export interface RowSearchRequest {
+  table: EventTable;
+  account: Account;
+  from?: string | undefined;
+  to?: string | undefined;
+  timezone?: string | undefined;
+  /** Dimension id → values; only the table's row filters (`rowFilters`) are looked at. */
+  filters: Readonly<Record<string, readonly string[] | undefined>>;
+  /** Partners to narrow to: employee keys only. */
+  partners?: readonly string[] | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+function ids(values: readonly string[], field: string): number[] {
+  return values.map((v) => {
+    if (!/^\d{1,12}$/.test(v))
+      throw invalid(
+        'invalid_parameters',
+        `${field} must be ids separated by commas; "${v}" is not an id.`,
+        [{ field, message: 'not an id' }],
+      );
+    return Number(v);
+  });
 }
 
 export interface EventPage<Cell = string | number | null> {
@@ -106,7 +135,46 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
     return out;
   }
 
+  /** The search a request stands for: its range, and its filters checked and typed. */
+  function prepare(r: RowSearchRequest, limits: QueryLimits = {}): EventSearch {
+    const timezone = r.timezone ?? r.account.timezone;
+    const range = requestedRange(r, timezone, 'last_7_days', ctx.now(), limits.maxDays);
+    const filters: Record<string, (string | number)[]> = {};
+    for (const d of rowFilters(r.table)) {
+      const values = r.filters[d.id];
+      if (!values?.length) continue;
+      const column = d.column!;
+      filters[column] = column.endsWith('_id')
+        ? ids(values, d.id)
+        : d.id === 'country'
+          ? values.map((v) => v.toUpperCase())
+          : [...values];
+    }
+    if (r.partners !== undefined) {
+      if (r.account.kind !== 'employee')
+        throw invalid(
+          'invalid_parameters',
+          'partner is only for employee keys; a partner key always reads its own rows.',
+          [{ field: 'partner', message: 'not for partner keys' }],
+        );
+      filters.partner_id = ids(r.partners, 'partner');
+    }
+    return {
+      dataset: r.table,
+      account: r.account,
+      range,
+      filters,
+      limit: r.limit,
+      cursor: r.cursor,
+      maxScanRows: limits.maxScanRows,
+    };
+  }
+
   return {
+    prepare,
+    /** The columns a row of `table` has for this account, as the API names them. */
+    columns: rowColumns,
+
     /** One stored row as this account may see it. */
     present(
       table: EventTable,

@@ -165,3 +165,26 @@ export function formatHourNumber(hour: number): string {
 export function formatWeekNumber(week: number): string {
   return formatDayNumber(week * 7 - 3);
 }
+
+/**
+ * The range a request asks for: both ends given, or neither (then `fallback`, a preset, in the
+ * time zone); one end alone is refused, naming the missing one.
+ */
+export function requestedRange(
+  q: { from?: string | undefined; to?: string | undefined },
+  timezone: string,
+  fallback: RangePreset,
+  nowMs: number,
+  maxDays?: number,
+): ResolvedRange {
+  if ((q.from === undefined) !== (q.to === undefined)) {
+    throw invalid('incomplete_range', 'Give both from and to, or neither for the default range.', [
+      {
+        field: q.from === undefined ? 'from' : 'to',
+        message: 'required when the other end is given',
+      },
+    ]);
+  }
+  const r = q.from && q.to ? { from: q.from, to: q.to } : presetRange(fallback, timezone, nowMs);
+  return resolveRange(r.from, r.to, timezone, maxDays);
+}

@@ -1,11 +1,18 @@
 import { forbidden, invalid, notFound, type ErrorDetail } from '../../shared/errors.ts';
 import {
+  DATASET_LABELS,
+  DATASETS,
+  DATASET_TABLES,
   columnDef,
   deriveMetric,
   isHiddenFromPartners,
   isMoneyMetric,
+  visibleColumns,
+  type Dataset,
   type DimensionDef,
+  type EventTable,
 } from '../../shared/report-catalog.ts';
+import { ROW_SCOPES, type Scope } from '../../shared/scopes.ts';
 import {
   reportCreateInput,
   reportRunInput,
@@ -31,11 +38,47 @@ import {
   formatDayNumber,
   formatHourNumber,
   formatWeekNumber,
-  presetRange,
-  resolveRange,
+  requestedRange,
   type ResolvedRange,
 } from './report-time.ts';
 import { parseInput } from './validate.ts';
+
+/** A report an account may run, with only the columns and run-time filters it may see. */
+export interface SharedReport {
+  definition: ReportDefinition;
+  columns: ReportColumn[];
+  parameters: { id: string; label: string }[];
+}
+
+/** Ad-hoc statistics: a dataset grouped by dimensions, summed into metrics, for one account. */
+export interface StatsRequest {
+  account: Account;
+  dataset: Dataset;
+  groupBy: readonly string[];
+  metrics: readonly string[];
+  /** Dimension → allowed values (`?country=DE,FR`). */
+  filters: Record<string, readonly string[]>;
+  from?: string | undefined;
+  to?: string | undefined;
+  timezone?: string | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+/** What a dataset offers an account: its dimensions, metrics, and whether its rows can be searched. */
+export interface DatasetSchema {
+  id: Dataset;
+  label: string;
+  dimensions: { id: string; label: string; filterable: boolean }[];
+  metrics: { id: string; label: string; format: string; description: string }[];
+  /** The table whose rows the key may search, if any. */
+  rows: EventTable | null;
+}
+
+const columnOf = (id: string): ReportColumn => {
+  const def = columnDef(id)!;
+  return { id, label: def.label, kind: def.kind, format: def.format };
+};
 
 /** Most grouped rows one run may produce before the caller is asked to group more coarsely. */
 export const MAX_REPORT_ROWS = 100_000;
@@ -274,10 +317,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       ),
     };
     const base = BASE_AGGREGATES[spec.dataset];
-    const columns: ReportColumn[] = visible.map((id) => {
-      const def = columnDef(id)!;
-      return { id, label: def.label, kind: def.kind, format: def.format };
-    });
+    const columns: ReportColumn[] = visible.map(columnOf);
 
     const totalsByCurrency = new Map<string, Record<string, number>>();
     const out: ReportRow[] = rows.map((r: AggregateRow) => {
@@ -367,21 +407,42 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
     tz: string | undefined,
     maxDays?: number,
   ) {
-    const timezone = tz ?? spec.timezone;
-    if ((from === undefined) !== (to === undefined)) {
+    return requestedRange({ from, to }, tz ?? spec.timezone, spec.defaultRange, ctx.now(), maxDays);
+  }
+
+  /** Runs an unsaved spec (preview while editing, ad-hoc statistics) as an account. */
+  function preview(
+    input: {
+      spec: ReportSpecInput;
+      accountId: number;
+      from?: string;
+      to?: string;
+      timezone?: string;
+      limit?: number;
+      offset?: number;
+      params?: Record<string, readonly string[]>;
+    },
+    limits: QueryLimits = {},
+  ): ReportResult {
+    const spec = parseInput(reportSpec, input.spec, 'report');
+    const account = accounts.get(input.accountId);
+    const problems = specProblems(spec, false);
+    if (problems.length)
       throw invalid(
-        'incomplete_range',
-        "Give both from and to, or neither for the report's default range.",
-        [
-          {
-            field: from === undefined ? 'from' : 'to',
-            message: 'required when the other end is given',
-          },
-        ],
+        'invalid_report',
+        `The report cannot run: ${problems.map((p) => p.message).join('; ')}.`,
+        problems,
       );
-    }
-    const r = from && to ? { from, to } : presetRange(spec.defaultRange, timezone, ctx.now());
-    return resolveRange(r.from, r.to, timezone, maxDays);
+    const range = resolveRunRange(spec, input.from, input.to, input.timezone, limits.maxDays);
+    return runSpec({
+      maxScanRows: limits.maxScanRows,
+      spec,
+      account,
+      range,
+      limit: input.limit,
+      offset: input.offset,
+      ...(input.params && { params: input.params }),
+    });
   }
 
   return {
@@ -392,6 +453,99 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
     /** The definitions an account may run. */
     listFor(accountId: number): ReportDefinition[] {
       return sql.reports.listForAccount(accountId);
+    },
+
+    /** The reports an account may run, as it sees them (no column it may not see). */
+    sharedWith(account: Account): SharedReport[] {
+      const partner = viewerOf(account) === 'partner';
+      const shown = (id: string) => !partner || !isHiddenFromPartners(id);
+      return sql.reports.listForAccount(account.id).map((definition) => ({
+        definition,
+        columns: definition.columns.filter(shown).map(columnOf),
+        parameters: definition.parameters
+          .filter(shown)
+          .map((p) => ({ id: p, label: columnDef(p)?.label ?? p })),
+      }));
+    },
+
+    /** What a key of this account, with these scopes, may ask for, dataset by dataset. */
+    schemaFor(account: Account, scopes: readonly Scope[]): DatasetSchema[] {
+      const canStats = scopes.includes('stats:read') || scopes.includes('reports:read');
+      const rowsOf = (d: Dataset): EventTable | null => {
+        const tables = DATASET_TABLES[d];
+        const table = tables.length === 1 ? tables[0]! : null;
+        return table && scopes.includes(ROW_SCOPES[table]) ? table : null;
+      };
+      return DATASETS.filter((d) => canStats || rowsOf(d) !== null).map((d) => {
+        const cols = visibleColumns(d, viewerOf(account));
+        return {
+          id: d,
+          label: DATASET_LABELS[d],
+          dimensions: cols.flatMap((c) =>
+            c.kind === 'dimension' ? [{ id: c.id, label: c.label, filterable: c.filterable }] : [],
+          ),
+          metrics: cols.flatMap((c) =>
+            c.kind === 'metric'
+              ? [{ id: c.id, label: c.label, format: c.format, description: c.description }]
+              : [],
+          ),
+          rows: rowsOf(d),
+        };
+      });
+    },
+
+    /** Ad-hoc statistics within the account's own data; partners never get network economics. */
+    stats(r: StatsRequest, limits: QueryLimits = {}): ReportResult {
+      const partner = viewerOf(r.account) === 'partner';
+      const refused = [...r.groupBy, ...r.metrics].filter(
+        (c) => partner && isHiddenFromPartners(c),
+      );
+      if (refused.length) {
+        throw invalid(
+          'column_not_allowed',
+          `${refused.join(', ')} ${refused.length > 1 ? 'are' : 'is'} not available to partner keys.`,
+          refused.map((c) => ({
+            field: r.metrics.includes(c) ? 'metrics' : 'group_by',
+            message: `${c} is not available`,
+          })),
+        );
+      }
+      const bad = [
+        ...r.groupBy
+          .filter((d) => columnDef(d)?.kind !== 'dimension')
+          .map((d) => ({ field: 'group_by', message: `${d} is not a dimension of ${r.dataset}` })),
+        ...r.metrics
+          .filter((m) => columnDef(m)?.kind !== 'metric')
+          .map((m) => ({ field: 'metrics', message: `${m} is not a metric of ${r.dataset}` })),
+      ];
+      if (bad.length)
+        throw invalid(
+          'invalid_parameters',
+          `The request has invalid parameters: ${bad.map((b) => b.message).join('; ')}.`,
+          bad,
+        );
+      const filters = Object.entries(r.filters).filter(([, v]) => v.length);
+      const timezone = r.timezone ?? r.account.timezone;
+      const range = requestedRange(r, timezone, 'last_7_days', ctx.now(), limits.maxDays);
+      return preview(
+        {
+          spec: {
+            dataset: r.dataset,
+            columns: [...r.groupBy, ...r.metrics],
+            filters: [],
+            parameters: filters.map(([field]) => field),
+            timezone,
+          },
+          accountId: r.account.id,
+          from: range.from,
+          to: range.to,
+          timezone,
+          ...(r.limit !== undefined && { limit: r.limit }),
+          ...(r.offset !== undefined && { offset: r.offset }),
+          params: Object.fromEntries(filters),
+        },
+        limits,
+      );
     },
 
     create(input: ReportCreateInput): ReportDefinition {
@@ -474,40 +628,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       });
     },
 
-    /** Runs an unsaved spec (preview while editing, ad-hoc statistics) as an account. */
-    preview(
-      input: {
-        spec: ReportSpecInput;
-        accountId: number;
-        from?: string;
-        to?: string;
-        timezone?: string;
-        limit?: number;
-        offset?: number;
-        params?: Record<string, readonly string[]>;
-      },
-      limits: QueryLimits = {},
-    ): ReportResult {
-      const spec = parseInput(reportSpec, input.spec, 'report');
-      const account = accounts.get(input.accountId);
-      const problems = specProblems(spec, false);
-      if (problems.length)
-        throw invalid(
-          'invalid_report',
-          `The report cannot run: ${problems.map((p) => p.message).join('; ')}.`,
-          problems,
-        );
-      const range = resolveRunRange(spec, input.from, input.to, input.timezone, limits.maxDays);
-      return runSpec({
-        maxScanRows: limits.maxScanRows,
-        spec,
-        account,
-        range,
-        limit: input.limit,
-        offset: input.offset,
-        ...(input.params && { params: input.params }),
-      });
-    },
+    preview,
 
     runSpec,
     mayRun,

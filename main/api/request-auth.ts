@@ -1,0 +1,65 @@
+/**
+ * What every partner API route knows about its request: the key and account it came with (the
+ * account is always the key's own, OWASP API1), and the check that the key has the scope the
+ * route needs. Set by the listener's request hook, read by the routes.
+ */
+import type { Account } from '../../shared/schemas.ts';
+import type { Scope } from '../../shared/scopes.ts';
+import type { FastifyRequest } from 'fastify';
+import type { KnownKey } from '../services/key-auth.ts';
+import { ApiError } from './errors.ts';
+import type { RateDecision } from './rate-limiter.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export interface AuthContext {
+  key: KnownKey['key'];
+  account: Account;
+  rate: RateDecision;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    clientIp: string;
+    startedAt: number;
+    auth: AuthContext | null;
+    /** Rows the response carried, for the journal. */
+    rowsReturned: number;
+    errorCode: string | null;
+  }
+  interface FastifyContextConfig {
+    /** Served without a key (health, docs, the OpenAPI document). */
+    public?: boolean;
+  }
+}
+
+export const AUTH_MESSAGES: Record<string, string> = {
+  missing_api_key:
+    'No API key was sent. Send it as "Authorization: Bearer KEY" or "X-API-Key: KEY".',
+  invalid_api_key:
+    'The API key is not valid. Check it was copied whole; ask your account manager for a new one if it still fails.',
+  key_revoked: 'This API key was revoked. Ask your account manager for a new key.',
+  key_expired:
+    'This API key has expired. Ask your account manager to extend it or issue a new one.',
+};
+
+/** The request's key and account, once it is known the key may do `scope`. */
+export function requireScope(req: FastifyRequest, scope: Scope): AuthContext {
+  const auth = req.auth;
+  if (!auth) throw new ApiError(401, 'missing_api_key', AUTH_MESSAGES.missing_api_key!);
+  if (!auth.key.scopes.includes(scope)) {
+    throw new ApiError(
+      403,
+      'insufficient_scope',
+      `This key lacks the ${scope} permission this endpoint needs; ask your account manager to add it.`,
+      [{ field: 'scope', message: `requires ${scope}` }],
+    );
+  }
+  return auth;
+}
+
+/** The request's key and account, for routes every key may call. */
+export function requireKey(req: FastifyRequest): AuthContext {
+  if (!req.auth) throw new ApiError(401, 'missing_api_key', AUTH_MESSAGES.missing_api_key!);
+  return req.auth;
+}

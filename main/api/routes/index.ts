@@ -1,0 +1,26 @@
+/** The partner API's routes, one module per resource; each translates and calls a service. */
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core.ts';
+import { withZod, type RouteOptions } from './common.ts';
+import { registerDocs } from './docs.ts';
+import { registerMe } from './me.ts';
+import { registerOffers } from './offers.ts';
+import { registerPostbacks } from './postbacks.ts';
+import { registerReports } from './reports.ts';
+import { registerRows } from './rows.ts';
+import { registerSchema } from './schema.ts';
+import { registerStats } from './stats.ts';
+
+export type { RouteOptions };
+
+export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOptions): void {
+  const context = { app: withZod(root), root, core, o };
+  registerDocs(context);
+  registerMe(context);
+  registerReports(context);
+  registerSchema(context);
+  registerStats(context);
+  registerRows(context);
+  registerOffers(context);
+  registerPostbacks(context);
+}

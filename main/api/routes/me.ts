@@ -1,0 +1,74 @@
+/** `GET /me`: the key, its account and its remaining rate limit. */
+import { z } from 'zod';
+import { API_PREFIX, requireKey } from '../request-auth.ts';
+import { authQuery, errors, type RouteContext } from './common.ts';
+
+export function registerMe({ app }: RouteContext): void {
+  app.get(
+    `${API_PREFIX}/me`,
+    {
+      schema: {
+        summary: 'The key, its account and its remaining rate limit',
+        tags: ['account'],
+        querystring: z.object(authQuery),
+        response: {
+          200: z
+            .object({
+              account: z.object({
+                id: z.number(),
+                name: z.string(),
+                kind: z.string(),
+                timezone: z.string(),
+                currency: z.string(),
+              }),
+              key: z.object({
+                id: z.number(),
+                label: z.string(),
+                prefix: z.string(),
+                scopes: z.array(z.string()),
+                expires_at: z.string().nullable(),
+                allows_url_key: z.boolean(),
+              }),
+              rate_limit: z.object({
+                limit: z.number(),
+                window_seconds: z.number(),
+                remaining: z.number(),
+                reset_seconds: z.number(),
+              }),
+            })
+            .describe('The key and its account.'),
+          ...errors,
+        },
+      },
+    },
+    (req) => {
+      const { key, account, rate } = requireKey(req);
+      return {
+        account: {
+          id: account.id,
+          name: account.name,
+          kind: account.kind,
+          timezone: account.timezone,
+          currency: account.currency,
+        },
+        key: {
+          id: key.id,
+          label: key.label,
+          prefix: key.displayPrefix,
+          scopes: key.scopes,
+          expires_at:
+            key.expiresAt === null
+              ? null
+              : new Date(Math.min(key.expiresAt, key.graceUntil ?? Infinity)).toISOString(),
+          allows_url_key: key.allowQueryAuth,
+        },
+        rate_limit: {
+          limit: rate.limit,
+          window_seconds: key.rateLimitWindowMs / 1000,
+          remaining: rate.remaining,
+          reset_seconds: Math.ceil(rate.resetInMs / 1000),
+        },
+      };
+    },
+  );
+}

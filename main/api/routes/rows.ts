@@ -1,0 +1,139 @@
+/** `GET /conversions`, `/clicks`, `/leads`: the key's own rows, with cursor paging or streamed. */
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { csvFromObjects } from '../../../shared/csv.ts';
+import { EVENT_TABLES, rowFilters, type EventTable } from '../../../shared/report-catalog.ts';
+import { ROW_SCOPES } from '../../../shared/scopes.ts';
+import { API_PREFIX, requireScope } from '../request-auth.ts';
+import {
+  authQuery,
+  errors,
+  limitQuery,
+  listParam,
+  range,
+  rangeQuery,
+  row,
+  sendRaw,
+  splitList,
+  type RouteContext,
+} from './common.ts';
+
+export const ROW_PATHS: Record<EventTable, string> = {
+  clicks: '/clicks',
+  conversions: '/conversions',
+  leads: '/leads',
+};
+
+/** Rows per page while a whole answer streams (the event loop runs between pages). */
+const STREAM_PAGE = 5000;
+
+export function registerRows({ app, core, o }: RouteContext): void {
+  for (const table of EVENT_TABLES) {
+    const filterParams: Record<string, z.ZodOptional<z.ZodString>> = {};
+    for (const d of rowFilters(table))
+      filterParams[d.id] = listParam(d.column!.endsWith('_id') ? `${d.id} ids` : `${d.id} values`);
+    app.get(
+      `${API_PREFIX}${ROW_PATHS[table]}`,
+      {
+        schema: {
+          summary: `Search ${table} row by row`,
+          description:
+            `Rows in id order with cursor paging that neither skips nor repeats a row while new rows arrive. ` +
+            '`format=csv` or `format=ndjson` streams every matching row in one response.',
+          tags: ['rows'],
+          querystring: z.object({
+            ...rangeQuery,
+            ...filterParams,
+            partner: listParam('partner ids (employee keys only)'),
+            format: z.enum(['json', 'csv', 'ndjson']).default('json'),
+            limit: limitQuery(100),
+            cursor: z.string().max(200).optional(),
+            ...authQuery,
+          }),
+          response: {
+            200: z
+              .object({
+                range,
+                data: z.array(row),
+                paging: z.object({ limit: z.number(), next_cursor: z.string().nullable() }),
+              })
+              .describe('One page of rows in id order; pass paging.next_cursor to get the next.'),
+            ...errors,
+          },
+        },
+      },
+      (req, reply) => {
+        const { account } = requireScope(req, ROW_SCOPES[table]);
+        const q = req.query as {
+          from?: string;
+          to?: string;
+          tz?: string;
+          format: 'json' | 'csv' | 'ndjson';
+          limit: number;
+          cursor?: string;
+          partner?: string;
+        } & Record<string, string | undefined>;
+        const filters: Record<string, string[] | undefined> = {};
+        for (const d of rowFilters(table)) filters[d.id] = splitList(q[d.id]);
+        const search = core.events.prepare(
+          {
+            table,
+            account,
+            from: q.from,
+            to: q.to,
+            timezone: q.tz,
+            filters,
+            partners: q.partner === undefined ? undefined : (splitList(q.partner) ?? []),
+            limit: q.limit,
+            cursor: q.cursor,
+          },
+          { maxDays: o.maxRangeDays, maxScanRows: o.maxScanRows },
+        );
+        if (q.format === 'json') {
+          const page = core.events.page(search);
+          req.rowsReturned = page.rows.length;
+          return {
+            range: {
+              from: search.range.from,
+              to: search.range.to,
+              timezone: search.range.timezone,
+            },
+            data: page.rows,
+            paging: { limit: q.limit, next_cursor: page.nextCursor },
+          };
+        }
+        const columns = core.events.columns(table, account);
+        const pages = (async function* () {
+          let cursor = q.cursor;
+          let first = true;
+          do {
+            let text: string;
+            const next = { ...search, limit: STREAM_PAGE, cursor };
+            if (q.format === 'csv') {
+              const page = core.events.csvPage(next);
+              req.rowsReturned += page.rows.length;
+              text = csvFromObjects(columns, page.rows, { header: first });
+              cursor = page.nextCursor ?? undefined;
+            } else {
+              const page = core.events.page(next);
+              req.rowsReturned += page.rows.length;
+              text = page.rows.map((x) => `${JSON.stringify(x)}\n`).join('');
+              cursor = page.nextCursor ?? undefined;
+            }
+            yield text;
+            first = false;
+            // Let other requests run between pages.
+            await new Promise((resolve) => setImmediate(resolve));
+          } while (cursor);
+        })();
+        sendRaw(
+          reply,
+          q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+          Readable.from(pages),
+          `${table}.${q.format}`,
+        );
+        return;
+      },
+    );
+  }
+}

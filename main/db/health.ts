@@ -1,5 +1,12 @@
 /** What `partnergate doctor` asks SQLite about a store. */
-import type { Db } from './connection.ts';
+import { DATABASE_FILE, openDatabase, type Db } from './connection.ts';
+
+export { DATABASE_FILE };
+
+/** The store as `doctor` opens it: as Partnergate would (refusing what it would refuse). */
+export function openForChecks(file: string): Db {
+  return openDatabase(file, { busyTimeoutMs: 5_000 });
+}
 
 export function healthStatements(db: Db) {
   return {

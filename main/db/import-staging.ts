@@ -4,7 +4,7 @@
  * takes no lock on the store, so a long import never stalls other writers while it reads and
  * checks its file; only the final move into the store, in one transaction, holds the lock.
  */
-import type { Db } from './connection.ts';
+import { openDatabase, type Db } from './connection.ts';
 import type { EventTable } from './event-rows.ts';
 import {
   EXTERNAL_ID,
@@ -15,6 +15,14 @@ import {
 } from './events.ts';
 
 type Value = string | number | null;
+
+/**
+ * The import's own connection to the store: it never waits on SQLite's busy handler (its write
+ * step retries without blocking), so an import in a serving process never stalls it.
+ */
+export function openImportConnection(file: string): Db {
+  return openDatabase(file, { busyTimeoutMs: 0 });
+}
 
 export function importStaging<T extends EventTable>(db: Db, table: T) {
   const cols = INSERT_COLUMNS[table];

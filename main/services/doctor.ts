@@ -8,8 +8,8 @@ import { existsSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DAY } from '../../shared/durations.ts';
 import { isPartnergateError } from '../../shared/errors.ts';
-import { DATABASE_FILE, openDatabase, type Db } from '../db/connection.ts';
-import { healthStatements } from '../db/health.ts';
+import type { Db } from '../db/connection.ts';
+import { DATABASE_FILE, healthStatements, openForChecks } from '../db/health.ts';
 import { keyStatements } from '../db/keys.ts';
 import { rollupStatements } from '../db/rollups.ts';
 import { explainStorageError } from '../db/storage-errors.ts';
@@ -83,7 +83,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     });
   } else {
     try {
-      db = openDatabase(file, { busyTimeoutMs: 5_000 });
+      db = openForChecks(file);
       add({
         id: 'store',
         title: 'Store',

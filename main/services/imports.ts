@@ -12,9 +12,9 @@ import { invalid, isPartnergateError, PartnergateError } from '../../shared/erro
 import { parseMoney } from '../../shared/money.ts';
 import { CONVERSION_STATUSES, LEAD_STATUSES } from '../../shared/report-catalog.ts';
 import type { ClickRecord, ConversionRecord, LeadRecord } from '../../shared/schemas.ts';
-import { openDatabase, type Db } from '../db/connection.ts';
+import type { Db } from '../db/connection.ts';
 import { externalIdOf, naturalKeyOf, type EventRecord } from '../db/events.ts';
-import { importStaging, type ImportStaging } from '../db/import-staging.ts';
+import { importStaging, openImportConnection, type ImportStaging } from '../db/import-staging.ts';
 import { rollupStatements } from '../db/rollups.ts';
 import { storageError } from '../db/storage-errors.ts';
 import { accountStatements } from '../db/accounts.ts';
@@ -442,7 +442,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
   const rejectsPath = o.rejectsFile ?? `${o.file}.rejects.csv`;
   const table = o.dataset;
 
-  const db: Db = openDatabase(deps.databaseFile, { busyTimeoutMs: 0 });
+  const db: Db = openImportConnection(deps.databaseFile);
   const whenWritable = writeWaiter(db, deps.databaseFile);
   const rollups = rollupStatements(db);
   const lookups: Lookups = {

@@ -77,6 +77,114 @@ export default tseslint.config(
       ],
     },
   },
+  // ---- Boundaries: no arrow runs back up, no front door sees SQL ----
+  {
+    // Front doors translate and call services; the store's connection and SQL stay in main/db.
+    files: [
+      'main/api/**/*.ts',
+      'main/admin/**/*.ts',
+      'main/cli/**/*.ts',
+      'main/desktop/**/*.ts',
+      'main/server/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)db/',
+              message: 'Front doors call services (through the Core), never main/db.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Services use statements; only main/db opens connections.
+    files: ['main/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '/db/connection\\.ts$',
+              allowTypeImports: true,
+              message: 'Services do not open connections; main/db does.',
+            },
+            {
+              regex: '^\\.\\./(api|admin|cli|desktop|server)/',
+              message: 'Services never import a front door.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The renderer: components never call the bridge (store actions do); a feature never
+    // imports another feature (the app composes them through slots); nothing imports the app.
+    files: ['renderer/src/**/*.tsx'],
+    ignores: ['renderer/src/main.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '/lib/api\\.ts$',
+              message: 'Components call store actions, which call the bridge.',
+            },
+            {
+              regex: '(^|/)app/',
+              message: 'Only the entry point imports the app.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['renderer/src/features/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\.)',
+              message:
+                'A feature does not import another feature; move shared pieces to components/ or stores/, or pass a slot from the app.',
+            },
+            {
+              regex: '/lib/api\\.ts$',
+              message: 'Components call store actions, which call the bridge.',
+            },
+            { regex: '(^|/)app/', message: 'Only the entry point imports the app.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['renderer/src/features/**/store.ts', 'renderer/src/features/**/*-store.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\.)',
+              message: 'A feature does not import another feature.',
+            },
+            { regex: '(^|/)app/', message: 'Only the entry point imports the app.' },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],

@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import {
   ActionIcon,
   AppShell,
@@ -18,12 +19,11 @@ import {
   useComputedColorScheme,
   useMantineColorScheme,
 } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { IconMoon, IconSun } from '@tabler/icons-react';
-import { desktop, signIn } from '../lib/api.ts';
-import { connectDesktopEvents } from './desktop-events.ts';
-import { useRouter, type Page } from './router.ts';
-import { useToasts } from './notify.ts';
+import { useSession } from '../stores/session.ts';
+import { useRouter, type Page } from '../lib/router.ts';
+import { useToasts } from '../lib/notify.ts';
 import { PartnersPage } from '../features/partners/PartnersPage.tsx';
 import { PartnerPage } from '../features/partners/PartnerPage.tsx';
 import { ReportsPage } from '../features/reports/ReportsPage.tsx';
@@ -32,8 +32,11 @@ import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { ImportPage } from '../features/import/ImportPage.tsx';
 import { SettingsPage } from '../features/settings/SettingsPage.tsx';
-import { useListener } from '../features/listener/store.ts';
-import { useSettings } from '../features/settings/store.ts';
+import { KeysPanel } from '../features/keys/KeysPanel.tsx';
+import { ApiPanel } from '../features/api-panel/ApiPanel.tsx';
+import type { ApiPanelSlot, KeysSlot } from '../components/slots.ts';
+import { useListener } from '../stores/listener.ts';
+import { useSettings } from '../stores/settings.ts';
 
 const theme = createTheme({
   primaryColor: 'indigo',
@@ -55,7 +58,9 @@ const NAV: { page: Page; label: string }[] = [
 ];
 
 function Toasts() {
-  const { toasts, dismiss } = useToasts();
+  const { toasts, dismiss } = useToasts(
+    useShallow((s) => ({ toasts: s.toasts, dismiss: s.dismiss })),
+  );
   return (
     <Stack
       pos="fixed"
@@ -97,7 +102,9 @@ function Toasts() {
 function ThemeToggle() {
   const { setColorScheme } = useMantineColorScheme();
   const computed = useComputedColorScheme('light');
-  const { settings, load, update } = useSettings();
+  const { settings, load, update } = useSettings(
+    useShallow((s) => ({ settings: s.settings, load: s.load, update: s.update })),
+  );
   useEffect(() => {
     load().catch(() => {
       /* the page still works with the system theme */
@@ -127,7 +134,7 @@ function ThemeToggle() {
 }
 
 function ListenerBadge() {
-  const { status, load } = useListener();
+  const { status, load } = useListener(useShallow((s) => ({ status: s.status, load: s.load })));
   const go = useRouter((s) => s.go);
   useEffect(() => {
     void load();
@@ -147,16 +154,21 @@ function ListenerBadge() {
   );
 }
 
+// Where one feature shows another's component: composed here, so features stay apart.
+const apiPanel: ApiPanelSlot = (p) => <ApiPanel {...p} />;
+const keysPanel: KeysSlot = (account) => <KeysPanel account={account} apiPanel={apiPanel} />;
+
 function Shell() {
-  const { route, go } = useRouter();
-  useEffect(() => connectDesktopEvents(desktop), []);
+  const { route, go } = useRouter(useShallow((s) => ({ route: s.route, go: s.go })));
+  const listen = useSession((s) => s.listen);
+  useEffect(() => listen(), [listen]);
   const page =
     route.page === 'partners' && route.id ? (
-      <PartnerPage id={route.id} />
+      <PartnerPage id={route.id} keys={keysPanel} />
     ) : route.page === 'partners' ? (
       <PartnersPage />
     ) : route.page === 'reports' ? (
-      <ReportsPage id={route.id} />
+      <ReportsPage id={route.id} apiPanel={apiPanel} />
     ) : route.page === 'listener' ? (
       <ListenerPage />
     ) : route.page === 'dashboard' ? (
@@ -203,10 +215,11 @@ function Shell() {
 }
 
 function Gate() {
-  const [state, setState] = useState<'checking' | 'signed-in' | 'needs-link' | 'error'>('checking');
+  const state = useSession((s) => s.state);
+  const check = useSession((s) => s.check);
   useEffect(() => {
-    signIn().then(setState, () => setState('error'));
-  }, []);
+    void check();
+  }, [check]);
   if (state === 'checking') {
     return (
       <Center h="100vh">

@@ -25,8 +25,8 @@ vi.stubGlobal('window', {
   }),
 });
 
-const { useKeys } = await import('./keys/store.ts');
-const { useWhitelist, ruleInput } = await import('./whitelist/store.ts');
+const { keysOf, useKeys } = await import('../stores/keys.ts');
+const { useWhitelist, ruleInput } = await import('./keys/whitelist-store.ts');
 const { useReports, emptyDraft } = await import('./reports/store.ts');
 const { filterAccounts } = await import('./partners/store.ts');
 const { useImport } = await import('./import/store.ts');
@@ -70,21 +70,21 @@ describe('keys store', () => {
     ]);
     expect(useKeys.getState().issued?.secret).toBe('pgk_secret');
     expect(useKeys.getState().revealed[3]).toBe('pgk_secret');
-    expect(useKeys.getState().byAccount[7]?.map((k) => k.id)).toContain(3);
+    expect(keysOf(useKeys.getState().keys, 7).map((k) => k.id)).toContain(3);
     useKeys.getState().dismissIssued();
     expect(useKeys.getState().issued).toBeNull();
   });
 
   it('replaces a revoked key in place, and leaves the list alone when the core refuses', async () => {
-    useKeys.setState({ byAccount: { 7: [key({ id: 1 }), key({ id: 2 })] } });
+    useKeys.setState({ keys: [key({ id: 1 }), key({ id: 2 })] });
     answers.set('revokeKey', () => key({ id: 2, status: 'revoked', revokedReason: 'leak' }));
     await useKeys.getState().revoke(2, 'leak');
-    expect(useKeys.getState().byAccount[7]!.map((k) => k.status)).toEqual(['active', 'revoked']);
+    expect(keysOf(useKeys.getState().keys, 7).map((k) => k.status)).toEqual(['active', 'revoked']);
     answers.set('extendKey', () => {
       throw new Error('Key 2 was revoked; a revoked key cannot be extended.');
     });
     await expect(useKeys.getState().extend(2, 'never')).rejects.toThrow(/cannot be extended/);
-    expect(useKeys.getState().byAccount[7]!.map((k) => k.status)).toEqual(['active', 'revoked']);
+    expect(keysOf(useKeys.getState().keys, 7).map((k) => k.status)).toEqual(['active', 'revoked']);
   });
 });
 
@@ -109,8 +109,11 @@ describe('whitelist store', () => {
     empty: rules.length === 0,
   });
 
-  it('deletes a rule and puts it back with Undo', async () => {
+  it('deletes a rule and puts it back with Undo; the key’s rule count follows', async () => {
     let rules = [rule];
+    useKeys.setState({ keys: [key({ id: 1, ipRuleCount: 1 })] });
+    answers.set('getKey', () => key({ id: 1, ipRuleCount: rules.length }));
+    const ruleCount = () => useKeys.getState().keys.find((k) => k.id === 1)!.ipRuleCount;
     answers.set('listRules', () => report(rules));
     answers.set('refusedAddresses', () => []);
     answers.set('removeRule', () => ((rules = []), rule));
@@ -123,6 +126,7 @@ describe('whitelist store', () => {
     );
     await useWhitelist.getState().remove(rule);
     expect(useWhitelist.getState().byKey[1]!.empty).toBe(true);
+    expect(ruleCount()).toBe(0);
     await useWhitelist.getState().undo();
     expect(calls.find((c) => c.method === 'addRule')!.input).toEqual({
       keyId: 1,
@@ -132,6 +136,7 @@ describe('whitelist store', () => {
     });
     expect(useWhitelist.getState().byKey[1]!.rules.map((r) => r.text)).toEqual(['2001:db8::/32']);
     expect(useWhitelist.getState().lastRemoved).toBeNull();
+    expect(ruleCount()).toBe(1);
   });
 
   it('turns rule text back into input of the right kind', () => {

@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import {
   Alert,
   Badge,
@@ -15,8 +16,7 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
-import type { ApiProbe, ListenerAddressView } from '../../../../shared/admin-contract.ts';
-import type { ApiKey, ReportDefinition } from '../../../../shared/schemas.ts';
+import type { ApiProbe } from '../../../../shared/admin-contract.ts';
 import {
   SNIPPET_LABELS,
   maskSecret,
@@ -25,9 +25,12 @@ import {
   type ApiRequest,
   type SnippetTarget,
 } from '../../../../shared/snippets.ts';
-import { api } from '../../lib/api.ts';
-import { notify } from '../../app/notify.ts';
-import { useKeys } from '../keys/store.ts';
+import { notify } from '../../lib/notify.ts';
+import type { ApiPanelProps } from '../../components/slots.ts';
+import { useKeys } from '../../stores/keys.ts';
+import { useListener } from '../../stores/listener.ts';
+import { sharedWith, useReportList } from '../../stores/reports.ts';
+import { useApiPanel } from './store.ts';
 
 const NO_QUERY: Record<string, string> = {};
 const TARGETS = Object.keys(SNIPPET_LABELS) as SnippetTarget[];
@@ -38,53 +41,50 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * The exact request for one report and one key, ready to paste, in the tools partners use.
  * The key stays masked until revealed; copying always copies the real command.
  */
-export function ApiPanel({
-  keyRecord,
-  reportId,
-  secret: known,
-  onClose,
-}: {
-  keyRecord: ApiKey;
-  reportId?: number;
-  secret: string | null;
-  onClose: () => void;
-}) {
+export function ApiPanel({ keyRecord, reportId, onClose }: ApiPanelProps) {
   const reveal = useKeys((s) => s.reveal);
-  const [reports, setReports] = useState<ReportDefinition[]>([]);
-  const [addresses, setAddresses] = useState<ListenerAddressView[]>([]);
-  const [listenerRunning, setListenerRunning] = useState(true);
+  const known = useKeys((s) => s.revealed[keyRecord.id] ?? null);
+  const allReports = useReportList((s) => s.reports);
+  const loadReports = useReportList((s) => s.load);
+  const status = useListener((s) => s.status);
+  const loadListener = useListener((s) => s.load);
+  const { probe, probing, run, clear } = useApiPanel(
+    useShallow((s) => ({ probe: s.probe, probing: s.probing, run: s.run, clear: s.clear })),
+  );
+  const reports = useMemo(
+    () => sharedWith(allReports, keyRecord.accountId),
+    [allReports, keyRecord.accountId],
+  );
+  const addresses = status?.addresses ?? [];
+  const listenerRunning = status?.running ?? true;
   const [report, setReport] = useState<string | null>(reportId ? String(reportId) : null);
-  const [host, setHost] = useState<string | null>(null);
+  const [chosenHost, setHost] = useState<string | null>(null);
   const [from, setFrom] = useState(() => iso(Date.now() - 7 * DAY));
   const [to, setTo] = useState(() => iso(Date.now() - DAY));
-  const [secret, setSecret] = useState<string | null>(known);
+  const [revealedHere, setSecret] = useState<string | null>(null);
+  const secret = revealedHere ?? known;
   const [shown, setShown] = useState(false);
   const [target, setTarget] = useState<SnippetTarget>('curl');
-  const [probe, setProbe] = useState<ApiProbe | null>(null);
-  const [probing, setProbing] = useState(false);
 
   useEffect(() => {
-    Promise.all([api.listReports({ accountId: keyRecord.accountId }), api.listenerStatus({})]).then(
-      ([r, s]) => {
-        setReports(r);
-        setReport((cur) => cur ?? (r[0] ? String(r[0].id) : null));
-        setAddresses(s.addresses);
-        setListenerRunning(s.running);
-        setHost((cur) => cur ?? s.addresses[0]?.url ?? `http://127.0.0.1:${s.port}`);
-      },
-      (e: unknown) => notify.error('Could not load the API panel', e),
+    clear();
+    Promise.all([loadReports(), loadListener()]).catch((e: unknown) =>
+      notify.error('Could not load the API panel', e),
     );
-  }, [keyRecord.accountId]);
+  }, [keyRecord.id, clear, loadReports, loadListener]);
+  const shownReport = report ?? (reports[0] ? String(reports[0].id) : null);
+  const host =
+    chosenHost ?? addresses[0]?.url ?? (status ? `http://127.0.0.1:${status.port}` : null);
 
   const request = useMemo<ApiRequest>(
     () => ({
       baseUrl: host ?? 'http://127.0.0.1:8787',
-      path: report ? `/api/v1/reports/${report}` : '/api/v1/me',
-      query: report ? { from, to } : NO_QUERY,
+      path: shownReport ? `/api/v1/reports/${shownReport}` : '/api/v1/me',
+      query: shownReport ? { from, to } : NO_QUERY,
       secret: secret ?? `${keyRecord.displayPrefix}…`,
       allowQueryAuth: keyRecord.allowQueryAuth,
     }),
-    [host, report, from, to, secret, keyRecord],
+    [host, shownReport, from, to, secret, keyRecord],
   );
   const text = snippet(target, request);
   const hasReports = keyRecord.scopes.includes('reports:read');
@@ -118,7 +118,7 @@ export function ApiPanel({
           <Select
             label="Report"
             data={reports.map((r) => ({ value: String(r.id), label: `${r.name} (#${r.id})` }))}
-            value={report}
+            value={shownReport}
             onChange={setReport}
             placeholder="No report shared with this partner"
             data-testid="panel-report"
@@ -204,13 +204,11 @@ export function ApiPanel({
               variant="light"
               loading={probing}
               disabled={!listenerRunning}
-              onClick={() => {
-                setProbing(true);
-                api
-                  .probeApi({ url: requestUrl(request), keyId: keyRecord.id })
-                  .then(setProbe, (e: unknown) => notify.error('Run now failed', e))
-                  .finally(() => setProbing(false));
-              }}
+              onClick={() =>
+                void run({ url: requestUrl(request), keyId: keyRecord.id }).catch((e: unknown) =>
+                  notify.error('Run now failed', e),
+                )
+              }
               data-testid="run-now"
             >
               Run now

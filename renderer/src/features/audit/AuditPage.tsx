@@ -1,11 +1,14 @@
+import { useShallow } from 'zustand/react/shallow';
 import { Button, Code, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { Fragment, useEffect, useState } from 'react';
-import { notify } from '../../app/notify.ts';
+import { notify } from '../../lib/notify.ts';
 import { download, formatTime } from '../../lib/format.ts';
 import { auditCsv, useAudit } from './store.ts';
 
 export function AuditPage() {
-  const { entries, load, more } = useAudit();
+  const { entries, load, more } = useAudit(
+    useShallow((s) => ({ entries: s.entries, load: s.load, more: s.more })),
+  );
   const [search, setSearch] = useState('');
   const [open, setOpen] = useState<number | null>(null);
   useEffect(() => {

@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import {
   Group,
   Paper,
@@ -20,8 +21,8 @@ import {
   YAxis,
 } from 'recharts';
 import type { ApiKey } from '../../../../shared/schemas.ts';
-import { notify } from '../../app/notify.ts';
-import { useRouter } from '../../app/router.ts';
+import { notify } from '../../lib/notify.ts';
+import { useRouter } from '../../lib/router.ts';
 import { formatDate, relative } from '../../lib/format.ts';
 import { useDashboard } from './store.ts';
 
@@ -81,7 +82,9 @@ function KeyList({
 }
 
 export function DashboardPage() {
-  const { days, data, load } = useDashboard();
+  const { days, data, load } = useDashboard(
+    useShallow((s) => ({ days: s.days, data: s.data, load: s.load })),
+  );
   useEffect(() => {
     load().catch((e: unknown) => notify.error('Could not load the dashboard', e));
   }, [load]);

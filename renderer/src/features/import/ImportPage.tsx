@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import {
   Alert,
   Button,
@@ -13,7 +14,7 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { notify } from '../../app/notify.ts';
+import { notify } from '../../lib/notify.ts';
 import { download } from '../../lib/format.ts';
 import { useImport } from './store.ts';
 
@@ -31,7 +32,22 @@ export function ImportPage() {
     setMode,
     start,
     reset,
-  } = useImport();
+  } = useImport(
+    useShallow((s) => ({
+      dataset: s.dataset,
+      file: s.file,
+      preview: s.preview,
+      mapping: s.mapping,
+      mode: s.mode,
+      job: s.job,
+      setDataset: s.setDataset,
+      choose: s.choose,
+      map: s.map,
+      setMode: s.setMode,
+      start: s.start,
+      reset: s.reset,
+    })),
+  );
   const missing =
     preview?.fields.filter((f) => f.required && !mapping[f.id]).map((f) => f.id) ?? [];
   const running = job?.state === 'running';

@@ -1,278 +1,36 @@
 import {
-  Alert,
   Badge,
   Button,
-  Checkbox,
   Code,
-  CopyButton,
   Group,
   Menu,
   Modal,
-  NumberInput,
   Paper,
-  Select,
   Stack,
   Table,
   Text,
-  TextInput,
-  Textarea,
   Title,
 } from '@mantine/core';
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useEffect, useMemo, useState } from 'react';
 import { IconDots } from '@tabler/icons-react';
-import { formatRateLimit, parseDuration } from '../../../../shared/durations.ts';
-import { SCOPE_LABELS, SCOPES, type Scope } from '../../../../shared/scopes.ts';
+import { formatRateLimit } from '../../../../shared/durations.ts';
 import type { Account, ApiKey } from '../../../../shared/schemas.ts';
-import { Confirm } from '../../components/Confirm.tsx';
-import { notify } from '../../app/notify.ts';
+import type { ApiPanelSlot } from '../../components/slots.ts';
 import { copyText, download, formatDate, formatTime, relative } from '../../lib/format.ts';
-import { WhitelistEditor } from '../whitelist/WhitelistEditor.tsx';
-import { ApiPanel } from '../api-panel/ApiPanel.tsx';
-import { useSettings } from '../settings/store.ts';
-import { keyExportRows, keysCsv, useKeys } from './store.ts';
+import { notify } from '../../lib/notify.ts';
+import { keysOf, useKeys } from '../../stores/keys.ts';
+import { keyExportRows, keysCsv } from './export.ts';
+import { IssueKeyForm } from './IssueKeyForm.tsx';
+import { KeyActionDialog, type Action } from './KeyActionDialog.tsx';
+import { SecretOnce } from './SecretOnce.tsx';
+import { WhitelistEditor } from './WhitelistEditor.tsx';
 
-const DAY = 86_400_000;
 const STATUS_COLOR = { active: 'teal', revoked: 'red', expired: 'gray' } as const;
 
-function IssueKeyForm({ account, onDone }: { account: Account; onDone: () => void }) {
-  const issue = useKeys((s) => s.issue);
-  const [label, setLabel] = useState('');
-  const [scopes, setScopes] = useState<Scope[]>(['reports:read']);
-  // The form starts from the defaults in Settings.
-  const defaults = useSettings((s) => s.settings?.keys);
-  const [expiry, setExpiry] = useState(String(defaults?.defaultExpiryDays ?? 90));
-  const [rate, setRate] = useState(defaults?.defaultRateLimit.count ?? 100);
-  const windowMs = defaults?.defaultRateLimit.windowMs ?? 60_000;
-  const expiryChoices = [
-    { value: '30', label: 'In 30 days' },
-    { value: '90', label: 'In 90 days' },
-    { value: '180', label: 'In 180 days' },
-    { value: '365', label: 'In a year' },
-  ];
-  if (!expiryChoices.some((c) => c.value === expiry) && expiry !== 'never')
-    expiryChoices.unshift({ value: expiry, label: `In ${expiry} days` });
-  const [queryAuth, setQueryAuth] = useState(false);
-  const [busy, setBusy] = useState(false);
-  return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        setBusy(true);
-        issue({
-          accountId: account.id,
-          label,
-          scopes,
-          expiresAt: expiry === 'never' ? 'never' : Date.now() + Number(expiry) * DAY,
-          rateLimit: { count: rate, windowMs },
-          allowQueryAuth: queryAuth,
-        })
-          .then(onDone, (err: unknown) => notify.error('Key not issued', err))
-          .finally(() => setBusy(false));
-      }}
-    >
-      <Stack gap="sm">
-        <TextInput
-          label="Label"
-          description="What the key is for: one key per integration"
-          placeholder="BI warehouse"
-          required
-          value={label}
-          onChange={(e) => setLabel(e.currentTarget.value)}
-          data-testid="key-label"
-          data-autofocus
-        />
-        <Checkbox.Group label="Permissions" value={scopes} onChange={(v) => setScopes(v)} required>
-          <Stack gap={6} mt={6}>
-            {SCOPES.map((s) => (
-              <Checkbox
-                key={s}
-                value={s}
-                label={SCOPE_LABELS[s]}
-                description={s}
-                data-testid={`scope-${s}`}
-              />
-            ))}
-          </Stack>
-        </Checkbox.Group>
-        <Group grow>
-          <Select
-            label="Expires"
-            value={expiry}
-            onChange={(v) => v && setExpiry(v)}
-            allowDeselect={false}
-            data={[...expiryChoices, { value: 'never', label: 'Never (not recommended)' }]}
-          />
-          <NumberInput
-            label={`Requests per ${formatRateLimit({ count: rate, windowMs }).split('/')[1]}`}
-            min={1}
-            max={100000}
-            value={rate}
-            onChange={(v) => setRate(Number(v) || 1)}
-          />
-        </Group>
-        <Checkbox
-          label="Allow the key in the URL (?api_key=) for spreadsheets"
-          checked={queryAuth}
-          onChange={(e) => setQueryAuth(e.currentTarget.checked)}
-        />
-        <Group justify="flex-end">
-          <Button
-            type="submit"
-            loading={busy}
-            disabled={!label.trim() || scopes.length === 0}
-            data-testid="issue-submit"
-          >
-            Issue key
-          </Button>
-        </Group>
-      </Stack>
-    </form>
-  );
-}
-
-function SecretOnce() {
-  const { issued, dismissIssued } = useKeys();
-  return (
-    <Modal
-      opened={issued !== null}
-      onClose={dismissIssued}
-      title="Copy the key now"
-      size="lg"
-      closeOnClickOutside={false}
-    >
-      {issued && (
-        <Stack gap="sm">
-          <Alert color="orange" variant="light">
-            This is the only time the full key is shown here
-            {issued.key.secretRetained
-              ? ' (it can be re-shown later from an encrypted copy)'
-              : ' (no copy is kept: if it is lost, rotate the key; Settings says why)'}
-            . Send it to the partner over a private channel. Then whitelist the addresses it will be
-            used from: until then every call is refused.
-          </Alert>
-          <Code block data-testid="issued-secret" fz="md">
-            {issued.secret}
-          </Code>
-          <Group justify="flex-end">
-            <CopyButton value={issued.secret}>
-              {({ copied, copy }) => (
-                <Button
-                  color={copied ? 'teal' : undefined}
-                  onClick={copy}
-                  data-testid="copy-secret"
-                >
-                  {copied ? 'Copied' : 'Copy key'}
-                </Button>
-              )}
-            </CopyButton>
-            <Button variant="default" onClick={dismissIssued} data-testid="secret-done">
-              Done
-            </Button>
-          </Group>
-        </Stack>
-      )}
-    </Modal>
-  );
-}
-
-type Action = { kind: 'revoke' | 'extend' | 'rotate'; key: ApiKey } | null;
-
-function KeyActionDialog({ action, onClose }: { action: Action; onClose: () => void }) {
-  const { revoke, extend, rotate } = useKeys();
-  const [reason, setReason] = useState('');
-  const [days, setDays] = useState(90);
-  const [grace, setGrace] = useState('24h');
-  const [busy, setBusy] = useState(false);
-  const [now] = useState(() => Date.now());
-  if (!action) return null;
-  const k = action.key;
-  const run = (p: Promise<unknown>, done: string) => {
-    setBusy(true);
-    p.then(
-      () => (notify.ok(done, `${k.label} (#${k.id})`), onClose()),
-      (e: unknown) => notify.error('Not done', e),
-    ).finally(() => setBusy(false));
-  };
-  if (action.kind === 'revoke') {
-    return (
-      <Confirm
-        opened
-        title={`Revoke “${k.label}”?`}
-        confirmLabel="Revoke key"
-        danger
-        busy={busy}
-        disabled={!reason.trim()}
-        onClose={onClose}
-        onConfirm={() => run(revoke(k.id, reason), 'Key revoked')}
-      >
-        Calls with this key will fail at once with <Code>401 key_revoked</Code>. This cannot be
-        undone: the partner will need a new key.
-        <Textarea
-          mt="sm"
-          label="Reason (for the audit log)"
-          value={reason}
-          onChange={(e) => setReason(e.currentTarget.value)}
-          data-testid="revoke-reason"
-        />
-      </Confirm>
-    );
-  }
-  if (action.kind === 'extend') {
-    return (
-      <Confirm
-        opened
-        title={`Extend “${k.label}”`}
-        confirmLabel={`Extend to ${formatDate(now + days * DAY)}`}
-        busy={busy}
-        onClose={onClose}
-        onConfirm={() => run(extend(k.id, now + days * DAY), 'Expiry extended')}
-      >
-        The key now expires {formatDate(k.expiresAt)}. It will expire {days} days from now instead;
-        nothing else changes.
-        <NumberInput
-          mt="sm"
-          label="Days from now"
-          min={1}
-          max={3650}
-          value={days}
-          onChange={(v) => setDays(Number(v) || 1)}
-        />
-      </Confirm>
-    );
-  }
-  let graceMs = 0;
-  let graceError: string | null = null;
-  try {
-    graceMs = grace.trim() === '0' ? 0 : parseDuration(grace, 'Grace period');
-  } catch (e) {
-    graceError = (e as Error).message;
-  }
-  return (
-    <Confirm
-      opened
-      title={`Rotate “${k.label}”`}
-      confirmLabel="Rotate key"
-      busy={busy}
-      disabled={graceError !== null}
-      onClose={onClose}
-      onConfirm={() => run(rotate(k.id, graceMs), 'Key rotated')}
-    >
-      A new key with the same permissions, expiry, rate limit and whitelist is issued and shown
-      once. The current key keeps working for the grace period, then stops (0 stops it now).
-      <TextInput
-        mt="sm"
-        label="Grace period"
-        description="e.g. 24h, 7d, 0"
-        value={grace}
-        onChange={(e) => setGrace(e.currentTarget.value)}
-        error={graceError}
-      />
-    </Confirm>
-  );
-}
-
-export function KeysPanel({ account }: { account: Account }) {
-  const { byAccount, load, reveal, revealed } = useKeys();
+export function KeysPanel({ account, apiPanel }: { account: Account; apiPanel: ApiPanelSlot }) {
+  const all = useKeys((s) => s.keys);
+  const load = useKeys((s) => s.load);
+  const reveal = useKeys((s) => s.reveal);
   const [issuing, setIssuing] = useState(false);
   const [action, setAction] = useState<Action>(null);
   const [open, setOpen] = useState<number | null>(null);
@@ -280,7 +38,7 @@ export function KeysPanel({ account }: { account: Account }) {
   useEffect(() => {
     load(account.id).catch((e: unknown) => notify.error('Could not load keys', e));
   }, [account.id, load]);
-  const keys = byAccount[account.id] ?? [];
+  const keys = useMemo(() => keysOf(all, account.id), [all, account.id]);
 
   return (
     <Stack gap="sm" data-testid="keys-panel">
@@ -495,13 +253,7 @@ export function KeysPanel({ account }: { account: Account }) {
       </Modal>
       <SecretOnce />
       <KeyActionDialog action={action} onClose={() => setAction(null)} />
-      {panelFor && (
-        <ApiPanel
-          keyRecord={panelFor}
-          secret={revealed[panelFor.id] ?? null}
-          onClose={() => setPanelFor(null)}
-        />
-      )}
+      {panelFor && apiPanel({ keyRecord: panelFor, onClose: () => setPanelFor(null) })}
     </Stack>
   );
 }

@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import {
   Alert,
   Badge,
@@ -14,8 +15,8 @@ import {
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { ListenerStatus } from '../../../../shared/admin-contract.ts';
-import { notify } from '../../app/notify.ts';
-import { useListener } from './store.ts';
+import { notify } from '../../lib/notify.ts';
+import { useListener } from '../../stores/listener.ts';
 
 function report(s: ListenerStatus) {
   if (s.running) notify.ok('Listener running', `Port ${s.port}`);
@@ -32,7 +33,9 @@ function AddressForm({
   initialPort: number;
   running: boolean;
 }) {
-  const { busy, start, stop, configure } = useListener();
+  const { busy, start, stop, configure } = useListener(
+    useShallow((s) => ({ busy: s.busy, start: s.start, stop: s.stop, configure: s.configure })),
+  );
   const [host, setHost] = useState(initialHost);
   const [port, setPort] = useState<number>(initialPort);
   return (
@@ -94,7 +97,7 @@ function AddressForm({
 }
 
 export function ListenerPage() {
-  const { status, load } = useListener();
+  const { status, load } = useListener(useShallow((s) => ({ status: s.status, load: s.load })));
   useEffect(() => {
     load().catch((e: unknown) => notify.error('Could not read the listener', e));
   }, [load]);

@@ -1,13 +1,16 @@
 import { Anchor, Badge, Group, Loader, Paper, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useEffect } from 'react';
-import { notify } from '../../app/notify.ts';
-import { useRouter } from '../../app/router.ts';
-import { KeysPanel } from '../keys/KeysPanel.tsx';
-import { AccountForm } from './PartnersPage.tsx';
-import { usePartners } from './store.ts';
+import { notify } from '../../lib/notify.ts';
+import { useRouter } from '../../lib/router.ts';
+import type { KeysSlot } from '../../components/slots.ts';
+import { useAccounts } from '../../stores/accounts.ts';
+import { AccountForm } from './AccountForm.tsx';
 
-export function PartnerPage({ id }: { id: number }) {
-  const { accounts, loaded, load, update } = usePartners();
+export function PartnerPage({ id, keys }: { id: number; keys: KeysSlot }) {
+  const accounts = useAccounts((s) => s.accounts);
+  const loaded = useAccounts((s) => s.loaded);
+  const load = useAccounts((s) => s.load);
+  const update = useAccounts((s) => s.update);
   const go = useRouter((s) => s.go);
   useEffect(() => {
     if (!loaded) load().catch((e: unknown) => notify.error('Could not load partners', e));
@@ -44,7 +47,7 @@ export function PartnerPage({ id }: { id: number }) {
           </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="api" pt="sm">
-          <KeysPanel account={account} />
+          {keys(account)}
         </Tabs.Panel>
         <Tabs.Panel value="details" pt="sm">
           <Paper withBorder p="md" maw={760}>

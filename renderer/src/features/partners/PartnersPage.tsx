@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import {
   Badge,
   Button,
@@ -9,144 +10,35 @@ import {
   Stack,
   Text,
   TextInput,
-  Textarea,
   Title,
 } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
-import type { AccountCreateInput } from '../../../../shared/schemas.ts';
 import { VirtualRows } from '../../components/VirtualRows.tsx';
-import { notify } from '../../app/notify.ts';
-import { useRouter } from '../../app/router.ts';
-import { filterAccounts, usePartners } from './store.ts';
-
-const KIND_LABEL = {
-  affiliate: 'Affiliate',
-  ib: 'Introducing broker',
-  employee: 'Employee',
-} as const;
-const STATUS_COLOR = { active: 'teal', onboarding: 'yellow', suspended: 'red' } as const;
-
-export function AccountForm(props: {
-  initial?: Partial<AccountCreateInput>;
-  submitLabel: string;
-  onSubmit: (v: AccountCreateInput) => Promise<void>;
-  kindFixed?: boolean;
-}) {
-  const [v, setV] = useState<AccountCreateInput>({
-    kind: 'affiliate',
-    name: '',
-    email: '',
-    company: '',
-    status: 'active',
-    notes: '',
-    timezone: 'UTC',
-    currency: 'USD',
-    ...props.initial,
-  });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const set = (patch: Partial<AccountCreateInput>) => setV({ ...v, ...patch });
-  return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        setBusy(true);
-        const clean = {
-          ...v,
-          email: v.email || undefined,
-          company: v.company || undefined,
-        } as AccountCreateInput;
-        props
-          .onSubmit(clean)
-          .then(() => setErrors({}))
-          .catch((err: { details?: { field?: string; message: string }[]; message: string }) => {
-            // Keep what was typed; point at each field that was wrong.
-            setErrors(
-              Object.fromEntries((err.details ?? []).map((d) => [d.field ?? '', d.message])),
-            );
-            notify.error('Not saved', err);
-          })
-          .finally(() => setBusy(false));
-      }}
-    >
-      <Stack gap="sm">
-        <Group grow>
-          <TextInput
-            label="Name"
-            required
-            value={v.name}
-            onChange={(e) => set({ name: e.currentTarget.value })}
-            error={errors.name}
-            data-autofocus
-          />
-          <Select
-            label="Kind"
-            disabled={props.kindFixed}
-            data={Object.entries(KIND_LABEL).map(([value, label]) => ({ value, label }))}
-            value={v.kind}
-            onChange={(k) => k && set({ kind: k as AccountCreateInput['kind'] })}
-            allowDeselect={false}
-          />
-        </Group>
-        <Group grow>
-          <TextInput
-            label="Email"
-            value={v.email ?? ''}
-            onChange={(e) => set({ email: e.currentTarget.value })}
-            error={errors.email}
-          />
-          <TextInput
-            label="Company"
-            value={v.company ?? ''}
-            onChange={(e) => set({ company: e.currentTarget.value })}
-          />
-        </Group>
-        <Group grow>
-          <Select
-            label="Status"
-            data={['active', 'onboarding', 'suspended']}
-            value={v.status ?? 'active'}
-            onChange={(s) => s && set({ status: s })}
-            allowDeselect={false}
-          />
-          <TextInput
-            label="Time zone"
-            value={v.timezone ?? 'UTC'}
-            onChange={(e) => set({ timezone: e.currentTarget.value })}
-            error={errors.timezone}
-          />
-          <TextInput
-            label="Currency"
-            value={v.currency ?? 'USD'}
-            onChange={(e) => set({ currency: e.currentTarget.value.toUpperCase() })}
-            error={errors.currency}
-            maxLength={3}
-          />
-        </Group>
-        <Textarea
-          label="Notes"
-          value={v.notes ?? ''}
-          onChange={(e) => set({ notes: e.currentTarget.value })}
-          autosize
-          minRows={2}
-        />
-        <Group justify="flex-end">
-          <Button type="submit" loading={busy} data-testid="account-submit">
-            {props.submitLabel}
-          </Button>
-        </Group>
-      </Stack>
-    </form>
-  );
-}
+import { notify } from '../../lib/notify.ts';
+import { useRouter } from '../../lib/router.ts';
+import { useAccounts } from '../../stores/accounts.ts';
+import { useKeys } from '../../stores/keys.ts';
+import { AccountForm } from './AccountForm.tsx';
+import { KIND_LABEL, STATUS_COLOR } from './labels.ts';
+import { filterAccounts, usePartnerList } from './store.ts';
 
 export function PartnersPage() {
-  const { accounts, keys, loaded, filter, setFilter, load, create } = usePartners();
+  const accounts = useAccounts((s) => s.accounts);
+  const loaded = useAccounts((s) => s.loaded);
+  const load = useAccounts((s) => s.load);
+  const create = useAccounts((s) => s.create);
+  const keys = useKeys((s) => s.keys);
+  const loadKeys = useKeys((s) => s.loadAll);
+  const { filter, setFilter } = usePartnerList(
+    useShallow((s) => ({ filter: s.filter, setFilter: s.setFilter })),
+  );
   const go = useRouter((s) => s.go);
   const [adding, setAdding] = useState(false);
   useEffect(() => {
-    load().catch((e: unknown) => notify.error('Could not load partners', e));
-  }, [load]);
+    Promise.all([load(), loadKeys()]).catch((e: unknown) =>
+      notify.error('Could not load partners', e),
+    );
+  }, [load, loadKeys]);
   const rows = useMemo(() => filterAccounts(accounts, keys, filter), [accounts, keys, filter]);
 
   return (

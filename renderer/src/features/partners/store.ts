@@ -1,11 +1,5 @@
 import { create } from 'zustand';
-import type {
-  Account,
-  AccountCreateInput,
-  AccountUpdateInput,
-  ApiKey,
-} from '../../../../shared/schemas.ts';
-import { api } from '../../lib/api.ts';
+import type { Account, ApiKey } from '../../../../shared/schemas.ts';
 
 export interface PartnerFilter {
   search: string;
@@ -15,37 +9,15 @@ export interface PartnerFilter {
   expiringSoon: boolean;
 }
 
-interface PartnersState {
-  accounts: Account[];
-  keys: ApiKey[];
-  loaded: boolean;
+interface PartnerListState {
   filter: PartnerFilter;
   setFilter: (f: Partial<PartnerFilter>) => void;
-  load: () => Promise<void>;
-  create: (input: AccountCreateInput) => Promise<Account>;
-  update: (input: AccountUpdateInput) => Promise<Account>;
 }
 
-export const usePartners = create<PartnersState>((set, get) => ({
-  accounts: [],
-  keys: [],
-  loaded: false,
+/** The partner list's filter (the accounts and keys themselves are in stores/). */
+export const usePartnerList = create<PartnerListState>((set, get) => ({
   filter: { search: '', kind: '', status: '', hasKeys: false, expiringSoon: false },
   setFilter: (f) => set({ filter: { ...get().filter, ...f } }),
-  async load() {
-    const [accounts, keys] = await Promise.all([api.listAccounts({}), api.listKeys({})]);
-    set({ accounts, keys, loaded: true });
-  },
-  async create(input) {
-    const a = await api.createAccount(input);
-    set({ accounts: [...get().accounts, a].sort((x, y) => x.name.localeCompare(y.name)) });
-    return a;
-  },
-  async update(input) {
-    const a = await api.updateAccount(input);
-    set({ accounts: get().accounts.map((x) => (x.id === a.id ? a : x)) });
-    return a;
-  },
 }));
 
 const DAY = 86_400_000;

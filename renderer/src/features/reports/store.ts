@@ -6,6 +6,7 @@ import type {
   ReportResult,
 } from '../../../../shared/schemas.ts';
 import { api } from '../../lib/api.ts';
+import { useReportList } from '../../stores/reports.ts';
 
 export type Draft = ReportCreateInput & {
   id: number | null;
@@ -36,7 +37,6 @@ const toDraft = (d: ReportDefinition): Draft => ({
 });
 
 interface ReportsState {
-  reports: ReportDefinition[];
   draft: Draft;
   dirty: boolean;
   preview: ReportResult | null;
@@ -50,18 +50,18 @@ interface ReportsState {
   runPreview: (accountId: number, from: string, to: string) => Promise<void>;
 }
 
+/** The report being edited and its preview (the list of reports is in stores/reports.ts). */
 export const useReports = create<ReportsState>((set, get) => ({
-  reports: [],
   draft: emptyDraft(),
   dirty: false,
   preview: null,
   previewing: false,
   previewError: null,
   async load() {
-    set({ reports: await api.listReports({}) });
+    await useReportList.getState().load();
   },
   select(id) {
-    const d = get().reports.find((r) => r.id === id);
+    const d = useReportList.getState().reports.find((r) => r.id === id);
     set({ draft: d ? toDraft(d) : emptyDraft(), dirty: false, preview: null, previewError: null });
   },
   edit(patch) {
@@ -70,14 +70,16 @@ export const useReports = create<ReportsState>((set, get) => ({
   async save() {
     const { id, ...d } = get().draft;
     const saved = id === null ? await api.createReport(d) : await api.updateReport({ id, ...d });
-    await get().load();
+    useReportList.getState().put(saved);
     set({ draft: toDraft(saved), dirty: false });
     return saved;
   },
   async remove() {
     const id = get().draft.id;
-    if (id !== null) await api.deleteReport({ id });
-    await get().load();
+    if (id !== null) {
+      await api.deleteReport({ id });
+      useReportList.getState().drop(id);
+    }
     set({ draft: emptyDraft(), dirty: false, preview: null });
   },
   async runPreview(accountId, from, to) {

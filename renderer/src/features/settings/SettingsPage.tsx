@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import {
   Alert,
   Button,
@@ -14,9 +15,9 @@ import {
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { Settings } from '../../../../shared/settings.ts';
-import { notify } from '../../app/notify.ts';
+import { notify } from '../../lib/notify.ts';
 import { Confirm } from '../../components/Confirm.tsx';
-import { useSettings } from './store.ts';
+import { useSettings } from '../../stores/settings.ts';
 
 const WINDOWS = [
   { value: '1000', label: 'per second' },
@@ -94,7 +95,9 @@ function KeyDefaults({ settings }: { settings: Settings }) {
 }
 
 function SecretSettings({ settings }: { settings: Settings }) {
-  const { storage, update } = useSettings();
+  const { storage, update } = useSettings(
+    useShallow((s) => ({ storage: s.storage, update: s.update })),
+  );
   const [confirmShowOnce, setConfirmShowOnce] = useState(false);
   const policy = settings.keys.secretPolicy;
   return (
@@ -172,7 +175,14 @@ function SecretSettings({ settings }: { settings: Settings }) {
 }
 
 export function SettingsPage() {
-  const { settings, load, update, setStartOnLaunch } = useSettings();
+  const { settings, load, update, setStartOnLaunch } = useSettings(
+    useShallow((s) => ({
+      settings: s.settings,
+      load: s.load,
+      update: s.update,
+      setStartOnLaunch: s.setStartOnLaunch,
+    })),
+  );
   useEffect(() => {
     load().catch((e: unknown) => notify.error('Settings not loaded', e));
   }, [load]);

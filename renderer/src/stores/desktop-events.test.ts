@@ -11,8 +11,8 @@ vi.stubGlobal('location', { hash: '#/partners' });
 vi.stubGlobal('history', { pushState: (_s: unknown, _t: string, hash: string) => void hash });
 
 const { connectDesktopEvents } = await import('./desktop-events.ts');
-const { useListener } = await import('../features/listener/store.ts');
-const { useRouter } = await import('./router.ts');
+const { useListener } = await import('../stores/listener.ts');
+const { useRouter } = await import('../lib/router.ts');
 
 /** The preload's `on`, driven by hand. */
 function fakeBridge() {

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import type { AdminInput, SecretStorageInfo } from '../../../../shared/admin-contract.ts';
-import type { Settings } from '../../../../shared/settings.ts';
-import { api } from '../../lib/api.ts';
+import type { AdminInput, SecretStorageInfo } from '../../../shared/admin-contract.ts';
+import type { Settings } from '../../../shared/settings.ts';
+import { api } from '../lib/api.ts';
 
 interface SettingsState {
   settings: Settings | null;

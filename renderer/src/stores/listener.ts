@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { ListenerStatus } from '../../../../shared/admin-contract.ts';
-import { api } from '../../lib/api.ts';
+import type { ListenerStatus } from '../../../shared/admin-contract.ts';
+import { api } from '../lib/api.ts';
 
 interface ListenerState {
   status: ListenerStatus | null;

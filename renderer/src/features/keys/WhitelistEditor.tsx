@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import {
   ActionIcon,
   Alert,
@@ -16,9 +17,9 @@ import { useEffect, useState } from 'react';
 import { IconTrash } from '@tabler/icons-react';
 import { cidrRange, fromToRange, singleRange } from '../../../../shared/ip-range.ts';
 import type { AddressCheck } from '../../../../shared/schemas.ts';
-import { notify } from '../../app/notify.ts';
+import { notify } from '../../lib/notify.ts';
 import { relative } from '../../lib/format.ts';
-import { ruleInput, useWhitelist } from './store.ts';
+import { ruleInput, useWhitelist } from './whitelist-store.ts';
 
 type Form = 'single' | 'range' | 'cidr';
 
@@ -36,7 +37,17 @@ function validate(form: Form, a: string, b: string): string | null {
 }
 
 export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?: boolean }) {
-  const { byKey, refused, load, add, remove, undo, check } = useWhitelist();
+  const { byKey, refused, load, add, remove, undo, check } = useWhitelist(
+    useShallow((s) => ({
+      byKey: s.byKey,
+      refused: s.refused,
+      load: s.load,
+      add: s.add,
+      remove: s.remove,
+      undo: s.undo,
+      check: s.check,
+    })),
+  );
   const [form, setForm] = useState<Form>('single');
   const [a, setA] = useState('');
   const [b, setB] = useState('');

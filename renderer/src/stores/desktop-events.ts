@@ -3,8 +3,8 @@
  * changes (the tray can start and stop it), and a page to show (a clicked notification).
  */
 import type { DesktopBridge, Unsubscribe } from '../../../shared/desktop-bridge.ts';
-import { useListener } from '../features/listener/store.ts';
-import { useRouter } from './router.ts';
+import { useListener } from './listener.ts';
+import { useRouter } from '../lib/router.ts';
 
 export function connectDesktopEvents(bridge: Pick<DesktopBridge, 'on'> | null): Unsubscribe {
   if (!bridge) return () => {};

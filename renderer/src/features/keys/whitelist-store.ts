@@ -7,6 +7,7 @@ import type {
   WhitelistReport,
 } from '../../../../shared/schemas.ts';
 import { api } from '../../lib/api.ts';
+import { useKeys } from '../../stores/keys.ts';
 
 interface WhitelistState {
   byKey: Record<number, WhitelistReport>;
@@ -46,13 +47,14 @@ export const useWhitelist = create<WhitelistState>((set, get) => ({
   },
   async add(input) {
     const { warnings } = await api.addRule(input);
-    await get().load(input.keyId);
+    // The key's rule count and "no whitelist" badge follow the rules.
+    await Promise.all([get().load(input.keyId), useKeys.getState().refresh(input.keyId)]);
     return warnings;
   },
   async remove(rule) {
     await api.removeRule({ id: rule.id });
     set({ lastRemoved: rule });
-    await get().load(rule.keyId);
+    await Promise.all([get().load(rule.keyId), useKeys.getState().refresh(rule.keyId)]);
   },
   async undo() {
     const r = get().lastRemoved;

@@ -1,0 +1,82 @@
+/**
+ * API keys: one list for every feature that shows a key (a partner's keys, the partner list's
+ * counts, "view as", the API panel). Every change made here, and every whitelist change (its
+ * rule count), updates the key in it.
+ */
+import { create } from 'zustand';
+import type { ApiKey, IssuedKey, KeyIssueInput } from '../../../shared/schemas.ts';
+import { api } from '../lib/api.ts';
+
+interface KeysState {
+  keys: ApiKey[];
+  /** The secret just issued or rotated: shown once, then forgotten. */
+  issued: IssuedKey | null;
+  /** Secrets revealed on request, by key id, for the API panel. */
+  revealed: Record<number, string>;
+  /** Every key of every account. */
+  loadAll: () => Promise<void>;
+  /** One account's keys. */
+  load: (accountId: number) => Promise<void>;
+  /** One key again, after something changed it (a whitelist rule). */
+  refresh: (id: number) => Promise<void>;
+  issue: (input: KeyIssueInput) => Promise<IssuedKey>;
+  rotate: (id: number, graceMs: number) => Promise<IssuedKey>;
+  revoke: (id: number, reason: string) => Promise<void>;
+  extend: (id: number, expiresAt: number | 'never') => Promise<void>;
+  reveal: (id: number) => Promise<string>;
+  dismissIssued: () => void;
+}
+
+/** The keys of one account, in issue order. */
+export function keysOf(keys: readonly ApiKey[], accountId: number): ApiKey[] {
+  return keys.filter((k) => k.accountId === accountId);
+}
+
+export const useKeys = create<KeysState>((set, get) => {
+  const put = (changed: readonly ApiKey[]) => {
+    const ids = new Set(changed.map((k) => k.id));
+    set({
+      keys: [...get().keys.filter((k) => !ids.has(k.id)), ...changed].sort((a, b) => a.id - b.id),
+    });
+  };
+  return {
+    keys: [],
+    issued: null,
+    revealed: {},
+    async loadAll() {
+      set({ keys: await api.listKeys({}) });
+    },
+    async load(accountId) {
+      const mine = await api.listKeys({ accountId });
+      set({ keys: get().keys.filter((k) => k.accountId !== accountId) });
+      put(mine);
+    },
+    async refresh(id) {
+      put([await api.getKey({ id })]);
+    },
+    async issue(input) {
+      const issued = await api.issueKey(input);
+      put([issued.key]);
+      set({ issued, revealed: { ...get().revealed, [issued.key.id]: issued.secret } });
+      return issued;
+    },
+    async rotate(id, graceMs) {
+      const issued = await api.rotateKey({ id, graceMs });
+      set({ issued, revealed: { ...get().revealed, [issued.key.id]: issued.secret } });
+      await get().load(issued.key.accountId);
+      return issued;
+    },
+    async revoke(id, reason) {
+      put([await api.revokeKey({ id, reason })]);
+    },
+    async extend(id, expiresAt) {
+      put([await api.extendKey({ id, expiresAt })]);
+    },
+    async reveal(id) {
+      const { secret } = await api.revealKey({ id });
+      set({ revealed: { ...get().revealed, [id]: secret } });
+      return secret;
+    },
+    dismissIssued: () => set({ issued: null }),
+  };
+});

@@ -280,28 +280,46 @@ export const reportAudience = z.discriminatedUnion('kind', [
 ]);
 export type ReportAudience = z.infer<typeof reportAudience>;
 
-export const reportSpec = z.object({
+/** A report's fields, each as given (no defaults): what an update may change. */
+const reportFields = {
   dataset: z.enum(DATASETS),
   /** Dimensions and metrics in display order; the dimensions are the grouping. */
   columns: z.array(z.string().min(1)).min(1, 'choose at least one column').max(40),
-  filters: z.array(reportFilter).max(20).default([]),
+  filters: z.array(reportFilter).max(20),
   /** Dimensions the caller may filter on when running the report (`?country=DE,FR`). */
-  parameters: z.array(z.string().min(1)).max(20).default([]),
-  sort: z.array(reportSort).max(5).default([]),
-  defaultRange: z.enum(RANGE_PRESETS).default('last_7_days'),
-  timezone: timeZone.default('UTC'),
+  parameters: z.array(z.string().min(1)).max(20),
+  sort: z.array(reportSort).max(5),
+  defaultRange: z.enum(RANGE_PRESETS),
+  timezone: timeZone,
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  description: z.string().trim().max(2000),
+  audience: reportAudience,
+};
+
+export const reportSpec = z.object({
+  dataset: reportFields.dataset,
+  columns: reportFields.columns,
+  filters: reportFields.filters.default([]),
+  parameters: reportFields.parameters.default([]),
+  sort: reportFields.sort.default([]),
+  defaultRange: reportFields.defaultRange.default('last_7_days'),
+  timezone: reportFields.timezone.default('UTC'),
 });
 export type ReportSpec = z.infer<typeof reportSpec>;
 export type ReportSpecInput = z.input<typeof reportSpec>;
 
 export const reportCreateInput = reportSpec.extend({
-  name: z.string().trim().min(1, 'must not be empty').max(200),
-  description: z.string().trim().max(2000).default(''),
-  audience: reportAudience.default({ kind: 'all' }),
+  name: reportFields.name,
+  description: reportFields.description.default(''),
+  audience: reportFields.audience.default({ kind: 'all' }),
 });
 export type ReportCreateInput = z.input<typeof reportCreateInput>;
 
-export const reportUpdateInput = reportCreateInput.partial().extend({ id });
+/**
+ * Only what is given changes. (Not `reportCreateInput.partial()`: zod would fill in the
+ * defaults of what is left out, and a rename would share the report with everyone.)
+ */
+export const reportUpdateInput = z.object(reportFields).partial().extend({ id });
 export type ReportUpdateInput = z.input<typeof reportUpdateInput>;
 
 export interface ReportDefinition extends ReportSpec {

@@ -402,6 +402,30 @@ describe('report definitions', () => {
       'report.create',
     ]);
   });
+
+  it('an update changes only what it names: a rename keeps the audience, filters and the rest', () => {
+    const local = testCore({ clock: testClock(NOW) });
+    const employee = local.accounts.create({ kind: 'employee', name: 'E', employeeAccess: 'all' });
+    const partner = local.accounts.create({ kind: 'affiliate', name: 'P' });
+    const d = local.reports.create({
+      name: 'internal',
+      description: 'for the team',
+      dataset: 'conversions',
+      columns: ['country', 'conversions', 'revenue'],
+      filters: [{ field: 'status', op: 'in', values: ['approved'] }],
+      parameters: ['country'],
+      sort: [{ column: 'conversions', direction: 'desc' }],
+      defaultRange: 'last_month',
+      timezone: 'Europe/Berlin',
+      audience: { kind: 'accounts', accountIds: [employee.id] },
+    });
+    const renamed = local.reports.update({ id: d.id, name: 'internal, renamed' });
+    expect(renamed).toEqual({ ...d, name: 'internal, renamed', updatedAt: renamed.updatedAt });
+    expect(local.reports.listFor(partner.id)).toEqual([]);
+    expect(() => local.reports.run({ reportId: d.id, accountId: partner.id })).toThrow(
+      expect.objectContaining({ code: 'report_not_shared' }),
+    );
+  });
 });
 
 describe('hourly rollups', () => {

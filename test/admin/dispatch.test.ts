@@ -1,0 +1,356 @@
+/**
+ * Every method of the admin contract, called through the one dispatcher every transport uses,
+ * on a real core: the table below must name each method (a method added to the contract
+ * without a case here fails to compile and fails this test). The dispatcher's own rules follow:
+ * the permission hook, the audit context, and the error shape.
+ */
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_METHODS,
+  type AdminInput,
+  type AdminMethod,
+  type AdminOutput,
+} from '../../shared/admin-contract.ts';
+import { forbidden } from '../../shared/errors.ts';
+import { ListenerController } from '../../main/api/listener-controller.ts';
+import { createAdminDispatch } from '../../main/admin/handlers.ts';
+import type { AdminDispatch } from '../../main/admin/dispatch.ts';
+import { openCore, type Core } from '../../main/core.ts';
+import { memorySettingsStore } from '../../main/settings-store.ts';
+import { masterKeyBox } from '../../main/services/secret-box.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+let dir: string;
+let core: Core;
+let listener: ListenerController;
+let dispatch: AdminDispatch;
+
+async function call<M extends AdminMethod>(
+  method: M,
+  input: AdminInput<M>,
+): Promise<AdminOutput<M>> {
+  const a = await dispatch(method, input);
+  if (!a.ok) throw new Error(`${method}: ${a.error.code}: ${a.error.message}`);
+  return a.result as AdminOutput<M>;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pg-dispatch-'));
+  core = openCore({
+    dataDir: dir,
+    actor: 'desktop:ann',
+    secretBox: masterKeyBox(Buffer.alloc(32, 5)),
+    settings: memorySettingsStore({
+      listener: { host: '127.0.0.1', port: 0, startOnLaunch: false, trustedProxies: [] },
+    }),
+  });
+  listener = new ListenerController(core);
+  dispatch = createAdminDispatch(core, listener);
+});
+afterAll(async () => {
+  await listener.stop();
+  core.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The state the cases build up as they run, in this order. */
+const s = {
+  partner: 0,
+  employee: 0,
+  offer: 0,
+  key: 0,
+  rotated: 0,
+  rule: 0,
+  report: 0,
+  upload: '',
+  job: '',
+};
+
+/** One case per method: call it through the dispatcher and check what came back. */
+const CASES: { [M in AdminMethod]: () => Promise<void> } = {
+  createAccount: async () => {
+    const a = await call('createAccount', { kind: 'affiliate', name: 'Atlas Media' });
+    expect(a).toMatchObject({ kind: 'affiliate', name: 'Atlas Media', status: 'active' });
+    s.partner = a.id;
+    s.employee = (
+      await call('createAccount', {
+        kind: 'employee',
+        name: 'Sam',
+        employeeAccess: 'assigned',
+        assignedPartnerIds: [a.id],
+      })
+    ).id;
+  },
+  updateAccount: async () => {
+    expect(await call('updateAccount', { id: s.partner, notes: 'net 30' })).toMatchObject({
+      notes: 'net 30',
+    });
+  },
+  getAccount: async () => {
+    expect((await call('getAccount', { id: s.partner })).name).toBe('Atlas Media');
+  },
+  listAccounts: async () => {
+    expect((await call('listAccounts', {})).map((a) => a.name).sort()).toEqual([
+      'Atlas Media',
+      'Sam',
+    ]);
+  },
+  createOffer: async () => {
+    const o = await call('createOffer', { name: 'VPN', defaultPayout: 1250, currency: 'EUR' });
+    expect(o).toMatchObject({ name: 'VPN', currency: 'EUR', defaultPayout: 1250 });
+    s.offer = o.id;
+  },
+  listOffers: async () => {
+    expect((await call('listOffers', {})).map((o) => o.id)).toEqual([s.offer]);
+  },
+  issueKey: async () => {
+    const k = await call('issueKey', {
+      accountId: s.partner,
+      label: 'BI',
+      scopes: ['reports:read'],
+      expiresAt: Date.now() + 86_400_000 * 30,
+    });
+    expect(k.secret).toMatch(/^pgk_/);
+    s.key = k.key.id;
+  },
+  getKey: async () => {
+    expect((await call('getKey', { id: s.key })).label).toBe('BI');
+  },
+  listKeys: async () => {
+    expect((await call('listKeys', { accountId: s.partner })).map((k) => k.id)).toEqual([s.key]);
+  },
+  revealKey: async () => {
+    expect((await call('revealKey', { id: s.key })).secret).toMatch(/^pgk_/);
+  },
+  updateKey: async () => {
+    expect(
+      await call('updateKey', { id: s.key, label: 'BI warehouse', allowQueryAuth: true }),
+    ).toMatchObject({ label: 'BI warehouse', allowQueryAuth: true });
+  },
+  extendKey: async () => {
+    const at = Date.now() + 86_400_000 * 60;
+    expect((await call('extendKey', { id: s.key, expiresAt: at })).expiresAt).toBe(at);
+  },
+  addRule: async () => {
+    const { rule } = await call('addRule', { keyId: s.key, kind: 'cidr', cidr: '10.0.0.0/24' });
+    expect(rule).toMatchObject({ text: '10.0.0.0/24', family: 4 });
+    s.rule = rule.id;
+  },
+  listRules: async () => {
+    expect((await call('listRules', { keyId: s.key })).rules.map((r) => r.id)).toEqual([s.rule]);
+  },
+  checkAddress: async () => {
+    expect(await call('checkAddress', { keyId: s.key, address: '10.0.0.7' })).toMatchObject({
+      allowed: true,
+    });
+  },
+  refusedAddresses: async () => {
+    expect(await call('refusedAddresses', { keyId: s.key, days: 7 })).toEqual([]);
+  },
+  removeRule: async () => {
+    expect((await call('removeRule', { id: s.rule })).id).toBe(s.rule);
+    expect((await call('getKey', { id: s.key })).ipRuleCount).toBe(0);
+  },
+  rotateKey: async () => {
+    const r = await call('rotateKey', { id: s.key, graceMs: 3_600_000 });
+    expect(r.key.rotatedFromKeyId).toBe(s.key);
+    expect((await call('getKey', { id: s.key })).replacedByKeyId).toBe(r.key.id);
+    s.rotated = r.key.id;
+  },
+  revokeKey: async () => {
+    expect(await call('revokeKey', { id: s.rotated, reason: 'left' })).toMatchObject({
+      status: 'revoked',
+      revokedReason: 'left',
+    });
+  },
+  createReport: async () => {
+    const r = await call('createReport', {
+      name: 'Daily',
+      dataset: 'performance',
+      columns: ['day', 'clicks', 'payout'],
+      audience: { kind: 'accounts', accountIds: [s.employee] },
+    });
+    expect(r.audience).toEqual({ kind: 'accounts', accountIds: [s.employee] });
+    s.report = r.id;
+  },
+  updateReport: async () => {
+    expect((await call('updateReport', { id: s.report, name: 'Daily totals' })).name).toBe(
+      'Daily totals',
+    );
+  },
+  getReport: async () => {
+    expect((await call('getReport', { id: s.report })).name).toBe('Daily totals');
+  },
+  listReports: async () => {
+    expect((await call('listReports', { accountId: s.employee })).map((r) => r.id)).toEqual([
+      s.report,
+    ]);
+    expect(await call('listReports', { accountId: s.partner })).toEqual([]);
+  },
+  runReport: async () => {
+    const r = await call('runReport', { reportId: s.report, accountId: s.employee });
+    expect(r.columns.map((c) => c.id)).toEqual(['day', 'clicks', 'payout']);
+    // Not shared with the partner: the same refusal the partner API gives.
+    const refused = await dispatch('runReport', { reportId: s.report, accountId: s.partner });
+    expect(refused).toMatchObject({ ok: false, status: 403, error: { code: 'report_not_shared' } });
+  },
+  previewReport: async () => {
+    const r = await call('previewReport', {
+      spec: { dataset: 'conversions', columns: ['status', 'conversions'] },
+      accountId: s.partner,
+    });
+    expect(r.columns.map((c) => c.id)).toEqual(['status', 'conversions']);
+  },
+  deleteReport: async () => {
+    expect(await call('deleteReport', { id: s.report })).toEqual({ id: s.report });
+    expect(await dispatch('getReport', { id: s.report })).toMatchObject({
+      ok: false,
+      status: 404,
+    });
+  },
+  listenerStatus: async () => {
+    expect(await call('listenerStatus', {})).toMatchObject({ running: false });
+  },
+  configureListener: async () => {
+    expect(await call('configureListener', { host: '127.0.0.1', port: 0 })).toMatchObject({
+      running: false,
+      host: '127.0.0.1',
+    });
+  },
+  startListener: async () => {
+    const st = await call('startListener', {});
+    expect(st.running).toBe(true);
+    expect(st.port).toBeGreaterThan(0);
+  },
+  probeApi: async () => {
+    const st = await call('listenerStatus', {});
+    const p = await call('probeApi', {
+      url: `http://127.0.0.1:${st.port}/api/v1/me`,
+      keyId: s.key,
+    });
+    // The key's whitelist is empty: the listener refuses it, and the panel shows that answer.
+    expect(p).toMatchObject({ status: 403, error: null });
+    expect(p.body).toContain('ip_not_allowed');
+    // Only this listener's own addresses: the admin side is nobody's proxy.
+    const elsewhere = await dispatch('probeApi', {
+      url: 'http://169.254.169.254/api/v1/me',
+      keyId: s.key,
+    });
+    expect(elsewhere).toMatchObject({ ok: false, error: { code: 'not_the_listener' } });
+  },
+  stopListener: async () => {
+    expect(await call('stopListener', {})).toMatchObject({ running: false });
+  },
+  dashboard: async () => {
+    const d = await call('dashboard', { days: 2 });
+    // The probe above was one refused call.
+    expect(d.totals).toMatchObject({ requests: 1, errors: 1, refusedAddresses: 1 });
+    expect(d.series.reduce((n, p) => n + p.errors, 0)).toBe(1);
+  },
+  listAudit: async () => {
+    const entries = await call('listAudit', { limit: 100 });
+    expect(entries.map((e) => e.action)).toContain('key.rotate');
+    expect(new Set(entries.map((e) => e.actor))).toEqual(new Set(['desktop:ann']));
+  },
+  previewImport: async () => {
+    const p = await call('previewImport', {
+      dataset: 'clicks',
+      head: 'Time,Partner,Offer\n2026-11-01T10:00:00Z,1,1\n',
+    });
+    expect(p.mapping).toEqual({ time: 'Time', partner_id: 'Partner', offer_id: 'Offer' });
+  },
+  startImport: async () => {
+    const up = await core.imports.receive(
+      Readable.from([
+        `time,partner_id,offer_id\n`,
+        `2026-11-01T10:00:00Z,${s.partner},${s.offer}\n`,
+      ]),
+      'c.csv',
+    );
+    const job = await call('startImport', { dataset: 'clicks', upload: up.uploadId });
+    expect(job).toMatchObject({ state: 'running', fileName: 'c.csv' });
+    s.job = job.id;
+  },
+  importStatus: async () => {
+    let job = await call('importStatus', { id: s.job });
+    while (job.state === 'running') {
+      await new Promise((r) => setTimeout(r, 20));
+      job = await call('importStatus', { id: s.job });
+    }
+    expect(job).toMatchObject({ state: 'done', result: { imported: 1, committed: true } });
+  },
+  getSettings: async () => {
+    expect((await call('getSettings', {})).keys.secretPolicy).toBe('reshow');
+  },
+  updateSettings: async () => {
+    const after = await call('updateSettings', { theme: 'dark', defaultExpiryDays: 30 });
+    expect(after).toMatchObject({ theme: 'dark', keys: { defaultExpiryDays: 30 } });
+  },
+  secretStorage: async () => {
+    expect(await call('secretStorage', {})).toMatchObject({ retains: true });
+  },
+};
+
+describe('the admin contract through its dispatcher', () => {
+  it('has a case for every method', () => {
+    expect(Object.keys(CASES).sort()).toEqual([...ADMIN_METHODS].sort());
+  });
+
+  for (const method of Object.keys(CASES) as AdminMethod[])
+    it(method, async () => {
+      await CASES[method]();
+    });
+});
+
+describe('the dispatcher', () => {
+  it('refuses what the permission hook refuses, before the handler runs', async () => {
+    const guarded = createAdminDispatch(core, listener, {
+      authorize: (method, caller) => {
+        if (method === 'revokeKey' && caller.actor !== 'owner')
+          throw forbidden('permission_missing', 'Forbidden: revoking keys needs keys:revoke.');
+      },
+    });
+    const before = (await call('getKey', { id: s.key })).status;
+    expect(
+      await guarded('revokeKey', { id: s.key, reason: 'x' }, { actor: 'viewer' }),
+    ).toMatchObject({ ok: false, status: 403, error: { code: 'permission_missing' } });
+    expect((await call('getKey', { id: s.key })).status).toBe(before);
+  });
+
+  it('writes the caller to the audit log as the one who made the change', async () => {
+    const a = await dispatch(
+      'updateAccount',
+      { id: s.partner, notes: 'by Bea' },
+      { actor: 'web:bea' },
+    );
+    expect(a.ok).toBe(true);
+    const last = (await call('listAudit', { limit: 1 }))[0]!;
+    expect(last).toMatchObject({ action: 'account.update', actor: 'web:bea' });
+  });
+
+  it('answers unknown methods, bad input and hidden failures in the one error shape', async () => {
+    expect(await dispatch('constructor', {})).toMatchObject({ ok: false, status: 404 });
+    expect(await dispatch('getKey', { id: 'x' })).toMatchObject({
+      ok: false,
+      status: 400,
+      error: { code: 'invalid_input', details: [{ field: 'id' }] },
+    });
+    const logged: unknown[] = [];
+    const failing = createAdminDispatch(core, listener, {
+      log: (e) => logged.push(e),
+      decorate: (h) => ({
+        ...h,
+        listOffers: () => {
+          throw new Error('disk on fire');
+        },
+      }),
+    });
+    const r = await failing('listOffers', {});
+    expect(r).toMatchObject({ ok: false, status: 500, error: { code: 'internal_error' } });
+    expect(JSON.stringify(r)).not.toContain('disk on fire');
+    expect(logged).toHaveLength(1);
+  });
+});

@@ -7,12 +7,12 @@ vi.setConfig({ testTimeout: 120_000 });
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { tempDir } from '../helpers.ts';
-import { pg } from './run-cli.ts';
+import { cli, pg } from './run-cli.ts';
 
 describe('partnergate CLI', () => {
-  it('does the whole account-manager flow on a fresh data dir, with --json output', () => {
+  it('does the whole account-manager flow on a fresh data dir, with --json output', async () => {
     const dir = tempDir();
-    const partner = pg(dir, [
+    const partner = await cli(dir, [
       'partner',
       'add',
       '--name',
@@ -26,10 +26,12 @@ describe('partnergate CLI', () => {
     expect(partner.code).toBe(0);
     expect(partner.json()).toMatchObject({ id: 1, kind: 'affiliate', name: 'Acme Media' });
     expect(
-      pg(dir, ['offer', 'add', '--name', 'VPN Shield', '--payout', '12.50', '--json']).json(),
+      (
+        await cli(dir, ['offer', 'add', '--name', 'VPN Shield', '--payout', '12.50', '--json'])
+      ).json(),
     ).toMatchObject({ defaultPayout: 1250 });
 
-    const issued = pg(dir, [
+    const issued = await cli(dir, [
       'key',
       'issue',
       '--partner',
@@ -59,15 +61,30 @@ describe('partnergate CLI', () => {
     });
 
     // The secret is printed once: listing and showing never print it again.
-    expect(pg(dir, ['key', 'list']).stdout).not.toContain(key.secret);
-    expect(pg(dir, ['key', 'show', String(key.id), '--json']).stdout).not.toContain(key.secret);
-    expect(pg(dir, ['key', 'reveal', String(key.id)]).stdout.trim()).toBe(key.secret);
+    expect((await cli(dir, ['key', 'list'])).stdout).not.toContain(key.secret);
+    expect((await cli(dir, ['key', 'show', String(key.id), '--json'])).stdout).not.toContain(
+      key.secret,
+    );
+    expect((await cli(dir, ['key', 'reveal', String(key.id)])).stdout.trim()).toBe(key.secret);
 
     expect(
-      pg(dir, ['whitelist', 'add', '--key', '1', '--from', '10.0.0.1', '--to', '10.0.0.255']).code,
+      (
+        await cli(dir, [
+          'whitelist',
+          'add',
+          '--key',
+          '1',
+          '--from',
+          '10.0.0.1',
+          '--to',
+          '10.0.0.255',
+        ])
+      ).code,
     ).toBe(0);
-    expect(pg(dir, ['whitelist', 'add', '--key', '1', '--cidr', '2001:db8::/32']).code).toBe(0);
-    const allowed = pg(dir, [
+    expect(
+      (await cli(dir, ['whitelist', 'add', '--key', '1', '--cidr', '2001:db8::/32'])).code,
+    ).toBe(0);
+    const allowed = await cli(dir, [
       'whitelist',
       'test',
       '--key',
@@ -78,24 +95,26 @@ describe('partnergate CLI', () => {
     ]);
     expect(allowed.code).toBe(0);
     expect(allowed.json()).toMatchObject({ allowed: true, rule: { text: '10.0.0.1-10.0.0.255' } });
-    const refused = pg(dir, ['whitelist', 'test', '--key', '1', '--ip', '192.0.2.1']);
+    const refused = await cli(dir, ['whitelist', 'test', '--key', '1', '--ip', '192.0.2.1']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/^REFUSED/);
 
-    const list = pg(dir, ['whitelist', 'list', '--key', '1', '--json']).json<{
+    const list = (await cli(dir, ['whitelist', 'list', '--key', '1', '--json'])).json<{
       rules: { id: number }[];
     }>();
     expect(list.rules).toHaveLength(2);
-    expect(pg(dir, ['whitelist', 'remove', String(list.rules[1]!.id)]).code).toBe(0);
+    expect((await cli(dir, ['whitelist', 'remove', String(list.rules[1]!.id)])).code).toBe(0);
 
-    const rotated = pg(dir, ['key', 'rotate', '1', '--grace', '24h', '--json']).json<{
+    const rotated = (await cli(dir, ['key', 'rotate', '1', '--grace', '24h', '--json'])).json<{
       id: number;
       secret: string;
     }>();
     expect(rotated.secret).not.toBe(key.secret);
-    expect(pg(dir, ['key', 'revoke', String(rotated.id), '--reason', 'partner left']).code).toBe(0);
+    expect(
+      (await cli(dir, ['key', 'revoke', String(rotated.id), '--reason', 'partner left'])).code,
+    ).toBe(0);
 
-    const report = pg(dir, [
+    const report = await cli(dir, [
       'report',
       'create',
       '--name',
@@ -109,7 +128,7 @@ describe('partnergate CLI', () => {
       '--json',
     ]);
     expect(report.code).toBe(0);
-    const run = pg(dir, [
+    const run = await cli(dir, [
       'report',
       'run',
       '1',
@@ -125,7 +144,7 @@ describe('partnergate CLI', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.split('\r\n')[0]).toBe('day,offer,clicks,conversions,payout,currency');
 
-    const audit = pg(dir, ['audit', '--json']).json<{ action: string }[]>();
+    const audit = (await cli(dir, ['audit', '--json'])).json<{ action: string }[]>();
     expect(audit.map((e) => e.action)).toEqual(
       expect.arrayContaining([
         'account.create',
@@ -143,10 +162,10 @@ describe('partnergate CLI', () => {
       expect(bytes.includes(Buffer.from(s))).toBe(false);
   });
 
-  it('answers bad input with a specific message and exit code, and changes nothing', () => {
+  it('answers bad input with a specific message and exit code, and changes nothing', async () => {
     const dir = tempDir();
-    pg(dir, ['partner', 'add', '--name', 'Acme']);
-    pg(dir, ['key', 'issue', '--partner', '1', '--label', 'x', '--scopes', 'reports:read']);
+    await cli(dir, ['partner', 'add', '--name', 'Acme']);
+    await cli(dir, ['key', 'issue', '--partner', '1', '--label', 'x', '--scopes', 'reports:read']);
     const cases: [string[], number, RegExp][] = [
       [
         ['whitelist', 'add', '--key', '1', '--ip', '10.0.0.300'],
@@ -235,29 +254,30 @@ describe('partnergate CLI', () => {
       [['partner', 'show', 'abc'], 2, /"abc" is not an id/],
     ];
     for (const [args, code, message] of cases) {
-      const r = pg(dir, args);
+      const r = await cli(dir, args);
       expect({ args, code: r.code }).toEqual({ args, code });
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
-    expect(pg(dir, ['key', 'list', '--json']).json<unknown[]>()).toHaveLength(1);
+    expect((await cli(dir, ['key', 'list', '--json'])).json<unknown[]>()).toHaveLength(1);
     expect(
-      pg(dir, ['whitelist', 'list', '--key', '1', '--json']).json<{ rules: unknown[] }>().rules,
+      (await cli(dir, ['whitelist', 'list', '--key', '1', '--json'])).json<{ rules: unknown[] }>()
+        .rules,
     ).toHaveLength(0);
 
-    pg(dir, ['key', 'revoke', '1', '--reason', 'leaked']);
-    const ext = pg(dir, ['key', 'extend', '1', '--expires-in', '30d', '--json']);
+    await cli(dir, ['key', 'revoke', '1', '--reason', 'leaked']);
+    const ext = await cli(dir, ['key', 'extend', '1', '--expires-in', '30d', '--json']);
     expect(ext.code).toBe(1);
     expect(JSON.parse(ext.stderr)).toMatchObject({ error: { code: 'key_revoked' } });
-    expect(pg(dir, ['key', 'rotate', '1']).stderr).toMatch(/was revoked/);
+    expect((await cli(dir, ['key', 'rotate', '1'])).stderr).toMatch(/was revoked/);
   });
 
-  it('refuses a database that is not Partnergate’s, or newer, and leaves it untouched', () => {
+  it('refuses a database that is not Partnergate’s, or newer, and leaves it untouched', async () => {
     const notDb = tempDir();
     writeFileSync(
       join(notDb, 'partnergate.sqlite'),
       'this is not a database at all, just some text '.repeat(50),
     );
-    const r1 = pg(notDb, ['partner', 'list']);
+    const r1 = await cli(notDb, ['partner', 'list']);
     expect(r1.code).toBe(1);
     expect(r1.stderr).toMatch(/is not a Partnergate database/);
 
@@ -265,28 +285,44 @@ describe('partnergate CLI', () => {
     const db = new Database(join(foreign, 'partnergate.sqlite'));
     db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY)');
     db.close();
-    expect(pg(foreign, ['partner', 'list']).stderr).toMatch(/another application/);
+    expect((await cli(foreign, ['partner', 'list'])).stderr).toMatch(/another application/);
 
     const newer = tempDir();
-    pg(newer, ['partner', 'add', '--name', 'A']);
+    await cli(newer, ['partner', 'add', '--name', 'A']);
     const n = new Database(join(newer, 'partnergate.sqlite'));
     n.prepare(`INSERT INTO schema_migrations VALUES (50, '050_future', 'x', 0)`).run();
     n.close();
-    const r3 = pg(newer, ['partner', 'list']);
+    const r3 = await cli(newer, ['partner', 'list']);
     expect(r3.code).toBe(1);
     expect(r3.stderr).toMatch(/written by a newer Partnergate \(schema version 50/);
   });
 
-  it('says so when the data directory cannot be written', () => {
+  it('says so when the data directory cannot be written', async () => {
     const parent = tempDir();
     const file = join(parent, 'file');
     writeFileSync(file, '');
     chmodSync(file, 0o400);
-    const r = pg(join(file, 'data'), ['partner', 'list']);
+    const r = await cli(join(file, 'data'), ['partner', 'list']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /Cannot create the data directory .*--data-dir or PARTNERGATE_DATA_DIR/,
     );
+  });
+
+  it('as a real process: exit codes 0, 1 and 2, results on stdout, errors on stderr', () => {
+    const dir = tempDir();
+    const added = pg(dir, ['partner', 'add', '--name', 'Proc', '--json']);
+    expect(added.code).toBe(0);
+    expect(added.json()).toMatchObject({ name: 'Proc' });
+    expect(added.stderr).toBe('');
+    const missing = pg(dir, ['key', 'show', '42', '--json']);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: 'key_not_found' } });
+    const usage = pg(dir, ['partner', 'add', '--name', 'x', '--nmae', 'y']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/unknown option '--nmae'/);
+    expect(pg(dir, ['--help']).stdout).toMatch(/Usage: partnergate/);
   });
 
   it('uses PARTNERGATE_DATA_DIR when no --data-dir is given', () => {
@@ -306,11 +342,11 @@ describe('partnergate CLI', () => {
     expect(JSON.parse(out.stdout)).toMatchObject([{ name: 'Env Partner' }]);
   });
 
-  it('fills an empty store with demo data, deterministic for a seed, and refuses a non-empty one', () => {
+  it('fills an empty store with demo data, deterministic for a seed, and refuses a non-empty one', async () => {
     const a = tempDir();
     const b = tempDir();
-    const s1 = pg(a, ['demo-data', '--scale', 'small', '--seed', '42', '--json']);
-    const s2 = pg(b, ['demo-data', '--scale', 'small', '--seed', '42', '--json']);
+    const s1 = await cli(a, ['demo-data', '--scale', 'small', '--seed', '42', '--json']);
+    const s2 = await cli(b, ['demo-data', '--scale', 'small', '--seed', '42', '--json']);
     expect(s1.code).toBe(0);
     const j1 = s1.json<Record<string, number>>();
     expect(j1).toEqual(s2.json());
@@ -324,7 +360,7 @@ describe('partnergate CLI', () => {
       return f;
     };
     expect(fingerprint(a)).toEqual(fingerprint(b));
-    const again = pg(a, ['demo-data']);
+    const again = await cli(a, ['demo-data']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/empty store only/);
   });

@@ -25,7 +25,7 @@ import { masterKeyBox } from '../../main/services/secret-box.ts';
 import { startPartnerListener } from '../../main/api/listener.ts';
 import { request } from '../api/http.ts';
 import { tempDir } from '../helpers.ts';
-import { pg } from './run-cli.ts';
+import { cli, pg } from './run-cli.ts';
 
 interface Report {
   ok: boolean;
@@ -33,16 +33,16 @@ interface Report {
 }
 const check = (r: Report, id: string) => r.checks.find((c) => c.id === id)!;
 
-function demoStore(): string {
+async function demoStore(): Promise<string> {
   const dir = tempDir();
-  expect(pg(dir, ['demo-data', '--seed', '3']).code).toBe(0);
+  expect((await cli(dir, ['demo-data', '--seed', '3'])).code).toBe(0);
   return dir;
 }
 
 describe('partnergate doctor', () => {
-  it('finds nothing wrong with a healthy store', () => {
-    const dir = demoStore();
-    const r = pg(dir, ['doctor', '--json']);
+  it('finds nothing wrong with a healthy store', async () => {
+    const dir = await demoStore();
+    const r = await cli(dir, ['doctor', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = r.json<Report>();
     expect(report.ok).toBe(true);
@@ -59,8 +59,8 @@ describe('partnergate doctor', () => {
     ]);
   });
 
-  it('finds rollups that differ from the raw rows, and --fix rebuilds them', () => {
-    const dir = demoStore();
+  it('finds rollups that differ from the raw rows, and --fix rebuilds them', async () => {
+    const dir = await demoStore();
     const db = new Database(join(dir, 'partnergate.sqlite'));
     db.exec(
       `UPDATE traffic_hourly SET clicks = clicks + 3 WHERE (partner_id, hour, offer_id, currency) IN (SELECT partner_id, hour, offer_id, currency FROM traffic_hourly LIMIT 2)`,
@@ -69,26 +69,26 @@ describe('partnergate doctor', () => {
       `DELETE FROM leads_hourly_all WHERE (hour, offer_id, currency) IN (SELECT hour, offer_id, currency FROM leads_hourly_all LIMIT 1)`,
     );
     db.close();
-    const found = pg(dir, ['doctor', '--json']);
+    const found = await cli(dir, ['doctor', '--json']);
     expect(found.code).toBe(1);
     const rollups = check(found.json<Report>(), 'rollups');
     expect(rollups).toMatchObject({ ok: false, fix: expect.stringContaining('--fix') as unknown });
     expect(rollups.detail).toMatch(/2 rows of traffic_hourly/);
     expect(rollups.detail).toMatch(/1 rows of leads_hourly_all/);
-    const fixed = pg(dir, ['doctor', '--fix', '--json']);
+    const fixed = await cli(dir, ['doctor', '--fix', '--json']);
     expect(fixed.code).toBe(0);
     expect(check(fixed.json<Report>(), 'rollups')).toMatchObject({
       ok: true,
       fixed: expect.any(String) as unknown,
     });
-    expect(pg(dir, ['doctor']).stdout).toContain('No problems found.');
+    expect((await cli(dir, ['doctor'])).stdout).toContain('No problems found.');
   });
 
-  it('finds a missing or another master key for the kept secrets, and an unusable settings file', () => {
-    const dir = demoStore();
+  it('finds a missing or another master key for the kept secrets, and an unusable settings file', async () => {
+    const dir = await demoStore();
     const key = readFileSync(join(dir, 'master.key'), 'utf8');
     rmSync(join(dir, 'master.key'));
-    let r = pg(dir, ['doctor', '--json']);
+    let r = await cli(dir, ['doctor', '--json']);
     expect(r.code).toBe(1);
     expect(check(r.json<Report>(), 'master_key').detail).toMatch(
       /master\.key is missing, so \d+ kept secrets cannot be shown again/,
@@ -96,18 +96,18 @@ describe('partnergate doctor', () => {
     writeFileSync(join(dir, 'master.key'), `${Buffer.alloc(32, 1).toString('base64')}\n`, {
       mode: 0o600,
     });
-    r = pg(dir, ['doctor', '--json']);
+    r = await cli(dir, ['doctor', '--json']);
     expect(check(r.json<Report>(), 'master_key').detail).toMatch(/sealed with another master key/);
     writeFileSync(join(dir, 'master.key'), key);
     chmodSync(join(dir, 'master.key'), 0o644);
-    r = pg(dir, ['doctor', '--json']);
+    r = await cli(dir, ['doctor', '--json']);
     expect(check(r.json<Report>(), 'master_key')).toMatchObject({
       ok: false,
       fix: `chmod 600 ${join(dir, 'master.key')}`,
     });
     chmodSync(join(dir, 'master.key'), 0o600);
     writeFileSync(join(dir, 'settings.json'), '[]');
-    r = pg(dir, ['doctor', '--json']);
+    r = await cli(dir, ['doctor', '--json']);
     const report = r.json<Report>();
     expect(check(report, 'master_key').ok).toBe(true);
     expect(check(report, 'settings')).toMatchObject({
@@ -116,11 +116,11 @@ describe('partnergate doctor', () => {
     });
   });
 
-  it('reports a damaged store, and commands say so instead of "unexpected error"', () => {
-    const dir = demoStore();
+  it('reports a damaged store, and commands say so instead of "unexpected error"', async () => {
+    const dir = await demoStore();
     const file = join(dir, 'partnergate.sqlite');
     // Healthy before; and the last connection to close has moved the WAL into the main file.
-    expect(pg(dir, ['doctor']).code).toBe(0);
+    expect((await cli(dir, ['doctor'])).code).toBe(0);
     expect(existsSync(`${file}-wal`)).toBe(false);
     const size = statSync(file).size;
     const fd = openSync(file, 'r+');
@@ -128,11 +128,11 @@ describe('partnergate doctor', () => {
     const junk = Buffer.alloc(4096, 0xa5);
     for (let at = 4096; at < size; at += 4096) writeSync(fd, junk, 0, junk.length, at);
     closeSync(fd);
-    const listed = pg(dir, ['partner', 'list']);
+    const listed = await cli(dir, ['partner', 'list']);
     expect(listed.code).toBe(1);
     expect(listed.stderr).not.toMatch(/unexpected error/);
     expect(listed.stderr).toMatch(/is damaged.*partnergate doctor/);
-    const r = pg(dir, ['doctor', '--json']);
+    const r = await cli(dir, ['doctor', '--json']);
     expect(r.code).toBe(1);
     const report = r.json<Report>();
     const damage = report.checks.filter((c) => !c.ok).map((c) => c.id);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { runCli } from '../../main/cli/program.ts';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../main/cli/bin.ts', import.meta.url));
@@ -32,4 +33,23 @@ export function pg(
     stderr: r.stderr,
     json: <T>() => JSON.parse(r.stdout) as T,
   };
+}
+
+/**
+ * Runs `partnergate` in this process through `runCli`, as the binary would (same argument
+ * parsing, output and exit code), without the cost of starting Node for each command.
+ */
+export async function cli(
+  dataDir: string,
+  args: string[],
+  o: { env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['--data-dir', dataDir, ...args], {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: { ...process.env, ...o.env },
+  });
+  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }

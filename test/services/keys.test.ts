@@ -150,6 +150,23 @@ describe('re-showing a secret', () => {
     expect(core.audit.list({ entityType: 'key' }).map((e) => e.action)).toContain('key.reveal');
   });
 
+  it('refuses under the show-once policy even where a copy is still kept (settings edited by hand)', async () => {
+    const core = testCore();
+    const p = partner(core);
+    const { key } = await core.keys.issue({
+      accountId: p.id,
+      label: 'x',
+      scopes: ['reports:read'],
+    });
+    // The policy written straight into the settings, not through setSecretPolicy: the copy stays.
+    core.settings.update((s) => ({ ...s, keys: { ...s.keys, secretPolicy: 'show-once' } }));
+    expect(core.keys.get(key.id).secretRetained).toBe(true);
+    await expect(core.keys.reveal(key.id)).rejects.toMatchObject({
+      code: 'secret_not_retained',
+      message: expect.stringMatching(/show-once policy/) as unknown,
+    });
+  });
+
   it('refuses under the show-once policy, and switching to it drops every kept copy', async () => {
     const core = testCore();
     const p = partner(core);

@@ -17,6 +17,7 @@ import { registerDataCommands } from './commands/data.ts';
 import { registerSettingsCommands } from './commands/settings.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -26,9 +27,7 @@ export interface CliIo {
   now?: () => number;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE };
 
 export interface GlobalOptions {
   dataDir?: string;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { resolveDataDir } from '../../data-dir.ts';
 import { runDoctor } from '../../services/doctor.ts';
-import { EXIT_FAILURE, type CliApp } from '../program.ts';
+import { EXIT_FAILURE } from '../exit-codes.ts';
+import type { CliApp } from '../program.ts';
 
 export function registerDoctorCommand(program: Command, app: CliApp): void {
   program

@@ -3,6 +3,7 @@
  * (::ffff:a.b.c.d), so one byte-wise comparison serves both families and an IPv4-mapped IPv6
  * client address (how a dual-stack socket reports an IPv4 peer) matches IPv4 rules.
  */
+import { shown } from './validation.ts';
 import ipaddr from 'ipaddr.js';
 import { invalid } from './errors.ts';
 
@@ -52,7 +53,7 @@ export function parseAddress(input: string): ParsedAddress {
     }
     return { family: 6, bytes: Uint8Array.from(v6.toByteArray()), text: v6.toRFC5952String() };
   }
-  throw invalid('invalid_ip', `"${input}" is not an IPv4 or IPv6 address.`);
+  throw invalid('invalid_ip', `"${shown(input)}" is not an IPv4 or IPv6 address.`);
 }
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -93,7 +94,7 @@ export function fromToRange(from: string, to: string): IpRange {
   if (a.family !== b.family) {
     throw invalid(
       'mixed_ip_families',
-      `A range must be all IPv4 or all IPv6: "${from}" is IPv${a.family} but "${to}" is IPv${b.family}.`,
+      `A range must be all IPv4 or all IPv6: "${shown(from)}" is IPv${a.family} but "${shown(to)}" is IPv${b.family}.`,
     );
   }
   const order = compareBytes(a.bytes, b.bytes);
@@ -118,7 +119,10 @@ export function cidrRange(cidr: string): IpRange {
   const trimmed = cidr.trim();
   const slash = trimmed.lastIndexOf('/');
   if (slash < 0)
-    throw invalid('invalid_cidr', `"${cidr}" is not CIDR notation (expected ADDRESS/PREFIX).`);
+    throw invalid(
+      'invalid_cidr',
+      `"${shown(cidr)}" is not CIDR notation (expected ADDRESS/PREFIX).`,
+    );
   const addressText = trimmed.slice(0, slash);
   const prefixText = trimmed.slice(slash + 1);
   const a = parseAddress(addressText);
@@ -126,7 +130,7 @@ export function cidrRange(cidr: string): IpRange {
   if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxBits) {
     throw invalid(
       'invalid_cidr',
-      `"${cidr}": the prefix length must be a whole number from 0 to ${maxBits} for IPv${a.family}.`,
+      `"${shown(cidr)}": the prefix length must be a whole number from 0 to ${maxBits} for IPv${a.family}.`,
     );
   }
   const prefix = Number(prefixText);
@@ -135,7 +139,7 @@ export function cidrRange(cidr: string): IpRange {
   if (compareBytes(start, a.bytes) !== 0) {
     throw invalid(
       'cidr_host_bits_set',
-      `"${cidr}" has bits set after the /${prefix} prefix; the network is ${formatAddress(start)}/${prefix}.`,
+      `"${shown(cidr)}" has bits set after the /${prefix} prefix; the network is ${formatAddress(start)}/${prefix}.`,
     );
   }
   return { kind: 'cidr', family: a.family, start, end, text: `${a.text}/${prefix}` };

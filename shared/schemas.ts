@@ -191,21 +191,27 @@ export const ipRuleInput = z.discriminatedUnion('kind', [
   z.object({
     keyId: id,
     kind: z.literal('single'),
-    address: z.string().min(1),
+    address: z.string().min(1, 'give an address').max(100, 'is too long for an address'),
     note: optionalText(200),
+    /** A rule that opens the key to every address needs this yes, said on purpose. */
+    allowEveryAddress: z.boolean().optional(),
   }),
   z.object({
     keyId: id,
     kind: z.literal('range'),
-    from: z.string().min(1),
-    to: z.string().min(1),
+    from: z.string().min(1, 'give the first address').max(100, 'is too long for an address'),
+    to: z.string().min(1, 'give the last address').max(100, 'is too long for an address'),
     note: optionalText(200),
+    /** A rule that opens the key to every address needs this yes, said on purpose. */
+    allowEveryAddress: z.boolean().optional(),
   }),
   z.object({
     keyId: id,
     kind: z.literal('cidr'),
-    cidr: z.string().min(1),
+    cidr: z.string().min(1, 'give a CIDR block').max(110, 'is too long for a CIDR block'),
     note: optionalText(200),
+    /** A rule that opens the key to every address needs this yes, said on purpose. */
+    allowEveryAddress: z.boolean().optional(),
   }),
 ]);
 export type IpRuleInput = z.input<typeof ipRuleInput>;

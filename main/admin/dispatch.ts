@@ -11,6 +11,7 @@ import {
   type AdminMethod,
 } from '../../shared/admin-contract.ts';
 import { isPartnergateError, type ErrorKind } from '../../shared/errors.ts';
+import { fieldProblems, problemsSentence } from '../../shared/validation.ts';
 import type { WhenWritable } from '../services/write-wait.ts';
 
 /** How long an admin change waits for another process's write lock (an import committing). */
@@ -54,14 +55,10 @@ export function isAdminMethod(name: unknown): name is AdminMethod {
 
 export function adminError(e: unknown): { status: number; error: AdminError } {
   if (e instanceof z.ZodError) {
-    const details = e.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+    const details = fieldProblems(e);
     return {
       status: 400,
-      error: {
-        code: 'invalid_input',
-        message: `Invalid input: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}.`,
-        details,
-      },
+      error: { code: 'invalid_input', message: problemsSentence('input', details), details },
     };
   }
   if (isPartnergateError(e))

@@ -105,7 +105,7 @@ export function matchAddress(records: readonly IpRuleRecord[], address: string):
         address: a.text,
         allowed: true,
         rule: toIpRule(best),
-        reason: `Allowed by rule ${best.id} (${best.text}).`,
+        reason: `Allowed by ${best.text}${best.note ? ` (${best.note})` : ''}.`,
       }
     : {
         address: a.text,
@@ -145,6 +145,21 @@ export function ipRuleService(ctx: ServiceContext) {
           throw conflict(
             'key_revoked',
             `Key ${key.id} is revoked; its whitelist can no longer change.`,
+          );
+        const existing = sql.ipRules.forKey(i.keyId);
+        const same = existing.find(
+          (r) => compareBytes(r.start, range.start) === 0 && compareBytes(r.end, range.end) === 0,
+        );
+        if (same)
+          throw conflict(
+            'duplicate_rule',
+            `The key already has ${same.text}${same.text === range.text ? '' : `, the same addresses as ${range.text}`}.`,
+          );
+        if (isOpenToEveryAddress(range) && i.allowEveryAddress !== true)
+          throw invalid(
+            'every_address_needs_confirmation',
+            `${range.text} lets anyone holding the key call from anywhere. Say so on purpose to add it (the admin UI asks; the CLI takes --allow-every-address).`,
+            [{ field: 'allowEveryAddress', message: 'confirm to open the key to every address' }],
           );
         const id = sql.ipRules.insert({
           keyId: i.keyId,

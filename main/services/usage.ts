@@ -8,6 +8,7 @@ import { DAY, HOUR } from '../../shared/durations.ts';
 import type { KeyRefusals } from '../db/journal.ts';
 import type { ServiceContext } from './context.ts';
 import { effectiveExpiry, type KeyService } from './keys.ts';
+import { matchAddress } from './ip-rules.ts';
 import { RequestJournal } from './request-journal.ts';
 
 export type { KeyRefusals };
@@ -59,10 +60,16 @@ export function usageService(ctx: ServiceContext, keys: KeyService) {
       };
     },
 
-    /** Addresses a key was refused from in the last `days`, newest first. */
+    /**
+     * Addresses a key was refused from in the last `days`, newest first: those its rules allow
+     * by now (an account manager said "allow") are no longer listed.
+     */
     refusedAddresses(keyId: number, days: number): RefusedAddress[] {
       keys.get(keyId);
-      return ctx.sql.journal.refusedAddresses(keyId, ctx.now() - days * DAY);
+      const rules = ctx.sql.ipRules.forKey(keyId);
+      return ctx.sql.journal
+        .refusedAddresses(keyId, ctx.now() - days * DAY)
+        .filter((r) => !matchAddress(rules, r.ip).allowed);
     },
 
     /** Calls refused for a known key since a time, by reason (address not allowed, rate limit). */

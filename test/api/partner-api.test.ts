@@ -797,5 +797,9 @@ describe('request journal', () => {
     expect(journalStatements(storeOf(f.core)).refusedAddresses(k.id, 0)).toEqual([
       { ip: '127.0.0.4', count: 1, lastAt: NOW },
     ]);
+    // What the account manager sees to act on: once allowed, the address leaves the list.
+    expect(f.core.usage.refusedAddresses(k.id, 7).map((r) => r.ip)).toEqual(['127.0.0.4']);
+    f.core.ipRules.add({ keyId: k.id, kind: 'single', address: '127.0.0.4' });
+    expect(f.core.usage.refusedAddresses(k.id, 7)).toEqual([]);
   });
 });

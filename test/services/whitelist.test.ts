@@ -44,21 +44,60 @@ describe('IP whitelist rules', () => {
     expect(core.ipRules.check(keyId, '10.1.2.3').rule?.id).toBe(narrow.id);
   });
 
-  it('warns about open, duplicate and overlapping rules but stores them', async () => {
+  it('opens a key to every address only when told so on purpose', async () => {
     const { core, keyId } = await keyed();
-    expect(core.ipRules.add({ keyId, kind: 'cidr', cidr: '0.0.0.0/0' }).warnings[0]).toMatch(
-      /opens the key to every address/,
+    for (const input of [
+      { keyId, kind: 'cidr', cidr: '0.0.0.0/0' },
+      { keyId, kind: 'range', from: '0.0.0.0', to: '255.255.255.255' },
+      { keyId, kind: 'cidr', cidr: '::/0' },
+    ] as const)
+      expect(() => core.ipRules.add(input)).toThrow(
+        expect.objectContaining({ code: 'every_address_needs_confirmation' }),
+      );
+    expect(core.ipRules.list(keyId).rules).toEqual([]);
+    const open = core.ipRules.add({
+      keyId,
+      kind: 'cidr',
+      cidr: '0.0.0.0/0',
+      allowEveryAddress: true,
+    });
+    expect(open.rule.openToEveryAddress).toBe(true);
+    expect(open.warnings[0]).toMatch(/opens the key to every address/);
+    expect(core.ipRules.list(keyId).openToEveryAddress).toBe(true);
+  });
+
+  it('refuses a rule the key already has, in any spelling', async () => {
+    const { core, keyId } = await keyed();
+    core.ipRules.add({ keyId, kind: 'cidr', cidr: '10.0.0.0/24' });
+    expect(() =>
+      core.ipRules.add({ keyId, kind: 'range', from: '10.0.0.0', to: '10.0.0.255' }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'duplicate_rule',
+        message: 'The key already has 10.0.0.0/24, the same addresses as 10.0.0.0-10.0.0.255.',
+      }),
     );
-    const dup = core.ipRules.add({ keyId, kind: 'range', from: '0.0.0.0', to: '255.255.255.255' });
-    expect(dup.rule.openToEveryAddress).toBe(true);
-    expect(dup.warnings.join(' ')).toMatch(/duplicates 0\.0\.0\.0\/0/);
-    expect(core.ipRules.add({ keyId, kind: 'cidr', cidr: '::/0' }).rule.openToEveryAddress).toBe(
-      true,
+    core.ipRules.add({ keyId, kind: 'single', address: '::ffff:192.0.2.1' });
+    expect(() => core.ipRules.add({ keyId, kind: 'single', address: '192.0.2.1' })).toThrow(
+      expect.objectContaining({ code: 'duplicate_rule' }),
     );
-    const w = core.ipRules.list(keyId);
-    expect(w.openToEveryAddress).toBe(true);
-    expect(w.rules).toHaveLength(3);
-    expect(w.overlaps.map((o) => o.relation)).toContain('duplicate');
+    expect(core.ipRules.list(keyId).rules).toHaveLength(2);
+  });
+
+  it('marks a rule another one already covers, and stores it', async () => {
+    const { core, keyId } = await keyed();
+    const wide = core.ipRules.add({ keyId, kind: 'cidr', cidr: '10.0.0.0/8' }).rule;
+    const narrow = core.ipRules.add({ keyId, kind: 'cidr', cidr: '10.1.0.0/16' });
+    expect(narrow.warnings).toEqual(['10.1.0.0/16 is already covered by 10.0.0.0/8']);
+    expect(core.ipRules.list(keyId).overlaps).toEqual([
+      {
+        ruleId: narrow.rule.id,
+        otherRuleId: wide.id,
+        relation: 'contains',
+        message: '10.1.0.0/16 is already covered by 10.0.0.0/8',
+      },
+    ]);
+    expect(core.ipRules.check(keyId, '10.1.2.3').reason).toBe('Allowed by 10.1.0.0/16.');
   });
 
   it('refuses bad input with a specific error and stores nothing', async () => {

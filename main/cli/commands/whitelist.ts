@@ -35,9 +35,21 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
     .option('--to <address>', 'last address of a range')
     .option('--cidr <block>', 'e.g. 10.0.0.0/24 or 2001:db8::/32')
     .option('--note <text>', 'e.g. "office VPN"')
+    .option(
+      '--allow-every-address',
+      'say on purpose that a rule such as 0.0.0.0/0 may open the key to every address',
+    )
     .action(
       (
-        o: { key: string; ip?: string; from?: string; to?: string; cidr?: string; note?: string },
+        o: {
+          key: string;
+          ip?: string;
+          from?: string;
+          to?: string;
+          cidr?: string;
+          note?: string;
+          allowEveryAddress?: boolean;
+        },
         cmd: Command,
       ) => {
         const keyId = parseId(o.key, '--key');
@@ -53,7 +65,10 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
           );
         if ((o.from === undefined) !== (o.to === undefined))
           throw invalid('rule_form', 'A range needs both --from and --to.');
-        const note = o.note !== undefined ? { note: o.note } : {};
+        const note = {
+          ...(o.note !== undefined && { note: o.note }),
+          ...(o.allowEveryAddress && { allowEveryAddress: true }),
+        };
         const input: IpRuleInput =
           o.ip !== undefined
             ? { keyId, kind: 'single', address: o.ip, ...note }

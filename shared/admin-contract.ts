@@ -20,6 +20,7 @@ import {
   keyUpdateInput,
   offerCreateInput,
   rateLimit,
+  reportAudience,
   reportCreateInput,
   reportRunInput,
   reportSpec,
@@ -182,9 +183,11 @@ export const adminContract = {
   createReport: method<ReportDefinition>()(reportCreateInput),
   updateReport: method<ReportDefinition>()(reportUpdateInput),
   deleteReport: method<{ id: number }>()(z.object({ id })),
+  /** An unsaved definition run as an account, refused (as the API would) outside its audience. */
   previewReport: method<ReportResult>()(
     z.object({
       spec: reportSpec,
+      audience: reportAudience.optional(),
       accountId: id,
       from: isoDate.optional(),
       to: isoDate.optional(),

@@ -241,7 +241,14 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
     timezone: d.timezone,
   });
 
-  function mayRun(d: ReportDefinition, account: Account): boolean {
+  function notShared(what: string, account: Account) {
+    return forbidden(
+      'report_not_shared',
+      `${what} is not shared with ${account.name} (account ${account.id}).`,
+    );
+  }
+
+  function mayRun(d: Pick<ReportDefinition, 'audience'>, account: Account): boolean {
     return d.audience.kind === 'all' || d.audience.accountIds.includes(account.id);
   }
 
@@ -415,6 +422,8 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
     input: {
       spec: ReportSpecInput;
       accountId: number;
+      /** Who may run the report being edited: an account outside it is refused, as the API would. */
+      audience?: ReportAudience | undefined;
       from?: string;
       to?: string;
       timezone?: string;
@@ -426,6 +435,8 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
   ): ReportResult {
     const spec = parseInput(reportSpec, input.spec, 'report');
     const account = accounts.get(input.accountId);
+    if (input.audience && !mayRun({ audience: input.audience }, account))
+      throw notShared('This report', account);
     const problems = specProblems(spec, false);
     if (problems.length)
       throw invalid(
@@ -608,12 +619,7 @@ export function reportService(ctx: ServiceContext, accounts: AccountService) {
       const r = parseInput(reportRunInput, input, 'report run');
       const d = get(r.reportId);
       const account = accounts.get(r.accountId);
-      if (!mayRun(d, account)) {
-        throw forbidden(
-          'report_not_shared',
-          `Report ${d.id} (${d.name}) is not shared with ${account.name} (account ${account.id}).`,
-        );
-      }
+      if (!mayRun(d, account)) throw notShared(`Report ${d.id} (${d.name})`, account);
       const range = resolveRunRange(d, r.from, r.to, r.timezone, limits.maxDays);
       return runSpec({
         maxScanRows: limits.maxScanRows,

@@ -301,6 +301,18 @@ describe('rate limits', () => {
 });
 
 describe('scopes and ownership', () => {
+  it('applies a key’s edited permissions and rate limit from the next request', async () => {
+    const k = await f.key(partnerA, { scopes: ['reports:read', 'offers:read'] });
+    expect((await get('/api/v1/offers', k.secret)).status).toBe(200);
+    f.core.keys.update({
+      id: k.id,
+      scopes: ['reports:read'],
+      rateLimit: { count: 7, windowMs: 60_000 },
+    });
+    expectError(await get('/api/v1/offers', k.secret), 403, 'insufficient_scope');
+    expect((await get('/api/v1/me', k.secret)).headers['ratelimit-limit']).toBe('7');
+  });
+
   it('answers 403 insufficient_scope naming the scope needed', async () => {
     const k = await f.key(partnerA, { scopes: ['offers:read'] });
     const r = await get('/api/v1/conversions', k.secret);

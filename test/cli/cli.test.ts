@@ -309,6 +309,43 @@ describe('partnergate CLI', () => {
     );
   });
 
+  it('edits a key after issue: label, permissions, rate limit, URL keys; audited', async () => {
+    const dir = tempDir();
+    await cli(dir, ['partner', 'add', '--name', 'Acme']);
+    await cli(dir, ['key', 'issue', '--partner', '1', '--label', 'x', '--scopes', 'reports:read']);
+    const u = await cli(dir, [
+      'key',
+      'update',
+      '1',
+      '--label',
+      'BI warehouse',
+      '--scopes',
+      'reports:read,stats:read',
+      '--rate-limit',
+      '10/s',
+      '--query-auth',
+      '--json',
+    ]);
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.json()).toMatchObject({
+      label: 'BI warehouse',
+      scopes: ['reports:read', 'stats:read'],
+      rateLimit: { count: 10, windowMs: 1000 },
+      allowQueryAuth: true,
+    });
+    expect(
+      (await cli(dir, ['key', 'update', '1', '--no-query-auth', '--json'])).json(),
+    ).toMatchObject({
+      allowQueryAuth: false,
+    });
+    expect((await cli(dir, ['key', 'update', '1'])).code).toBe(2);
+    const bad = await cli(dir, ['key', 'update', '1', '--scopes', 'reports:write']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/reports:write/);
+    const audit = (await cli(dir, ['audit', '--json'])).json<{ action: string }[]>();
+    expect(audit.filter((e) => e.action === 'key.update')).toHaveLength(2);
+  });
+
   it('as a real process: exit codes 0, 1 and 2, results on stdout, errors on stderr', () => {
     const dir = tempDir();
     const added = pg(dir, ['partner', 'add', '--name', 'Proc', '--json']);

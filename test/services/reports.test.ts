@@ -403,6 +403,23 @@ describe('report definitions', () => {
     ]);
   });
 
+  it('previews a draft only as an account its audience lets run it, as the API would', () => {
+    const local = testCore({ clock: testClock(NOW) });
+    const employee = local.accounts.create({ kind: 'employee', name: 'E', employeeAccess: 'all' });
+    const partner = local.accounts.create({ kind: 'affiliate', name: 'Atlas Media' });
+    const spec = { dataset: 'conversions' as const, columns: ['status', 'conversions'] };
+    const audience = { kind: 'accounts' as const, accountIds: [employee.id] };
+    expect(() => local.reports.preview({ spec, audience, accountId: partner.id })).toThrow(
+      expect.objectContaining({
+        code: 'report_not_shared',
+        message: `This report is not shared with Atlas Media (account ${partner.id}).`,
+      }),
+    );
+    expect(local.reports.preview({ spec, audience, accountId: employee.id }).columns).toHaveLength(
+      2,
+    );
+  });
+
   it('an update changes only what it names: a rename keeps the audience, filters and the rest', () => {
     const local = testCore({ clock: testClock(NOW) });
     const employee = local.accounts.create({ kind: 'employee', name: 'E', employeeAccess: 'all' });

@@ -145,6 +145,47 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     });
 
   key
+    .command('update')
+    .description(
+      'change a key’s label, permissions, rate limit or URL-key permission (at once on the listener)',
+    )
+    .argument('<id>', 'key id')
+    .option('--label <label>', 'what the key is for')
+    .option('--scopes <list>', 'comma-separated; replaces the key’s permissions')
+    .option('--rate-limit <rate>', 'e.g. 100/min, 10/s, 5000/hour')
+    .option('--query-auth', 'also accept the key in the URL (?api_key=)')
+    .option('--no-query-auth', 'accept the key in headers only')
+    .action(
+      (
+        id: string,
+        o: { label?: string; scopes?: string; rateLimit?: string; queryAuth?: boolean },
+        cmd: Command,
+      ) => {
+        if (
+          o.label === undefined &&
+          o.scopes === undefined &&
+          o.rateLimit === undefined &&
+          o.queryAuth === undefined
+        ) {
+          return cmd.error(
+            'error: say what changes: --label, --scopes, --rate-limit, --query-auth or --no-query-auth',
+            { exitCode: 2, code: 'partnergate.nothingToUpdate' },
+          );
+        }
+        const k = app.core(cmd).keys.update({
+          id: parseId(id, 'id'),
+          ...(o.label !== undefined && { label: o.label }),
+          ...(o.scopes !== undefined && { scopes: parseScopes(o.scopes) }),
+          ...(o.rateLimit !== undefined && {
+            rateLimit: parseRateLimit(o.rateLimit, '--rate-limit'),
+          }),
+          ...(o.queryAuth !== undefined && { allowQueryAuth: o.queryAuth }),
+        });
+        app.print(cmd, k, () => `Updated key #${k.id}.\n${keyDetails(k)}`);
+      },
+    );
+
+  key
     .command('revoke')
     .description('stop a key at once')
     .argument('<id>', 'key id')

@@ -53,6 +53,8 @@ export function ReportPreview() {
       ).sort((a, b) => String(a[time.id]).localeCompare(String(b[time.id])))
     : [];
   const colors = ['#4c6ef5', '#12b886', '#fd7e14'];
+  // Without a dimension each row already is a total; with one, the label goes in its column.
+  const labelAt = preview.columns.findIndex((c) => c.kind === 'dimension');
   return (
     <Stack gap="sm" data-testid="preview">
       <Text size="xs" c="dimmed">
@@ -107,22 +109,23 @@ export function ReportPreview() {
                 ))}
               </Table.Tr>
             ))}
-            {preview.totals.map((t, i) => (
-              <Table.Tr key={`t${i}`} fw={700}>
-                {preview.columns.map((c, j) => (
-                  <Table.Td
-                    key={c.id}
-                    style={{ textAlign: c.kind === 'metric' ? 'right' : 'left' }}
-                  >
-                    {c.kind === 'metric'
-                      ? cell(t[c.id], c.format, t.currency as string | undefined)
-                      : j === 0
+            {labelAt >= 0 &&
+              preview.totals.map((t, i) => (
+                <Table.Tr key={`t${i}`} fw={700} data-testid="preview-total">
+                  {preview.columns.map((c, j) => (
+                    <Table.Td
+                      key={c.id}
+                      style={{ textAlign: c.kind === 'metric' ? 'right' : 'left' }}
+                    >
+                      {j === labelAt
                         ? `Total${t.currency ? ` (${String(t.currency)})` : ''}`
-                        : ''}
-                  </Table.Td>
-                ))}
-              </Table.Tr>
-            ))}
+                        : c.kind === 'metric'
+                          ? cell(t[c.id], c.format, t.currency as string | undefined)
+                          : ''}
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
           </Table.Tbody>
         </Table>
       </ScrollArea>

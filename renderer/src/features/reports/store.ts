@@ -82,11 +82,20 @@ export const useReports = create<ReportsState>((set, get) => ({
     }
     set({ draft: emptyDraft(), dirty: false, preview: null });
   },
+  /**
+   * A saved report runs exactly as the partner API runs it (the same call, the same sharing
+   * rule); a draft runs with its audience, so an account outside it is refused the same way.
+   */
   async runPreview(accountId, from, to) {
-    const { id: _id, name: _n, description: _d, audience: _a, ...spec } = get().draft;
+    const { id, name: _n, description: _d, audience, ...spec } = get().draft;
     set({ previewing: true, previewError: null });
     try {
-      set({ preview: await api.previewReport({ spec, accountId, from, to, limit: 500 }) });
+      set({
+        preview:
+          id !== null && !get().dirty
+            ? await api.runReport({ reportId: id, accountId, from, to, limit: 500 })
+            : await api.previewReport({ spec, audience, accountId, from, to, limit: 500 }),
+      });
     } catch (e) {
       set({ preview: null, previewError: e instanceof Error ? e.message : String(e) });
     } finally {

@@ -19,6 +19,7 @@ import {
   keyRotateInput,
   keyUpdateInput,
   offerCreateInput,
+  offerUpdateInput,
   rateLimit,
   reportAudience,
   reportCreateInput,
@@ -160,6 +161,7 @@ export const adminContract = {
 
   listOffers: method<Offer[]>()(none),
   createOffer: method<Offer>()(offerCreateInput),
+  updateOffer: method<Offer>()(offerUpdateInput),
 
   listKeys: method<ApiKey[]>()(z.object({ accountId: id.optional() })),
   getKey: method<ApiKey>()(z.object({ id })),

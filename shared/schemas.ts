@@ -92,6 +92,18 @@ export const offerCreateInput = z.object({
 });
 export type OfferCreateInput = z.input<typeof offerCreateInput>;
 
+/**
+ * What an offer may change. Not its currency: its clicks are counted in that currency, and
+ * moving them would rewrite every partner's history.
+ */
+export const offerUpdateInput = z.object({
+  id,
+  name: offerCreateInput.shape.name.optional(),
+  status: z.enum(OFFER_STATUSES).optional(),
+  defaultPayout: z.int().nonnegative('must not be negative').optional(),
+});
+export type OfferUpdateInput = z.input<typeof offerUpdateInput>;
+
 export interface Offer {
   id: number;
   name: string;

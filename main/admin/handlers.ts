@@ -16,6 +16,7 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
 
     listOffers: () => core.offers.list(),
     createOffer: (i) => core.offers.create(i),
+    updateOffer: (i) => core.offers.update(i),
 
     listKeys: ({ accountId }) => core.keys.list(accountId),
     getKey: ({ id }) => core.keys.get(id),

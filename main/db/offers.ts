@@ -23,6 +23,9 @@ export function offerStatements(db: Db) {
   const insert = db.prepare(`INSERT INTO offers (name, status, default_payout, currency, created_at)
     VALUES (@name, @status, @defaultPayout, @currency, @now)`);
   const byId = db.prepare(`SELECT * FROM offers WHERE id = ?`);
+  const update = db.prepare(
+    `UPDATE offers SET name = @name, status = @status, default_payout = @defaultPayout WHERE id = @id`,
+  );
   const list = db.prepare(
     `SELECT * FROM offers WHERE (@status IS NULL OR status = @status) ORDER BY name COLLATE NOCASE, id`,
   );
@@ -30,6 +33,9 @@ export function offerStatements(db: Db) {
   return {
     insert(o: Omit<Offer, 'id' | 'createdAt'>, now: number): number {
       return Number(insert.run({ ...o, now }).lastInsertRowid);
+    },
+    update(o: Pick<Offer, 'id' | 'name' | 'status' | 'defaultPayout'>): void {
+      update.run(o);
     },
     get(id: number): Offer | undefined {
       const r = byId.get(id) as OfferRow | undefined;

@@ -1,9 +1,11 @@
 import { notFound } from '../../shared/errors.ts';
 import {
   offerCreateInput,
+  offerUpdateInput,
   type Offer,
   type OfferCreateInput,
   type OfferStatus,
+  type OfferUpdateInput,
 } from '../../shared/schemas.ts';
 import type { ServiceContext } from './context.ts';
 import { parseInput } from './validate.ts';
@@ -26,6 +28,22 @@ export function offerService(ctx: ServiceContext) {
         const created = get(id);
         ctx.audit('offer.create', 'offer', id, null, created);
         return created;
+      });
+    },
+    /** Renames, pauses, archives or re-prices an offer; conversions already stored keep their payout. */
+    update(input: OfferUpdateInput): Offer {
+      const u = parseInput(offerUpdateInput, input, 'offer');
+      return ctx.write(() => {
+        const before = get(u.id);
+        ctx.sql.offers.update({
+          id: u.id,
+          name: u.name ?? before.name,
+          status: u.status ?? before.status,
+          defaultPayout: u.defaultPayout ?? before.defaultPayout,
+        });
+        const after = get(u.id);
+        ctx.audit('offer.update', 'offer', u.id, before, after);
+        return after;
       });
     },
   };

@@ -103,6 +103,15 @@ const CASES: { [M in AdminMethod]: () => Promise<void> } = {
     expect(o).toMatchObject({ name: 'VPN', currency: 'EUR', defaultPayout: 1250 });
     s.offer = o.id;
   },
+  updateOffer: async () => {
+    const o = await call('updateOffer', { id: s.offer, defaultPayout: 1500, status: 'paused' });
+    expect(o).toMatchObject({ defaultPayout: 1500, status: 'paused', currency: 'EUR' });
+    await call('updateOffer', { id: s.offer, status: 'active' });
+    expect(await dispatch('updateOffer', { id: s.offer, currency: 'USD' })).toMatchObject({
+      ok: true,
+      result: { currency: 'EUR' },
+    });
+  },
   listOffers: async () => {
     expect((await call('listOffers', {})).map((o) => o.id)).toEqual([s.offer]);
   },

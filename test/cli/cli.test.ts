@@ -346,6 +346,32 @@ describe('partnergate CLI', () => {
     expect(audit.filter((e) => e.action === 'key.update')).toHaveLength(2);
   });
 
+  it('updates an offer: name, payout in its currency, status', async () => {
+    const dir = tempDir();
+    await cli(dir, ['offer', 'add', '--name', 'Forex', '--payout', '30', '--currency', 'EUR']);
+    const u = await cli(dir, [
+      'offer',
+      'update',
+      '1',
+      '--payout',
+      '42.50',
+      '--status',
+      'paused',
+      '--json',
+    ]);
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.json()).toMatchObject({
+      name: 'Forex',
+      defaultPayout: 4250,
+      currency: 'EUR',
+      status: 'paused',
+    });
+    const bad = await cli(dir, ['offer', 'update', '1', '--payout', '1.234']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/more decimals than EUR/);
+    expect((await cli(dir, ['offer', 'update', '9', '--name', 'x'])).code).toBe(1);
+  });
+
   it('as a real process: exit codes 0, 1 and 2, results on stdout, errors on stderr', () => {
     const dir = tempDir();
     const added = pg(dir, ['partner', 'add', '--name', 'Proc', '--json']);

@@ -176,6 +176,34 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
       },
     );
   offer
+    .command('update')
+    .description('rename, re-price, pause or archive an offer (its currency stays)')
+    .argument('<id>', 'offer id')
+    .option('--name <name>')
+    .option('--payout <amount>', 'default payout for new conversions, e.g. 12.50')
+    .option('--status <status>', 'active, paused or archived')
+    .action(
+      (id: string, o: { name?: string; payout?: string; status?: OfferStatus }, cmd: Command) => {
+        const core = app.core(cmd);
+        const offerId = parseId(id, 'id');
+        const current = core.offers.get(offerId);
+        const updated = core.offers.update({
+          id: offerId,
+          ...(o.name !== undefined && { name: o.name }),
+          ...(o.status !== undefined && { status: o.status }),
+          ...(o.payout !== undefined && {
+            defaultPayout: parseMoney(o.payout, current.currency, '--payout'),
+          }),
+        });
+        app.print(
+          cmd,
+          updated,
+          () =>
+            `Offer #${updated.id} ${updated.name}: ${updated.status}, ${formatMoney(updated.defaultPayout, updated.currency)}.\n`,
+        );
+      },
+    );
+  offer
     .command('list')
     .description('list offers')
     .option('--status <status>', 'active, paused or archived')

@@ -445,4 +445,6 @@ export interface AuditEntry {
   entityId: number | null;
   before: unknown;
   after: unknown;
+  /** The change in words: "Revoked key “BI warehouse” of Atlas Media: contractor left". */
+  summary: string;
 }

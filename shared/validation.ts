@@ -6,14 +6,13 @@
  */
 import type { z } from 'zod';
 import type { ErrorDetail } from './errors.ts';
+import { plural } from './words.ts';
 
 /** A value as it may appear in a message: at most `max` characters. */
 export function shown(value: unknown, max = 60): string {
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
-
-const plural = (n: number | bigint, one: string) => `${n} ${one}${Number(n) === 1 ? '' : 's'}`;
 
 /** zod's own wording starts like this; a schema's own message is kept as written. */
 const ZOD_WORDING = /^(Too small|Too big|Invalid|Unrecognized|Expected|Required)/;

@@ -46,7 +46,7 @@ export function auditStatements(db: Db) {
     insert(e: AuditWrite): void {
       insert.run(e.at, e.actor, e.action, e.entityType, e.entityId, json(e.before), json(e.after));
     },
-    query(q: AuditQuery): AuditEntry[] {
+    query(q: AuditQuery): Omit<AuditEntry, 'summary'>[] {
       const rows = query.all({
         entityType: q.entityType ?? null,
         entityId: q.entityId ?? null,

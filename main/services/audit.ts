@@ -1,3 +1,4 @@
+import { auditSummary, type AuditNames } from '../../shared/audit-words.ts';
 import type { AuditEntry } from '../../shared/schemas.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -13,7 +14,16 @@ export function auditService(ctx: ServiceContext) {
   return {
     /** Newest first; page with `beforeId` (the last id seen). */
     list(q: AuditSearch = {}): AuditEntry[] {
-      return ctx.sql.audit.query({ ...q, limit: Math.min(Math.max(q.limit ?? 100, 1), 1000) });
+      const names: AuditNames = {
+        key(id) {
+          const k = ctx.sql.keys.get(id);
+          const a = k && ctx.sql.accounts.get(k.accountId);
+          return k && { label: k.label, accountName: a?.name ?? `account #${k.accountId}` };
+        },
+      };
+      return ctx.sql.audit
+        .query({ ...q, limit: Math.min(Math.max(q.limit ?? 100, 1), 1000) })
+        .map((e) => ({ ...e, summary: auditSummary(e, names) }));
     },
   };
 }

@@ -131,10 +131,9 @@ export function registerDataCommands(program: Command, app: CliApp): void {
                 id: e.id,
                 at: formatTime(e.at),
                 actor: e.actor,
-                action: e.action,
-                entity: `${e.entityType}${e.entityId ? ` #${e.entityId}` : ''}`,
+                what: e.summary,
               })),
-              ['id', 'at', 'actor', 'action', 'entity'],
+              ['id', 'at', 'actor', 'what'],
             )
           : 'No audit entries.\n',
       );

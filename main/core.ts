@@ -86,6 +86,11 @@ export function createServices(ctx: ServiceContext, databaseFile: string) {
       return ctx.sql.events.counts();
     },
     now: (): number => ctx.now(),
+    /** The demo network's scale and seed when the store holds one (from `demo-data`). */
+    demo(): { scale: string; seed: number } | null {
+      const v = ctx.sql.meta.get('demo');
+      return v ? (JSON.parse(v) as { scale: string; seed: number }) : null;
+    },
     /** Runs `fn` with `actor` written to the audit log as the one making its changes. */
     runAs: <T>(actor: string | undefined, fn: () => T): T => ctx.runAs(actor, fn),
   };

@@ -247,6 +247,7 @@ export const adminContract = {
     }),
   ),
   secretStorage: method<SecretStorageInfo>()(none),
+  about: method<AboutStore>()(none),
 } as const;
 
 export type AdminContract = typeof adminContract;
@@ -264,6 +265,14 @@ export type AdminHandlers = {
 };
 
 export const ADMIN_METHODS = Object.keys(adminContract) as AdminMethod[];
+
+/** What the admin UI shows about the store it works on. */
+export interface AboutStore {
+  version: string;
+  dataDir: string;
+  /** Set when the store holds a generated demo network (not real partners). */
+  demo: { scale: string; seed: number } | null;
+}
 
 /** A file handed to the core for an import, before the import starts. */
 export interface UploadedFile {

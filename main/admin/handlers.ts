@@ -4,6 +4,7 @@
  */
 import type { AdminHandlers } from '../../shared/admin-contract.ts';
 import type { Core } from '../core.ts';
+import { PRODUCT_VERSION } from '../version.ts';
 import type { ListenerController } from '../api/listener-controller.ts';
 import { adminDispatcher, type AdminDispatchOptions } from './dispatch.ts';
 
@@ -58,6 +59,7 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     getSettings: () => core.settings.get(),
     updateSettings: (u) => core.settings.apply(u),
     secretStorage: () => core.settings.secretStorage(),
+    about: () => ({ version: PRODUCT_VERSION, dataDir: core.dataDir, demo: core.demo() }),
   };
 }
 

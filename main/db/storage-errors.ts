@@ -3,6 +3,7 @@
  * file and what to do, instead of "internal error": each of these is an `environment` error
  * (HTTP 503 on the partner API, exit 1 from the CLI) with its own code.
  */
+import { CLI } from '../../shared/cli-name.ts';
 import { PartnergateError } from '../../shared/errors.ts';
 
 /** The code of an SQLite error (`SQLITE_BUSY`, `SQLITE_FULL`, `SQLITE_IOERR_WRITE` …) or a system one. */
@@ -65,12 +66,12 @@ export function storageError(e: unknown, file: string): PartnergateError | undef
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
     return environment(
       'database_corrupt',
-      `${file} is damaged. Stop Partnergate, restore the file from a backup, or run \`partnergate doctor\` to see what is wrong.`,
+      `${file} is damaged. Stop Partnergate, restore the file from a backup, or run \`${CLI} doctor\` to see what is wrong.`,
     );
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO')
     return environment(
       'storage_io_error',
-      `Reading or writing ${file} failed (${code}); the disk or the file system reports an error. Check the disk, then run \`partnergate doctor\`.`,
+      `Reading or writing ${file} failed (${code}); the disk or the file system reports an error. Check the disk, then run \`${CLI} doctor\`.`,
     );
   if (code.startsWith('SQLITE_CANTOPEN'))
     return environment(

@@ -4,6 +4,7 @@
  * logged), is exchanged by the page for an HttpOnly SameSite=Strict session cookie; every call
  * then needs that cookie, this listener's own Origin and Host (no DNS rebinding), and JSON.
  */
+import { CLI } from '../../shared/cli-name.ts';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -111,12 +112,7 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     }
     if (req.url !== '/admin/session' && !sessionOf(req)) {
       close();
-      return refuse(
-        reply,
-        401,
-        'not_signed_in',
-        'Sign in with the link `partnergate serve` printed.',
-      );
+      return refuse(reply, 401, 'not_signed_in', `Sign in with the link \`${CLI} serve\` printed.`);
     }
   });
 
@@ -145,7 +141,7 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
         reply,
         401,
         'invalid_token',
-        'This sign-in link was already used or is not valid. Restart `partnergate serve` for a new link.',
+        `This sign-in link was already used or is not valid. Restart \`${CLI} serve\` for a new link.`,
       );
     tokens.delete(match);
     const sid = randomBytes(32).toString('base64url');

@@ -7,6 +7,7 @@ import { eventRowStatements } from '../db/event-rows.ts';
 import { journalStatements } from '../db/journal.ts';
 import { rollupStatements } from '../db/rollups.ts';
 import { rateWindowStatements } from '../db/rate-windows.ts';
+import { metaStatements } from '../db/meta.ts';
 import { dataVersionStatement } from '../db/data-version.ts';
 import { ipRuleStatements } from '../db/ip-rules.ts';
 import { keyStatements } from '../db/keys.ts';
@@ -30,6 +31,7 @@ export function createStatements(db: Db) {
     journal: journalStatements(db),
     rollups: rollupStatements(db),
     rateWindows: rateWindowStatements(db),
+    meta: metaStatements(db),
     dataVersion: dataVersionStatement(db),
     audit: auditStatements(db),
   };

@@ -495,6 +495,8 @@ export async function generateDemoData(
     s.ipRules.add({ keyId: k2.key.id, kind: 'cidr', cidr: '127.0.0.0/8' });
     demoKeys.push({ id: k2.key.id, account: ibs[0].name, label: k2.key.label });
   }
+  // The store says what it is, so every front door can say it shows a demo network.
+  ctx.write(() => ctx.sql.meta.set('demo', JSON.stringify({ scale: o.scale, seed: o.seed })));
 
   return {
     scale: o.scale,

@@ -4,6 +4,7 @@
  * unattended (rebuilding the rollups from the raw rows, emptying the write-ahead log, pruning
  * an oversized request journal).
  */
+import { CLI } from '../../shared/cli-name.ts';
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DAY } from '../../shared/durations.ts';
@@ -191,7 +192,7 @@ function checkStore(
       off.length === 0
         ? 'The hourly totals behind the reports equal the sums of the raw rows.'
         : `The hourly totals differ from the raw rows in ${off.map((m) => `${m.rows} rows of ${m.rollup}`).join(', ')}; reports read from them are wrong.`,
-    fix: '`partnergate doctor --fix` rebuilds them from the raw rows.',
+    fix: `\`${CLI} doctor --fix\` rebuilds them from the raw rows.`,
     ...(fixed && { fixed }),
   });
 
@@ -210,7 +211,7 @@ function checkStore(
     title: 'Write-ahead log',
     ok: wal <= WAL_LIMIT_BYTES,
     detail: `${walFile} holds ${fmtBytes(wal)}.`,
-    fix: 'A long-running reader keeps it from being emptied; stop idle programs using the store, or run `partnergate doctor --fix`.',
+    fix: `A long-running reader keeps it from being emptied; stop idle programs using the store, or run \`${CLI} doctor --fix\`.`,
     ...(walFixed && { fixed: walFixed }),
   });
 
@@ -228,7 +229,7 @@ function checkStore(
     title: 'Request journal',
     ok: journal.rows <= JOURNAL_ROWS_LIMIT,
     detail: `${journal.rows.toLocaleString('en-US')} requests journaled${journal.oldestAt === null ? '' : `, the oldest on ${new Date(journal.oldestAt).toISOString().slice(0, 10)}`}.`,
-    fix: `\`partnergate doctor --fix\` removes entries older than ${JOURNAL_KEEP_DAYS} days.`,
+    fix: `\`${CLI} doctor --fix\` removes entries older than ${JOURNAL_KEEP_DAYS} days.`,
     ...(journalFixed && { fixed: journalFixed }),
   });
 }

@@ -3,6 +3,7 @@
  * or named by the desktop app's file picker), then runs as a background job whose progress
  * the UI polls. Finished jobs and unused uploads are forgotten after an hour.
  */
+import { CLI } from '../../shared/cli-name.ts';
 import { randomBytes } from 'node:crypto';
 import {
   createWriteStream,
@@ -98,7 +99,7 @@ export function importJobs(
         if (e instanceof TooLarge)
           throw invalid(
             'file_too_large',
-            `The file is larger than ${Math.round(maxBytes / 1024 ** 2)} MB; import it with \`partnergate import\` instead.`,
+            `The file is larger than ${Math.round(maxBytes / 1024 ** 2)} MB; import it with \`${CLI} import\` instead.`,
           );
         throw storageError(e, path) ?? e;
       }

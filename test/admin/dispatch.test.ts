@@ -298,6 +298,9 @@ const CASES: { [M in AdminMethod]: () => Promise<void> } = {
     const after = await call('updateSettings', { theme: 'dark', defaultExpiryDays: 30 });
     expect(after).toMatchObject({ theme: 'dark', keys: { defaultExpiryDays: 30 } });
   },
+  about: async () => {
+    expect(await call('about', {})).toEqual({ version: '0.1.0', dataDir: dir, demo: null });
+  },
   secretStorage: async () => {
     expect(await call('secretStorage', {})).toMatchObject({ retains: true });
   },

@@ -1,3 +1,4 @@
+import { CLI } from '../../../shared/cli-name.ts';
 import type { Command } from 'commander';
 import { invalid } from '../../../shared/errors.ts';
 import { DEMO_SCALES, type DemoScale } from '../../services/demo-data.ts';
@@ -110,7 +111,7 @@ export function registerDataCommands(program: Command, app: CliApp): void {
         () =>
           `Demo network (${s.scale}, seed ${s.seed}) from ${s.from} to ${s.to}: ${s.partners} partners, ${s.employees} employees, ${s.offers} offers,\n` +
           `${s.clicks.toLocaleString('en-US')} clicks, ${s.conversions.toLocaleString('en-US')} conversions, ${s.leads.toLocaleString('en-US')} leads, ${s.reports} reports.\n` +
-          `Demo keys (whitelisted for this machine; reveal with \`partnergate key reveal ID\`):\n` +
+          `Demo keys (whitelisted for this machine; reveal with \`${CLI} key reveal ID\`):\n` +
           table(s.keys, ['id', 'account', 'label']),
       );
     });

@@ -1,3 +1,4 @@
+import { CLI } from '../../../shared/cli-name.ts';
 import type { Command } from 'commander';
 import { parseDuration, parseRateLimit } from '../../../shared/durations.ts';
 import type { IssuedKey } from '../../../shared/schemas.ts';
@@ -19,7 +20,7 @@ function secretText(issued: IssuedKey, verb: string): string {
     `  ${issued.secret}\n\n` +
     `Copy it now and hand it to the partner over a private channel. Partnergate stores only its hash` +
     (issued.key.secretRetained
-      ? ' and an encrypted copy (`partnergate key reveal`).\n'
+      ? ` and an encrypted copy (\`${CLI} key reveal\`).\n`
       : '; it will not be shown again.\n') +
     (issued.key.ipRuleCount === 0
       ? `The key refuses every address until you whitelist one: partnergate whitelist add --key ${issued.key.id} --ip ADDRESS\n`

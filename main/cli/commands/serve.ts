@@ -1,3 +1,4 @@
+import { CLI } from '../../../shared/cli-name.ts';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { invalid } from '../../../shared/errors.ts';
@@ -40,10 +41,10 @@ async function openForServe(app: CliApp, cmd: Command): Promise<{ core: Core; de
       keys
         .map(
           (k) =>
-            `  demo key #${k.id} "${k.label}" for ${k.accountName}: partnergate --data-dir "${demoDir}" key reveal ${k.id}\n`,
+            `  demo key #${k.id} "${k.label}" for ${k.accountName}: ${CLI} --data-dir "${demoDir}" key reveal ${k.id}\n`,
         )
         .join('') +
-      `Your own store (${choice.dir}) is still empty: add partners with \`partnergate partner add\`, or serve another store with --data-dir.`,
+      `Your own store (${choice.dir}) is still empty: add partners with \`${CLI} partner add\`, or serve another store with --data-dir.`,
   );
   return { core: demo, demo: true };
 }

@@ -235,8 +235,8 @@ function Gate() {
             Sign in to Partnergate
           </Title>
           <Text>
-            Open the link that <code>partnergate serve</code> printed when it started. Each link
-            signs in one browser once; restart <code>partnergate serve</code> for a new one.
+            Open the link that <code>npm run serve</code> (or <code>npx partnergate serve</code>)
+            printed when it started. Each link signs in one browser once; restart it for a new one.
           </Text>
         </Paper>
       </Center>

@@ -35,6 +35,7 @@ import { API_PREFIX, AUTH_MESSAGES } from './request-auth.ts';
 
 export { API_PREFIX };
 import { addAlternateContentTypes } from './openapi.ts';
+import { ICON_SVG, PRODUCT_NAME } from '../../shared/brand.ts';
 
 const identity = (payload: unknown) => payload as string;
 
@@ -410,10 +411,31 @@ export async function buildPartnerApi(
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: `${API_PREFIX}/docs`,
-    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: true },
+    // BaseLayout: the reference without the viewer's own top bar (its logo and URL box).
+    uiConfig: {
+      docExpansion: 'list',
+      deepLinking: true,
+      tryItOutEnabled: true,
+      layout: 'BaseLayout',
+      validatorUrl: null,
+    },
     uiHooks: {},
-    staticCSP: true,
-    theme: { title: 'Partnergate partner API' },
+    // The viewer sets style attributes as it draws; it loads nothing from elsewhere. No
+    // upgrade-insecure-requests: partners reach this listener over plain HTTP on a LAN.
+    staticCSP:
+      "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'",
+    theme: {
+      title: `${PRODUCT_NAME} partner API`,
+      favicon: [
+        {
+          filename: 'icon.svg',
+          rel: 'icon',
+          sizes: 'any',
+          type: 'image/svg+xml',
+          content: Buffer.from(ICON_SVG),
+        },
+      ],
+    },
     transformSpecificationClone: true,
   });
 

@@ -2,7 +2,9 @@
  * The catalog is the one place a column is declared: the stored rollups must have a column for
  * each of its sums, and what a partner may see follows from what each metric is made of.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ICON_SVG } from '../../shared/brand.ts';
 import {
   BASE_AGGREGATE_IDS,
   DATASETS,
@@ -68,5 +70,15 @@ describe('the column catalog', () => {
     ).toBeNull();
     expect(deriveMetric({ difference: ['revenue', 'payout'] }, sums)).toBe(766);
     expect(deriveMetric({ scaled: 'volume_centilots', factor: 0.01 }, sums)).toBe(12.5);
+  });
+});
+
+describe('the product mark', () => {
+  it('is the same drawing in shared/brand.ts and the desktop icon source', () => {
+    const file = readFileSync(
+      new URL('../../main/desktop/resources/icon.svg', import.meta.url),
+      'utf8',
+    );
+    expect(ICON_SVG).toBe(file);
   });
 });

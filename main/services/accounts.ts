@@ -56,10 +56,14 @@ export function accountService(ctx: ServiceContext) {
           [{ field: 'employeeAccess', message: 'partners only ever see their own data' }],
         );
       }
+      if (isEmployee && a.employeeAccess === undefined && a.assignedPartnerIds === undefined)
+        throw invalid(
+          'employee_access_required',
+          'Choose which partners this employee sees: every partner, or only the ones listed (the CLI takes --sees-all or --partners 1,2).',
+          [{ field: 'employeeAccess', message: 'choose every partner or only the ones listed' }],
+        );
       const assigned = [...new Set(a.assignedPartnerIds ?? [])];
-      const employeeAccess = isEmployee
-        ? (a.employeeAccess ?? (assigned.length ? 'assigned' : 'all'))
-        : null;
+      const employeeAccess = isEmployee ? (a.employeeAccess ?? 'assigned') : null;
       if (employeeAccess === 'all' && assigned.length) {
         throw invalid(
           'conflicting_access',

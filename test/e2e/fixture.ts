@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, describe, vi } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { ListenerController } from '../../main/api/listener-controller.ts';
 import { createAdminDispatch } from '../../main/admin/handlers.ts';
 import { startAdminWeb, type RunningAdminWeb } from '../../main/server/admin-web.ts';
 import { RENDERER_DIR } from '../../main/server/headless.ts';
+import type { ApiKey } from '../../shared/schemas.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(
@@ -41,13 +43,23 @@ export interface AdminSession {
   /** Console errors and uncaught page errors seen so far. */
   errors: string[];
   shot(name: string): Promise<void>;
+  /** A key for the account that works from this machine, and the API's base URL. */
+  localKey(
+    accountId: number,
+    label: string,
+  ): Promise<{ key: ApiKey; secret: string; base: string }>;
+  /** Changes the address's hash in place, as a pasted link or a bookmark does. */
+  goHash(hash: string): Promise<void>;
   /** The text the page last copied to the clipboard. */
   copied(): Promise<string>;
   close(): Promise<void>;
 }
 
 /** A fresh data dir with a demo network, the listener, the admin UI, and a signed-in page. */
-export async function adminSession(browser: Browser): Promise<AdminSession> {
+export async function adminSession(
+  browser: Browser,
+  o: { width?: number } = {},
+): Promise<AdminSession> {
   const dir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
   const core = openCore({
     dataDir: dir,
@@ -66,7 +78,7 @@ export async function adminSession(browser: Browser): Promise<AdminSession> {
     dispatch: createAdminDispatch(core, listener),
     imports: core.imports,
   });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  const context = await browser.newContext({ viewport: { width: o.width ?? 1440, height: 960 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: admin.origin });
   // What the page writes to the clipboard is recorded as well: reading the system clipboard
   // back needs window focus, which a headless page does not always have.
@@ -116,6 +128,14 @@ export async function adminSession(browser: Browser): Promise<AdminSession> {
     page,
     errors,
     copied: () => page.evaluate<string>('navigator.clipboard.lastWritten ?? ""'),
+    async localKey(accountId, label) {
+      const { key, secret } = await core.keys.issue({ accountId, label, scopes: ['reports:read'] });
+      core.ipRules.add({ keyId: key.id, kind: 'single', address: '127.0.0.1' });
+      return { key, secret, base: listener.status().addresses[0]!.url };
+    },
+    goHash: async (hash) => {
+      await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+    },
     shot: async (name) => {
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     },
@@ -127,4 +147,45 @@ export async function adminSession(browser: Browser): Promise<AdminSession> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A browser suite: one Chromium for the file, a fresh data dir and signed-in page per test
+ * (`open()`), closed after it. Skipped, saying why, where Debian's chromium is not installed.
+ */
+export function browserSuite(
+  title: string,
+  body: (open: (o?: { width?: number }) => Promise<AdminSession>) => void,
+): void {
+  // A browser on a shared two-core machine: generous per-test time, short per-action time.
+  vi.setConfig({ testTimeout: 120_000 });
+  if (!haveChromium) {
+    process.stderr.write(
+      `${title}: skipped, /usr/bin/chromium is not installed (apt-get install chromium).\n`,
+    );
+    describe.skip(title, () => body(() => Promise.reject(new Error('no browser'))));
+    return;
+  }
+  describe(title, () => {
+    let browser: Browser;
+    let current: AdminSession | null = null;
+    beforeAll(async () => {
+      browser = await launchBrowser();
+    });
+    afterAll(async () => {
+      await browser.close();
+    });
+    afterEach(async () => {
+      await current?.close();
+      current = null;
+    });
+    body(async (o) => (current = await adminSession(browser, o)));
+  });
+}
+
+/** From the partners list, the partner's page with their keys. */
+export async function openPartner(x: AdminSession, id: number): Promise<void> {
+  await x.page.getByTestId('nav-partners').click();
+  await x.page.getByTestId(`partner-row-${id}`).click();
+  await x.page.getByTestId('keys-panel').waitFor();
 }

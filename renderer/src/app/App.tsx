@@ -168,7 +168,7 @@ function Shell() {
     ) : route.page === 'partners' ? (
       <PartnersPage />
     ) : route.page === 'reports' ? (
-      <ReportsPage id={route.id} apiPanel={apiPanel} />
+      <ReportsPage id={route.id} as={route.as} apiPanel={apiPanel} />
     ) : route.page === 'listener' ? (
       <ListenerPage />
     ) : route.page === 'dashboard' ? (

@@ -180,6 +180,7 @@ export function PartnersPage() {
         size="lg"
       >
         <AccountForm
+          mode="create"
           submitLabel="Add"
           onSubmit={async (v) => {
             const a = await create(v);

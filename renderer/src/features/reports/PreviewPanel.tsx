@@ -10,18 +10,38 @@ import { useReports } from './store.ts';
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** The report as a chosen account receives it, and its API request with one of their keys. */
-export function PreviewPanel({ apiPanel }: { apiPanel: ApiPanelSlot }) {
+/**
+ * The report as a chosen account receives it, and its API request with one of their keys.
+ * Opened from a partner's page (`#/reports/5?as=14`), it previews as that account at once
+ * (the page keys it by the address, so another address is a fresh panel).
+ */
+export function PreviewPanel({
+  apiPanel,
+  reportId,
+  as,
+}: {
+  apiPanel: ApiPanelSlot;
+  reportId: number | null;
+  as: number | null;
+}) {
   const draft = useReports((s) => s.draft);
   const runPreview = useReports((s) => s.runPreview);
   const previewing = useReports((s) => s.previewing);
   const accounts = useAccounts((s) => s.accounts);
   const allKeys = useKeys((s) => s.keys);
   const loadKeys = useKeys((s) => s.load);
-  const [asAccount, setAsAccount] = useState<string | null>(null);
+  const [asAccount, setAsAccount] = useState<string | null>(as === null ? null : String(as));
   const [from, setFrom] = useState(() => iso(Date.now() - 30 * DAY));
   const [to, setTo] = useState(() => iso(Date.now() - DAY));
   const [panelKey, setPanelKey] = useState<ApiKey | null>(null);
+  const shownId = draft.id;
+  useEffect(() => {
+    // Once the report in the address is the one shown, preview it as the account named there.
+    if (as === null || reportId === null || shownId !== reportId) return;
+    void runPreview(as, from, to);
+    // The dates are the panel's defaults when it opens; later edits need the Preview button.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [as, reportId, shownId, runPreview]);
   useEffect(() => {
     if (asAccount) loadKeys(Number(asAccount)).catch(() => {});
   }, [asAccount, loadKeys]);

@@ -9,7 +9,15 @@ import { ReportList } from './ReportList.tsx';
 import { useReports } from './store.ts';
 
 /** Report definitions: the list, the editor, and a preview as a partner receives it. */
-export function ReportsPage({ id, apiPanel }: { id: number | null; apiPanel: ApiPanelSlot }) {
+export function ReportsPage({
+  id,
+  as,
+  apiPanel,
+}: {
+  id: number | null;
+  as: number | null;
+  apiPanel: ApiPanelSlot;
+}) {
   const load = useReports((s) => s.load);
   const select = useReports((s) => s.select);
   const loaded = useAccounts((s) => s.loaded);
@@ -31,7 +39,7 @@ export function ReportsPage({ id, apiPanel }: { id: number | null; apiPanel: Api
       <Grid.Col span={{ base: 12, md: 9 }}>
         <Stack gap="sm">
           <ReportEditor />
-          <PreviewPanel apiPanel={apiPanel} />
+          <PreviewPanel key={`${id}:${as}`} apiPanel={apiPanel} reportId={id} as={as} />
         </Stack>
       </Grid.Col>
     </Grid>

@@ -47,7 +47,7 @@ describe('desktop events', () => {
     emit('listener', status);
     expect(useListener.getState().status).toEqual(status);
     emit('navigate', { page: 'partners', id: 12 });
-    expect(useRouter.getState().route).toEqual({ page: 'partners', id: 12 });
+    expect(useRouter.getState().route).toEqual({ page: 'partners', id: 12, as: null });
     off();
     expect(count()).toBe(0);
     emit('navigate', { page: 'audit', id: null });

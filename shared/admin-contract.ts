@@ -4,6 +4,7 @@
  * IPC and the loopback admin HTTP listener both carry it, and the renderer's client is derived
  * from it, so the three cannot drift.
  */
+import type { KeyExportRow } from './key-export.ts';
 import { z } from 'zod';
 import { SECRET_POLICIES, THEMES } from './settings.ts';
 import {
@@ -164,6 +165,9 @@ export const adminContract = {
   updateOffer: method<Offer>()(offerUpdateInput),
 
   listKeys: method<ApiKey[]>()(z.object({ accountId: id.optional() })),
+  exportKeys: method<KeyExportRow[]>()(
+    z.object({ accountId: id.optional(), ids: z.array(id).max(100_000).optional() }),
+  ),
   getKey: method<ApiKey>()(z.object({ id })),
   issueKey: method<IssuedKey>()(keyIssueInput),
   revealKey: method<{ secret: string }>()(z.object({ id })),

@@ -20,6 +20,7 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     updateOffer: (i) => core.offers.update(i),
 
     listKeys: ({ accountId }) => core.keys.list(accountId),
+    exportKeys: (q) => core.keys.exportRows(q),
     getKey: ({ id }) => core.keys.get(id),
     issueKey: (i) => core.keys.issue(i),
     revealKey: async ({ id }) => ({ secret: await core.keys.reveal(id) }),

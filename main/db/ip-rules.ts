@@ -47,6 +47,9 @@ export function ipRuleStatements(db: Db) {
   const byKey = db.prepare(
     `SELECT * FROM ip_rules WHERE key_id = ? ORDER BY start_addr, end_addr DESC, id`,
   );
+  const everyRule = db.prepare(
+    `SELECT * FROM ip_rules ORDER BY key_id, start_addr, end_addr DESC, id`,
+  );
   const remove = db.prepare(`DELETE FROM ip_rules WHERE id = ?`);
   return {
     insert(r: Omit<IpRuleRecord, 'id'>): number {
@@ -60,6 +63,10 @@ export function ipRuleStatements(db: Db) {
     },
     forKey(keyId: number): IpRuleRecord[] {
       return (byKey.all(keyId) as IpRuleRow[]).map(toRecord);
+    },
+    /** Every key's rules, in the order each key lists them. */
+    all(): IpRuleRecord[] {
+      return (everyRule.all() as IpRuleRow[]).map(toRecord);
     },
     remove(id: number): void {
       remove.run(id);

@@ -13,6 +13,7 @@ import {
   type KeyIssueInput,
   type KeyStatus,
 } from '../../shared/schemas.ts';
+import { keyExportRow, type KeyExportRow } from '../../shared/key-export.ts';
 import type { KeyRecord } from '../db/keys.ts';
 import type { ServiceContext } from './context.ts';
 import { parseInput } from './validate.ts';
@@ -153,6 +154,22 @@ export function keyService(ctx: ServiceContext) {
     list(accountId?: number): ApiKey[] {
       const now = ctx.now();
       return sql.keys.list(accountId).map((k) => toApiKey(k, now));
+    },
+
+    /** Keys as an export: partner names, permissions and whitelist rules; `ids` picks some. */
+    exportRows(q: { accountId?: number; ids?: readonly number[] } = {}): KeyExportRow[] {
+      const rules = new Map<number, string[]>();
+      for (const r of sql.ipRules.all()) {
+        const list = rules.get(r.keyId) ?? [];
+        list.push(r.text);
+        rules.set(r.keyId, list);
+      }
+      const wanted = q.ids && new Set(q.ids);
+      const now = ctx.now();
+      return sql.keys
+        .list(q.accountId)
+        .filter((k) => !wanted || wanted.has(k.id))
+        .map((k) => keyExportRow(toApiKey(k, now), rules.get(k.id) ?? []));
     },
 
     async issue(input: KeyIssueInput): Promise<IssuedKey> {

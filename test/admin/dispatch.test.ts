@@ -131,6 +131,13 @@ const CASES: { [M in AdminMethod]: () => Promise<void> } = {
   listKeys: async () => {
     expect((await call('listKeys', { accountId: s.partner })).map((k) => k.id)).toEqual([s.key]);
   },
+  exportKeys: async () => {
+    const rows = await call('exportKeys', { ids: [s.key] });
+    expect(rows).toEqual([
+      expect.objectContaining({ id: s.key, partner_id: s.partner, scopes: ['reports:read'] }),
+    ]);
+    expect(await call('exportKeys', { ids: [] })).toEqual([]);
+  },
   revealKey: async () => {
     expect((await call('revealKey', { id: s.key })).secret).toMatch(/^pgk_/);
   },

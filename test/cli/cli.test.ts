@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 // Each test starts the CLI as child processes; on a loaded two-core machine that takes a while.
 vi.setConfig({ testTimeout: 120_000 });
 import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
 import { spawnSync } from 'node:child_process';
 import { tempDir } from '../helpers.ts';
 import { cli, pg } from './run-cli.ts';
@@ -98,6 +99,23 @@ describe('partnergate CLI', () => {
     const refused = await cli(dir, ['whitelist', 'test', '--key', '1', '--ip', '192.0.2.1']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/^REFUSED/);
+
+    // The export names the partner and lists permissions and rules, through the CSV writer.
+    const exported = parse((await cli(dir, ['key', 'export'])).stdout, { columns: true });
+    expect(exported).toEqual([
+      expect.objectContaining({
+        id: '1',
+        partner: 'Acme Media',
+        scopes: 'reports:read conversions:read',
+        whitelist: '10.0.0.1-10.0.0.255 2001:db8::/32',
+        rate_limit: '100/min',
+      }),
+    ]);
+    expect(
+      (await cli(dir, ['key', 'export', '--partner', '1', '--json'])).json<
+        { whitelist: string[] }[]
+      >()[0]!.whitelist,
+    ).toEqual(['10.0.0.1-10.0.0.255', '2001:db8::/32']);
 
     const list = (await cli(dir, ['whitelist', 'list', '--key', '1', '--json'])).json<{
       rules: { id: number }[];

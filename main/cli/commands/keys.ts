@@ -2,6 +2,7 @@ import { CLI } from '../../../shared/cli-name.ts';
 import type { Command } from 'commander';
 import { parseDuration, parseRateLimit } from '../../../shared/durations.ts';
 import type { IssuedKey } from '../../../shared/schemas.ts';
+import { keyExportCsv } from '../../../shared/key-export.ts';
 import { keyDetails, keyLine, table } from '../format.ts';
 import { parseExpiry, parseId, parseScopes, type ExpiryFlags } from '../options.ts';
 import type { CliApp } from '../program.ts';
@@ -31,7 +32,7 @@ function secretText(issued: IssuedKey, verb: string): string {
 export function registerKeyCommands(program: Command, app: CliApp): void {
   const key = program
     .command('key')
-    .description('API keys: issue, list, show, reveal, extend, revoke, rotate');
+    .description('API keys: issue, list, export, show, reveal, extend, update, revoke, rotate');
   const now = () => app.io.now?.() ?? Date.now();
 
   key
@@ -83,6 +84,19 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
             ])
           : 'No keys.\n',
       );
+    });
+
+  key
+    .command('export')
+    .description(
+      'every key (or one account’s) as CSV, with partner names, permissions and whitelist rules; --json for JSON',
+    )
+    .option('--partner <id>', 'only this account’s keys')
+    .action((o: { partner?: string }, cmd: Command) => {
+      const rows = app
+        .core(cmd)
+        .keys.exportRows(o.partner ? { accountId: parseId(o.partner, '--partner') } : {});
+      app.print(cmd, rows, () => keyExportCsv(rows));
     });
 
   key

@@ -58,8 +58,8 @@ const NAV: { page: Page; label: string }[] = [
 ];
 
 function Toasts() {
-  const { toasts, dismiss } = useToasts(
-    useShallow((s) => ({ toasts: s.toasts, dismiss: s.dismiss })),
+  const { toasts, dismiss, dismissAll } = useToasts(
+    useShallow((s) => ({ toasts: s.toasts, dismiss: s.dismiss, dismissAll: s.dismissAll })),
   );
   return (
     <Stack
@@ -70,18 +70,34 @@ function Toasts() {
       gap="xs"
       style={{ zIndex: 1000 }}
       aria-live="polite"
+      data-testid="toasts"
     >
+      {toasts.length > 1 && (
+        <Group justify="flex-end">
+          <Button
+            size="compact-xs"
+            variant="default"
+            onClick={dismissAll}
+            data-testid="dismiss-all"
+          >
+            Dismiss all
+          </Button>
+        </Group>
+      )}
       {toasts.map((t) => (
         <Notification
           key={t.id}
           color={t.kind === 'error' ? 'red' : t.kind === 'success' ? 'teal' : 'indigo'}
-          title={t.title}
+          title={t.count > 1 ? `${t.title} (×${t.count})` : t.title}
           onClose={() => dismiss(t.id)}
+          closeButtonProps={{ 'aria-label': 'Dismiss' }}
           withBorder
           data-testid={`toast-${t.kind}`}
         >
           <Group justify="space-between" wrap="nowrap" align="flex-start">
-            <Text size="sm">{t.message}</Text>
+            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+              {t.message}
+            </Text>
             {t.action && (
               <Button
                 size="compact-xs"

@@ -162,6 +162,7 @@ export const keyUpdateInput = z.object({
   rateLimit: rateLimit.optional(),
   allowQueryAuth: z.boolean().optional(),
 });
+export type KeyUpdateInput = z.input<typeof keyUpdateInput>;
 
 export type KeyStatus = 'active' | 'revoked' | 'expired';
 

@@ -4,7 +4,8 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AdminApi } from '../../../shared/admin-contract.ts';
-import type { Account, ApiKey, IpRule, WhitelistReport } from '../../../shared/schemas.ts';
+import type { Account, IpRule, WhitelistReport } from '../../../shared/schemas.ts';
+import { apiKey } from './keys/api-key.fixture.ts';
 
 const calls: { method: string; input: unknown }[] = [];
 const answers = new Map<string, (input: never) => unknown>();
@@ -31,30 +32,7 @@ const { useReports, emptyDraft } = await import('./reports/store.ts');
 const { filterAccounts } = await import('./partners/store.ts');
 const { useImport } = await import('./import/store.ts');
 
-const key = (over: Partial<ApiKey> = {}): ApiKey => ({
-  id: 1,
-  accountId: 7,
-  accountName: 'Acme',
-  label: 'BI',
-  displayPrefix: 'pgk_abcdef',
-  scopes: ['reports:read'],
-  expiresAt: null,
-  rateLimit: { count: 100, windowMs: 60_000 },
-  allowQueryAuth: false,
-  createdAt: 0,
-  createdBy: 'test',
-  lastUsedAt: null,
-  lastUsedIp: null,
-  status: 'active',
-  revokedAt: null,
-  revokedReason: null,
-  replacedByKeyId: null,
-  rotatedFromKeyId: null,
-  graceUntil: null,
-  secretRetained: true,
-  ipRuleCount: 0,
-  ...over,
-});
+const key = apiKey;
 
 beforeEach(() => {
   calls.length = 0;

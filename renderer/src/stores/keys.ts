@@ -4,7 +4,8 @@
  * rule count), updates the key in it.
  */
 import { create } from 'zustand';
-import type { ApiKey, IssuedKey, KeyIssueInput } from '../../../shared/schemas.ts';
+import type { ApiKey, IssuedKey, KeyIssueInput, KeyUpdateInput } from '../../../shared/schemas.ts';
+import { keyExportCsv, keyExportJson } from '../../../shared/key-export.ts';
 import { api } from '../lib/api.ts';
 
 interface KeysState {
@@ -23,7 +24,11 @@ interface KeysState {
   rotate: (id: number, graceMs: number) => Promise<IssuedKey>;
   revoke: (id: number, reason: string) => Promise<void>;
   extend: (id: number, expiresAt: number | 'never') => Promise<void>;
+  /** Label, permissions, rate limit, URL permission. */
+  update: (input: KeyUpdateInput) => Promise<ApiKey>;
   reveal: (id: number) => Promise<string>;
+  /** The keys as a file: partner names, permissions and whitelist rules, as CSV or JSON. */
+  exportFile: (ids: readonly number[], format: 'csv' | 'json') => Promise<string>;
   dismissIssued: () => void;
 }
 
@@ -72,10 +77,19 @@ export const useKeys = create<KeysState>((set, get) => {
     async extend(id, expiresAt) {
       put([await api.extendKey({ id, expiresAt })]);
     },
+    async update(input) {
+      const k = await api.updateKey(input);
+      put([k]);
+      return k;
+    },
     async reveal(id) {
       const { secret } = await api.revealKey({ id });
       set({ revealed: { ...get().revealed, [id]: secret } });
       return secret;
+    },
+    async exportFile(ids, format) {
+      const rows = await api.exportKeys({ ids: [...ids] });
+      return format === 'csv' ? keyExportCsv(rows) : keyExportJson(rows);
     },
     dismissIssued: () => set({ issued: null }),
   };

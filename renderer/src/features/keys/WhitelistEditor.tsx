@@ -11,12 +11,18 @@ import {
   Table,
   Text,
   TextInput,
-  Tooltip,
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { IconTrash } from '@tabler/icons-react';
-import { cidrRange, fromToRange, singleRange } from '../../../../shared/ip-range.ts';
-import type { AddressCheck } from '../../../../shared/schemas.ts';
+import {
+  cidrRange,
+  fromToRange,
+  isOpenToEveryAddress,
+  singleRange,
+  type IpRange,
+} from '../../../../shared/ip-range.ts';
+import type { AddressCheck, IpRuleInput, WhitelistReport } from '../../../../shared/schemas.ts';
+import { Confirm } from '../../components/Confirm.tsx';
 import { notify } from '../../lib/notify.ts';
 import { relative } from '../../lib/format.ts';
 import { ruleInput, useWhitelist } from './whitelist-store.ts';
@@ -24,16 +30,27 @@ import { ruleInput, useWhitelist } from './whitelist-store.ts';
 type Form = 'single' | 'range' | 'cidr';
 
 /** Checks as the user types, with the same IP maths the core uses. */
-function validate(form: Form, a: string, b: string): string | null {
-  if (!a.trim() || (form === 'range' && !b.trim())) return null;
+function parse(form: Form, a: string, b: string): { range: IpRange | null; error: string | null } {
+  if (!a.trim() || (form === 'range' && !b.trim())) return { range: null, error: null };
   try {
-    if (form === 'single') singleRange(a);
-    else if (form === 'range') fromToRange(a, b);
-    else cidrRange(a);
-    return null;
+    const range =
+      form === 'single' ? singleRange(a) : form === 'range' ? fromToRange(a, b) : cidrRange(a);
+    return { range, error: null };
   } catch (e) {
-    return (e as Error).message;
+    return { range: null, error: (e as Error).message };
   }
+}
+
+const RELATION = { duplicate: 'same as', contains: 'covered by', overlaps: 'overlaps' } as const;
+
+/** What a rule shares with the others, in words on the rule it concerns: "covered by 10.0.0.0/24". */
+function overlapWords(report: WhitelistReport, ruleId: number): string[] {
+  return report.overlaps
+    .filter((o) => o.ruleId === ruleId)
+    .map((o) => {
+      const other = report.rules.find((r) => r.id === o.otherRuleId);
+      return `${RELATION[o.relation]} ${other?.text ?? 'another rule'}`;
+    });
 }
 
 export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?: boolean }) {
@@ -58,36 +75,42 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
   useEffect(() => {
     load(keyId).catch((e: unknown) => notify.error('Could not load the whitelist', e));
   }, [keyId, load]);
+  // What the server said about the typed rule (a duplicate, say), until it is edited.
+  const [refusal, setRefusal] = useState<string | null>(null);
+  // A rule that opens the key to every address, waiting for a yes.
+  const [everyAddress, setEveryAddress] = useState<IpRuleInput | null>(null);
   const report = byKey[keyId];
-  const error = validate(form, a, b);
+  const parsed = parse(form, a, b);
+  const error = parsed.error ?? refusal;
 
-  const submit = async () => {
+  const send = async (input: IpRuleInput) => {
     setBusy(true);
     try {
-      const input =
-        form === 'single'
-          ? ruleInput(keyId, a.trim(), note)
-          : form === 'cidr'
-            ? ruleInput(keyId, a.trim(), note)
-            : {
-                keyId,
-                kind: 'range' as const,
-                from: a.trim(),
-                to: b.trim(),
-                ...(note && { note }),
-              };
       const warnings = await add(input);
       setA('');
       setB('');
       setNote('');
+      setEveryAddress(null);
       if (warnings.length) notify.info('Rule added, but note', warnings.join(' '));
       else notify.ok('Rule added');
     } catch (e) {
-      notify.error('Rule not added', e); // the typed text stays in the form
+      const code = (e as { code?: string }).code;
+      if (code === 'every_address_needs_confirmation') setEveryAddress(input);
+      // The typed text stays in the form, with what was wrong under it.
+      else setRefusal(e instanceof Error ? e.message : String(e));
     } finally {
       setBusy(false);
     }
   };
+  const submit = () => {
+    const input: IpRuleInput =
+      form === 'range'
+        ? { keyId, kind: 'range', from: a.trim(), to: b.trim(), ...(note && { note }) }
+        : ruleInput(keyId, a.trim(), note);
+    if (parsed.range && isOpenToEveryAddress(parsed.range)) setEveryAddress(input);
+    else void send(input);
+  };
+  const edit = (f: (v: string) => void) => (v: string) => (f(v), setRefusal(null));
 
   return (
     <Stack gap="xs" data-testid={`whitelist-${keyId}`}>
@@ -114,7 +137,7 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
           </Table.Thead>
           <Table.Tbody>
             {report.rules.map((r) => {
-              const overlap = report.overlaps.find((o) => o.ruleId === r.id);
+              const shared = overlapWords(report, r.id);
               return (
                 <Table.Tr key={r.id} data-testid={`rule-${r.text}`}>
                   <Table.Td>
@@ -125,13 +148,11 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
                       <Badge size="xs" variant="light">
                         IPv{r.family}
                       </Badge>
-                      {overlap && (
-                        <Tooltip label={overlap.message}>
-                          <Badge size="xs" color="orange" variant="light">
-                            {overlap.relation}
-                          </Badge>
-                        </Tooltip>
-                      )}
+                      {shared.map((w) => (
+                        <Text key={w} size="xs" c="orange" data-testid="rule-overlap">
+                          {w}
+                        </Text>
+                      ))}
                     </Group>
                   </Table.Td>
                   <Table.Td>
@@ -180,12 +201,12 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
       )}
       {!readOnly && (
         <Paper withBorder p="xs">
-          <form onSubmit={(e) => (e.preventDefault(), void submit())}>
+          <form onSubmit={(e) => (e.preventDefault(), submit())}>
             <Group align="flex-start" gap="xs">
               <SegmentedControl
                 size="xs"
                 value={form}
-                onChange={(v) => setForm(v)}
+                onChange={(v) => (setForm(v), setRefusal(null))}
                 data={[
                   { value: 'single', label: 'Single IP' },
                   { value: 'range', label: 'From–To' },
@@ -206,7 +227,8 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
                   form === 'range' ? 'From address' : form === 'cidr' ? 'CIDR block' : 'IP address'
                 }
                 value={a}
-                onChange={(e) => setA(e.currentTarget.value)}
+                onChange={(e) => edit(setA)(e.currentTarget.value)}
+                maxLength={100}
                 error={form !== 'range' ? error : undefined}
                 w={230}
                 data-testid="rule-a"
@@ -217,7 +239,8 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
                   placeholder="To"
                   aria-label="To address"
                   value={b}
-                  onChange={(e) => setB(e.currentTarget.value)}
+                  onChange={(e) => edit(setB)(e.currentTarget.value)}
+                  maxLength={100}
                   error={error}
                   w={200}
                   data-testid="rule-b"
@@ -235,7 +258,7 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
                 size="xs"
                 type="submit"
                 loading={busy}
-                disabled={!a.trim() || !!error}
+                disabled={!a.trim() || !!parsed.error}
                 data-testid="add-rule"
               >
                 Add rule
@@ -250,6 +273,7 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
           label="Test an address"
           placeholder="e.g. ::ffff:10.0.0.7"
           value={probe}
+          maxLength={100}
           onChange={(e) => setProbe(e.currentTarget.value)}
           w={230}
           data-testid="probe-ip"
@@ -271,6 +295,21 @@ export function WhitelistEditor({ keyId, readOnly }: { keyId: number; readOnly?:
           </Text>
         )}
       </Group>
+      <Confirm
+        opened={everyAddress !== null}
+        title="Open this key to every address?"
+        confirmLabel="Allow every address"
+        danger
+        busy={busy}
+        onClose={() => setEveryAddress(null)}
+        onConfirm={() => everyAddress && void send({ ...everyAddress, allowEveryAddress: true })}
+      >
+        <span data-testid="every-address-warning">
+          This rule covers every {parsed.range?.family === 6 ? 'IPv6' : 'IPv4'} address: anyone
+          holding the key could call from anywhere, and the whitelist would no longer protect it.
+          Prefer the partner’s office or VPN addresses.
+        </span>
+      </Confirm>
       {(refused[keyId]?.length ?? 0) > 0 && (
         <Stack gap={4}>
           <Text size="sm" fw={600}>

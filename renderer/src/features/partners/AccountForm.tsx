@@ -17,7 +17,7 @@ import {
   type AccountCreateInput,
   type AccountUpdateInput,
 } from '../../../../shared/schemas.ts';
-import { formErrors } from '../../../../shared/validation.ts';
+import { useForm } from '../../lib/form-check.ts';
 import { notify } from '../../lib/notify.ts';
 import { useAccounts } from '../../stores/accounts.ts';
 import { KIND_LABEL } from './labels.ts';
@@ -129,54 +129,34 @@ export function AccountForm(
     [],
   );
   const [v, setV] = useState<Values>(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
   const accounts = useAccounts((s) => s.accounts);
   const partnerOptions = accounts
     .filter((a) => a.kind !== 'employee')
     .map((a) => ({ value: String(a.id), label: `${a.name} (#${a.id})` }));
   const set = (patch: Partial<Values>) => setV({ ...v, ...patch });
   const isEmployee = v.kind === 'employee';
-
-  const submit = () => {
-    const found =
-      props.mode === 'create'
-        ? formErrors(accountCreateInput, createInput(v))
-        : formErrors(accountUpdateInput, changesOf(initial, v, props.account.id));
-    if (isEmployee && v.access === null)
-      found.employeeAccess = 'choose every partner or only the ones listed';
-    setErrors(found);
-    if (Object.keys(found).length) return;
-    if (props.mode === 'edit') {
-      const changes = changesOf(initial, v, props.account.id);
-      if (Object.keys(changes).length === 1) {
+  const form = useForm(
+    props.mode === 'create' ? accountCreateInput : accountUpdateInput,
+    props.mode === 'create' ? createInput(v) : changesOf(initial, v, props.account.id),
+    {
+      extra:
+        isEmployee && v.access === null
+          ? { employeeAccess: 'choose every partner or only the ones listed' }
+          : {},
+      failTitle: 'Not saved',
+      send() {
+        if (props.mode === 'create') return props.onSubmit(createInput(v));
+        const changes = changesOf(initial, v, props.account.id);
+        if (Object.keys(changes).length > 1) return props.onSubmit(changes);
         notify.info('Nothing to save', 'No field was changed.');
-        return;
-      }
-    }
-    setBusy(true);
-    const done =
-      props.mode === 'create'
-        ? props.onSubmit(createInput(v))
-        : props.onSubmit(changesOf(initial, v, props.account.id));
-    done
-      .then(() => setErrors({}))
-      .catch((err: { details?: { field?: string; message: string }[]; message: string }) => {
-        // Keep what was typed; point at each field that was wrong.
-        setErrors(Object.fromEntries((err.details ?? []).map((d) => [d.field ?? '', d.message])));
-        notify.error('Not saved', err);
-      })
-      .finally(() => setBusy(false));
-  };
+        return null;
+      },
+    },
+  );
+  const { errors, busy } = form;
 
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-      data-testid="account-form"
-    >
+    <form {...form.props} data-testid="account-form">
       <Stack gap="sm">
         <Group grow align="flex-start">
           <TextInput

@@ -17,6 +17,7 @@ export const EVENT_CHANNEL = 'partnergate:event';
 /** The admin UI's pages, as in its URLs (`#/partners/3`). */
 export const PAGES = [
   'partners',
+  'keys',
   'reports',
   'listener',
   'dashboard',

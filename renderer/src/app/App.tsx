@@ -33,6 +33,7 @@ import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { ImportPage } from '../features/import/ImportPage.tsx';
 import { SettingsPage } from '../features/settings/SettingsPage.tsx';
 import { KeysPanel } from '../features/keys/KeysPanel.tsx';
+import { KeysPage } from '../features/keys/KeysPage.tsx';
 import { ApiPanel } from '../features/api-panel/ApiPanel.tsx';
 import type { ApiPanelSlot, KeysSlot } from '../components/slots.ts';
 import { useListener } from '../stores/listener.ts';
@@ -49,6 +50,7 @@ const theme = createTheme({
 
 const NAV: { page: Page; label: string }[] = [
   { page: 'partners', label: 'Partners' },
+  { page: 'keys', label: 'API keys' },
   { page: 'reports', label: 'Reports' },
   { page: 'dashboard', label: 'Dashboard' },
   { page: 'listener', label: 'Listener' },
@@ -183,6 +185,8 @@ function Shell() {
       <PartnerPage id={route.id} keys={keysPanel} />
     ) : route.page === 'partners' ? (
       <PartnersPage />
+    ) : route.page === 'keys' ? (
+      <KeysPage apiPanel={apiPanel} />
     ) : route.page === 'reports' ? (
       <ReportsPage id={route.id} as={route.as} apiPanel={apiPanel} />
     ) : route.page === 'listener' ? (

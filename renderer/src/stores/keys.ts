@@ -24,12 +24,24 @@ interface KeysState {
   rotate: (id: number, graceMs: number) => Promise<IssuedKey>;
   revoke: (id: number, reason: string) => Promise<void>;
   extend: (id: number, expiresAt: number | 'never') => Promise<void>;
+  /** Several keys revoked for one reason; each that fails is named in the outcome. */
+  revokeMany: (ids: readonly number[], reason: string) => Promise<BulkOutcome>;
+  /** Several keys given new expiries (`null`: never). */
+  extendMany: (
+    changes: readonly { id: number; expiresAt: number | null }[],
+  ) => Promise<BulkOutcome>;
   /** Label, permissions, rate limit, URL permission. */
   update: (input: KeyUpdateInput) => Promise<ApiKey>;
   reveal: (id: number) => Promise<string>;
   /** The keys as a file: partner names, permissions and whitelist rules, as CSV or JSON. */
   exportFile: (ids: readonly number[], format: 'csv' | 'json') => Promise<string>;
   dismissIssued: () => void;
+}
+
+/** What a change to several keys came to: how many were changed, and what failed for which. */
+export interface BulkOutcome {
+  done: number;
+  failed: { id: number; message: string }[];
 }
 
 /** The keys of one account, in issue order. */
@@ -43,6 +55,22 @@ export const useKeys = create<KeysState>((set, get) => {
     set({
       keys: [...get().keys.filter((k) => !ids.has(k.id)), ...changed].sort((a, b) => a.id - b.id),
     });
+  };
+  // One key after another, so each failure is known and the rest still go through.
+  const each = async <T extends { id: number }>(
+    items: readonly T[],
+    change: (item: T) => Promise<ApiKey>,
+  ): Promise<BulkOutcome> => {
+    const out: BulkOutcome = { done: 0, failed: [] };
+    for (const item of items) {
+      try {
+        put([await change(item)]);
+        out.done++;
+      } catch (e) {
+        out.failed.push({ id: item.id, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return out;
   };
   return {
     keys: [],
@@ -77,6 +105,13 @@ export const useKeys = create<KeysState>((set, get) => {
     async extend(id, expiresAt) {
       put([await api.extendKey({ id, expiresAt })]);
     },
+    revokeMany: (ids, reason) =>
+      each(
+        ids.map((id) => ({ id })),
+        ({ id }) => api.revokeKey({ id, reason }),
+      ),
+    extendMany: (changes) =>
+      each(changes, ({ id, expiresAt }) => api.extendKey({ id, expiresAt: expiresAt ?? 'never' })),
     async update(input) {
       const k = await api.updateKey(input);
       put([k]);

@@ -5,7 +5,8 @@ import type { ApiKey } from '../../../../shared/schemas.ts';
 import { Confirm } from '../../components/Confirm.tsx';
 import { formatDate, relative } from '../../lib/format.ts';
 import { notify } from '../../lib/notify.ts';
-import { useKeys } from '../../stores/keys.ts';
+import { useKeys, type BulkOutcome } from '../../stores/keys.ts';
+import { plural } from '../../../../shared/words.ts';
 import { EditKeyDialog } from './KeyForm.tsx';
 import {
   dateInputValue,
@@ -19,35 +20,66 @@ import {
 export type Action = { kind: 'revoke' | 'extend' | 'rotate' | 'edit'; key: ApiKey } | null;
 
 /** Runs a key action: busy while it runs, a toast when done, the dialog closed. */
-function useRun(k: ApiKey, onClose: () => void) {
+function useRun(keys: readonly ApiKey[], onClose: () => void) {
   const [busy, setBusy] = useState(false);
   const run = (p: Promise<unknown>, done: string) => {
     setBusy(true);
     p.then(
-      () => (notify.ok(done, `${k.label} (#${k.id})`), onClose()),
+      (outcome) => {
+        if (isOutcome(outcome)) bulkToast(done, outcome);
+        else notify.ok(done, keys.map((k) => `${k.label} (#${k.id})`).join(', '));
+        onClose();
+      },
       (e: unknown) => notify.error('Not done', e),
     ).finally(() => setBusy(false));
   };
   return { busy, run };
 }
 
-function RevokeDialog({ k, onClose }: { k: ApiKey; onClose: () => void }) {
+const isOutcome = (v: unknown): v is BulkOutcome =>
+  typeof v === 'object' && v !== null && 'failed' in v && 'done' in v;
+
+/** Says how a change to several keys went: the count, and each failure by key. */
+function bulkToast(what: string, o: BulkOutcome) {
+  if (o.done) notify.ok(what, plural(o.done, 'key'));
+  if (o.failed.length)
+    notify.error(
+      `${plural(o.failed.length, 'key')} not changed`,
+      o.failed.map((f) => `#${f.id}: ${f.message}`).join(' '),
+    );
+}
+
+/** Revokes one key, or every key given (from the Keys page's selection), for one reason. */
+export function RevokeDialog({ keys, onClose }: { keys: readonly ApiKey[]; onClose: () => void }) {
   const revoke = useKeys((s) => s.revoke);
+  const revokeMany = useKeys((s) => s.revokeMany);
   const [reason, setReason] = useState('');
-  const { busy, run } = useRun(k, onClose);
+  const { busy, run } = useRun(keys, onClose);
+  const one = keys.length === 1 ? keys[0]! : null;
   return (
     <Confirm
       opened
-      title={`Revoke “${k.label}”?`}
-      confirmLabel="Revoke key"
+      title={one ? `Revoke “${one.label}”?` : `Revoke ${plural(keys.length, 'key')}?`}
+      confirmLabel={one ? 'Revoke key' : `Revoke ${plural(keys.length, 'key')}`}
       danger
       busy={busy}
       disabled={!reason.trim()}
       onClose={onClose}
-      onConfirm={() => run(revoke(k.id, reason), 'Key revoked')}
+      onConfirm={() =>
+        one
+          ? run(revoke(one.id, reason), 'Key revoked')
+          : run(
+              revokeMany(
+                keys.map((k) => k.id),
+                reason,
+              ),
+              'Keys revoked',
+            )
+      }
     >
-      Calls with this key will fail at once with <Code>401 key_revoked</Code>. This cannot be
-      undone: the partner will need a new key.
+      Calls with {one ? 'this key' : 'these keys'} will fail at once with{' '}
+      <Code>401 key_revoked</Code>. This cannot be undone: the partner will need a new key.
+      {!one && <KeyList keys={keys} />}
       <Textarea
         mt="sm"
         label="Reason (kept with the key and in the audit log)"
@@ -60,69 +92,114 @@ function RevokeDialog({ k, onClose }: { k: ApiKey; onClose: () => void }) {
   );
 }
 
+/** The keys a bulk action is about, by partner and label. */
+function KeyList({ keys }: { keys: readonly ApiKey[] }) {
+  const shown = keys.slice(0, 8);
+  return (
+    <Text size="xs" c="dimmed" mt="xs" data-testid="bulk-keys">
+      {shown.map((k) => `${k.accountName}: ${k.label} (#${k.id})`).join(' · ')}
+      {keys.length > shown.length && ` · and ${keys.length - shown.length} more`}
+    </Text>
+  );
+}
+
+type Choice = { kind: 'days'; days: number } | { kind: 'date'; date: string } | { kind: 'never' };
+
+/** Each key's new expiry under a choice (`null`: never; `undefined`: the date is not valid). */
+function newExpiry(k: ApiKey, c: Choice, now: number): number | null | undefined {
+  if (c.kind === 'never') return null;
+  if (c.kind === 'days') return plusDays(durationBase(k.expiresAt, now), c.days);
+  // A key's current expiry day means its current expiry: nothing to change.
+  if (k.expiresAt !== null && c.date === dateInputValue(k.expiresAt)) return k.expiresAt;
+  return endOfDay(c.date) ?? undefined;
+}
+
 /**
- * A new expiry: a date, or a duration added to the current expiry. A date earlier than the
- * current expiry is said plainly and must be confirmed; the same date changes nothing.
+ * A new expiry for one key or several: a duration added to each key's current expiry, Never,
+ * or a date. A date earlier than a key's current expiry is said plainly and must be confirmed;
+ * a key whose expiry would not change is left alone.
  */
-function ExtendDialog({ k, onClose }: { k: ApiKey; onClose: () => void }) {
+export function ExpiryDialog({ keys, onClose }: { keys: readonly ApiKey[]; onClose: () => void }) {
   const extend = useKeys((s) => s.extend);
+  const extendMany = useKeys((s) => s.extendMany);
   const [now] = useState(() => Date.now());
-  const current = k.expiresAt;
-  const base = durationBase(current, now);
-  const [target, setTarget] = useState<number | null>(() => plusDays(base, 90));
-  const [date, setDate] = useState(() => dateInputValue(plusDays(base, 90)));
+  const one = keys.length === 1 ? keys[0]! : null;
+  const [choice, setChoice] = useState<Choice>({ kind: 'days', days: 90 });
   const [shortenOk, setShortenOk] = useState(false);
-  const { busy, run } = useRun(k, onClose);
-  const pick = (t: number | null) => {
-    setTarget(t);
-    if (t !== null) setDate(dateInputValue(t));
-    setShortenOk(false);
-  };
-  const badDate = date !== '' && target !== null && endOfDay(date) === null;
-  const verdict = judgeExpiry(current, target, now);
-  const newWords = target === null ? 'never expires' : `expires ${formatDate(target)}`;
+  const { busy, run } = useRun(keys, onClose);
+  const pick = (c: Choice) => (setChoice(c), setShortenOk(false));
+
+  const plans = keys.map((k) => {
+    const target = newExpiry(k, choice, now);
+    return {
+      k,
+      target,
+      verdict: target === undefined ? null : judgeExpiry(k.expiresAt, target, now),
+    };
+  });
+  const badDate = plans.some((p) => p.verdict === null);
+  const past = plans.some((p) => p.verdict === 'past');
+  const earlier = plans.filter((p) => p.verdict === 'earlier');
+  const same = plans.filter((p) => p.verdict === 'same');
+  const changes = plans.flatMap((p) =>
+    p.verdict === 'later' || p.verdict === 'earlier'
+      ? [{ id: p.k.id, expiresAt: p.target ?? null }]
+      : [],
+  );
+  const target = one ? plans[0]!.target : undefined;
+  const dateShown =
+    choice.kind === 'date' ? choice.date : one && target ? dateInputValue(target) : '';
+  const label = one
+    ? target === null
+      ? 'Never expire'
+      : earlier.length
+        ? `Shorten to ${formatDate(target)}`
+        : `Extend to ${formatDate(target)}`
+    : `Change ${plural(changes.length, 'key')}`;
   return (
     <Confirm
       opened
-      title={`Change when “${k.label}” expires`}
-      confirmLabel={
-        target === null
-          ? 'Never expire'
-          : verdict === 'earlier'
-            ? `Shorten to ${formatDate(target)}`
-            : `Extend to ${formatDate(target)}`
+      title={
+        one
+          ? `Change when “${one.label}” expires`
+          : `Change when ${plural(keys.length, 'key')} expire`
       }
-      danger={verdict === 'earlier'}
+      confirmLabel={label}
+      danger={earlier.length > 0}
       busy={busy}
-      disabled={
-        badDate || verdict === 'same' || verdict === 'past' || (verdict === 'earlier' && !shortenOk)
-      }
+      disabled={badDate || past || changes.length === 0 || (earlier.length > 0 && !shortenOk)}
       onClose={onClose}
       onConfirm={() =>
-        run(
-          extend(k.id, target ?? 'never'),
-          verdict === 'earlier'
-            ? 'Expiry shortened'
-            : target === null
-              ? 'Expiry removed'
-              : 'Expiry extended',
-        )
+        one
+          ? run(
+              extend(one.id, target ?? 'never'),
+              earlier.length
+                ? 'Expiry shortened'
+                : target === null
+                  ? 'Expiry removed'
+                  : 'Expiry extended',
+            )
+          : run(extendMany(changes), 'Expiry changed')
       }
     >
-      <Text size="sm" data-testid="expiry-now">
-        Now{' '}
-        {current === null
-          ? 'never expires'
-          : `expires ${formatDate(current)} (${relative(current, now)})`}
-        .
-      </Text>
+      {one ? (
+        <Text size="sm" data-testid="expiry-now">
+          Now{' '}
+          {one.expiresAt === null
+            ? 'never expires'
+            : `expires ${formatDate(one.expiresAt)} (${relative(one.expiresAt, now)})`}
+          .
+        </Text>
+      ) : (
+        <KeyList keys={keys} />
+      )}
       <Group gap="xs" mt="sm">
         {DURATIONS.map((d) => (
           <Button
             key={d.days}
             size="compact-sm"
-            variant={target === plusDays(base, d.days) ? 'filled' : 'light'}
-            onClick={() => pick(plusDays(base, d.days))}
+            variant={choice.kind === 'days' && choice.days === d.days ? 'filled' : 'light'}
+            onClick={() => pick({ kind: 'days', days: d.days })}
             data-testid={`extend-${d.days}`}
           >
             {d.label}
@@ -130,52 +207,53 @@ function ExtendDialog({ k, onClose }: { k: ApiKey; onClose: () => void }) {
         ))}
         <Button
           size="compact-sm"
-          variant={target === null ? 'filled' : 'light'}
-          onClick={() => pick(null)}
+          variant={choice.kind === 'never' ? 'filled' : 'light'}
+          onClick={() => pick({ kind: 'never' })}
           data-testid="extend-never"
         >
           Never
         </Button>
       </Group>
       <Text size="xs" c="dimmed" mt={4}>
-        Added to {current !== null && current > now ? 'the current expiry' : 'today'}.
+        Added to {one ? 'the' : 'each key’s'} current expiry (or to today, where that has passed or
+        is never).
       </Text>
       <TextInput
         mt="sm"
         type="date"
         label="Or a date (the key works until the end of that day)"
-        value={target === null ? '' : date}
+        value={dateShown}
         min={dateInputValue(now)}
-        onChange={(e) => {
-          const v = e.currentTarget.value;
-          setDate(v);
-          setShortenOk(false);
-          // The current expiry's own day means the current expiry: nothing to change.
-          const t = current !== null && v === dateInputValue(current) ? current : endOfDay(v);
-          if (t !== null) setTarget(t);
-        }}
+        onChange={(e) => pick({ kind: 'date', date: e.currentTarget.value })}
         error={
           badDate
             ? 'Choose a date.'
-            : verdict === 'past'
-              ? 'That day has passed. To stop the key now, revoke it.'
+            : past
+              ? 'That day has passed. To stop a key now, revoke it.'
               : null
         }
         data-testid="extend-date"
       />
       <Text size="sm" mt="sm" data-testid="expiry-new">
-        {verdict === 'same'
-          ? 'That is the current expiry: nothing would change.'
-          : `Afterwards it ${newWords}.`}
+        {one
+          ? same.length
+            ? 'That is the current expiry: nothing would change.'
+            : `Afterwards it ${target === null ? 'never expires' : `expires ${formatDate(target ?? now)}`}.`
+          : `${plural(changes.length, 'key')} change${changes.length === 1 ? 's' : ''}` +
+            (same.length
+              ? `; ${plural(same.length, 'key')} already expire${same.length === 1 ? 's' : ''} then and stay as ${same.length === 1 ? 'it is' : 'they are'}.`
+              : '.')}
       </Text>
-      {verdict === 'earlier' && (
+      {earlier.length > 0 && (
         <Alert color="orange" variant="light" mt="sm" data-testid="expiry-earlier">
-          This is earlier than the current expiry
-          {current === null ? ' (never)' : ` (${formatDate(current)})`}: the partner’s integration
-          stops working sooner.
+          {one
+            ? `This is earlier than the current expiry (${formatDate(one.expiresAt)}): the partner’s integration stops working sooner.`
+            : `${plural(earlier.length, 'key')} would expire sooner than they do now: ${earlier
+                .map((p) => `${p.k.label} (#${p.k.id})`)
+                .join(', ')}. Their partners’ integrations stop working sooner.`}
           <Checkbox
             mt="xs"
-            label="Yes, shorten this key’s life"
+            label={one ? 'Yes, shorten this key’s life' : 'Yes, shorten these keys’ lives'}
             checked={shortenOk}
             onChange={(e) => setShortenOk(e.currentTarget.checked)}
             data-testid="confirm-shorten"
@@ -189,7 +267,7 @@ function ExtendDialog({ k, onClose }: { k: ApiKey; onClose: () => void }) {
 function RotateDialog({ k, onClose }: { k: ApiKey; onClose: () => void }) {
   const rotate = useKeys((s) => s.rotate);
   const [grace, setGrace] = useState('24h');
-  const { busy, run } = useRun(k, onClose);
+  const { busy, run } = useRun([k], onClose);
   let graceMs = 0;
   let graceError: string | null = null;
   try {
@@ -224,15 +302,15 @@ function RotateDialog({ k, onClose }: { k: ApiKey; onClose: () => void }) {
 /** The dialog for one action on one key; each opens fresh for the key it was asked for. */
 export function KeyActionDialog({ action, onClose }: { action: Action; onClose: () => void }) {
   if (!action) return null;
-  const props = { key: `${action.kind}:${action.key.id}`, k: action.key, onClose };
+  const key = `${action.kind}:${action.key.id}`;
   switch (action.kind) {
     case 'revoke':
-      return <RevokeDialog {...props} />;
+      return <RevokeDialog key={key} keys={[action.key]} onClose={onClose} />;
     case 'extend':
-      return <ExtendDialog {...props} />;
+      return <ExpiryDialog key={key} keys={[action.key]} onClose={onClose} />;
     case 'rotate':
-      return <RotateDialog {...props} />;
+      return <RotateDialog key={key} k={action.key} onClose={onClose} />;
     case 'edit':
-      return <EditKeyDialog {...props} />;
+      return <EditKeyDialog key={key} k={action.key} onClose={onClose} />;
   }
 }

@@ -18,6 +18,7 @@ export const EVENT_CHANNEL = 'partnergate:event';
 export const PAGES = [
   'partners',
   'keys',
+  'offers',
   'reports',
   'listener',
   'dashboard',

@@ -34,6 +34,7 @@ import { ImportPage } from '../features/import/ImportPage.tsx';
 import { SettingsPage } from '../features/settings/SettingsPage.tsx';
 import { KeysPanel } from '../features/keys/KeysPanel.tsx';
 import { KeysPage } from '../features/keys/KeysPage.tsx';
+import { OffersPage } from '../features/offers/OffersPage.tsx';
 import { ApiPanel } from '../features/api-panel/ApiPanel.tsx';
 import type { ApiPanelSlot, KeysSlot } from '../components/slots.ts';
 import { useListener } from '../stores/listener.ts';
@@ -51,6 +52,7 @@ const theme = createTheme({
 const NAV: { page: Page; label: string }[] = [
   { page: 'partners', label: 'Partners' },
   { page: 'keys', label: 'API keys' },
+  { page: 'offers', label: 'Offers' },
   { page: 'reports', label: 'Reports' },
   { page: 'dashboard', label: 'Dashboard' },
   { page: 'listener', label: 'Listener' },
@@ -187,6 +189,8 @@ function Shell() {
       <PartnersPage />
     ) : route.page === 'keys' ? (
       <KeysPage apiPanel={apiPanel} />
+    ) : route.page === 'offers' ? (
+      <OffersPage />
     ) : route.page === 'reports' ? (
       <ReportsPage id={route.id} as={route.as} apiPanel={apiPanel} />
     ) : route.page === 'listener' ? (

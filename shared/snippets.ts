@@ -65,7 +65,9 @@ function cmdQuote(s: string): string {
   return `"${s.replace(/%/g, '%%').replace(/"/g, '\\"')}"`;
 }
 
-export function snippet(target: SnippetTarget, r: ApiRequest): string {
+/** The request in one tool; `null` when this key cannot be used that way (a URL, for a key
+ * that may not be sent in one). */
+export function snippet(target: SnippetTarget, r: ApiRequest): string | null {
   switch (target) {
     case 'curl':
       return viaSnippetz('shell', 'curl', r);
@@ -80,9 +82,8 @@ export function snippet(target: SnippetTarget, r: ApiRequest): string {
     case 'fetch':
       return `const response = await ${viaSnippetz('js', 'fetch', r).replace(/^fetch/, 'fetch')};\nconsole.log(await response.json());`;
     case 'spreadsheet':
-      if (!r.allowQueryAuth) {
-        return 'This key may not be sent in the URL. Allow "query-string auth" on the key to get a spreadsheet URL.';
-      }
+      // Without the key's permission a URL would only be refused: there is no snippet.
+      if (!r.allowQueryAuth) return null;
       return [
         `Google Sheets:  =IMPORTDATA("${requestUrl(r, { format: 'csv', api_key: r.secret }).replace(/"/g, '""')}")`,
         `Excel (Data → From Web / Power Query):  ${requestUrl(r, { format: 'csv', api_key: r.secret })}`,

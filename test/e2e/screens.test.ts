@@ -60,6 +60,10 @@ browserSuite('every screen in a browser', (open) => {
     const { page } = s;
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-page').waitFor();
+    // The address it runs on now, not the saved "port 0".
+    await page
+      .getByText(`Listening now on 127.0.0.1:${s.listener.status().port}`, { exact: false })
+      .waitFor();
     expect(await page.getByTestId('secret-storage').innerText()).toMatch(
       /encrypted \(AES-256-GCM\)/,
     );

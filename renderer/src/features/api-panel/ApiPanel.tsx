@@ -27,6 +27,7 @@ import {
 } from '../../../../shared/snippets.ts';
 import { notify } from '../../lib/notify.ts';
 import type { ApiPanelProps } from '../../components/slots.ts';
+import { useAccounts } from '../../stores/accounts.ts';
 import { useKeys } from '../../stores/keys.ts';
 import { useListener } from '../../stores/listener.ts';
 import { sharedWith, useReportList } from '../../stores/reports.ts';
@@ -41,8 +42,14 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * The exact request for one report and one key, ready to paste, in the tools partners use.
  * The key stays masked until revealed; copying always copies the real command.
  */
-export function ApiPanel({ keyRecord, reportId, onClose }: ApiPanelProps) {
+export function ApiPanel({ keyRecord: given, reportId, onClose }: ApiPanelProps) {
+  // The key as it is now: allowing it in URLs here changes what the panel offers.
+  const keyRecord = useKeys((s) => s.keys.find((k) => k.id === given.id)) ?? given;
   const reveal = useKeys((s) => s.reveal);
+  const updateKey = useKeys((s) => s.update);
+  const partnerZone = useAccounts(
+    (s) => s.accounts.find((a) => a.id === keyRecord.accountId)?.timezone,
+  );
   const known = useKeys((s) => s.revealed[keyRecord.id] ?? null);
   const allReports = useReportList((s) => s.reports);
   const loadReports = useReportList((s) => s.load);
@@ -87,6 +94,7 @@ export function ApiPanel({ keyRecord, reportId, onClose }: ApiPanelProps) {
     [host, shownReport, from, to, secret, keyRecord],
   );
   const text = snippet(target, request);
+  const reportZone = allReports.find((r) => String(r.id) === shownReport)?.timezone ?? 'UTC';
   const hasReports = keyRecord.scopes.includes('reports:read');
 
   const doReveal = () =>
@@ -114,6 +122,21 @@ export function ApiPanel({ keyRecord, reportId, onClose }: ApiPanelProps) {
             This key lacks “reports:read”; it cannot run reports.
           </Alert>
         )}
+        <Select
+          label="Host partners use"
+          description="Where this machine answers; pick the address the partner can reach (LAN or VPN)."
+          data={(addresses.length
+            ? addresses
+            : [{ url: request.baseUrl, kind: 'loopback', interface: '' }]
+          ).map((a) => ({
+            value: a.url,
+            label: `${a.url} (${a.kind}${a.interface ? `, ${a.interface}` : ''})`,
+          }))}
+          value={host}
+          onChange={setHost}
+          allowDeselect={false}
+          data-testid="panel-host"
+        />
         <Group grow align="flex-end">
           <Select
             label="Report"
@@ -123,23 +146,16 @@ export function ApiPanel({ keyRecord, reportId, onClose }: ApiPanelProps) {
             placeholder="No report shared with this partner"
             data-testid="panel-report"
           />
-          <Select
-            label="Host partners use"
-            data={(addresses.length
-              ? addresses
-              : [{ url: request.baseUrl, kind: 'loopback', interface: '' }]
-            ).map((a) => ({
-              value: a.url,
-              label: `${a.url} (${a.kind}${a.interface ? `, ${a.interface}` : ''})`,
-            }))}
-            value={host}
-            onChange={setHost}
-            allowDeselect={false}
-            data-testid="panel-host"
-          />
           <TextInput label="From" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
           <TextInput label="To" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
         </Group>
+        {shownReport && (
+          <Text size="xs" c="dimmed" data-testid="panel-zone">
+            From and To are whole days in {reportZone}, the report’s time zone (add{' '}
+            <Code fz="xs">tz=…</Code> for another). The partner’s raw rows (/conversions, /leads)
+            are dated in their own zone{partnerZone ? `, ${partnerZone}` : ''}.
+          </Text>
+        )}
         <Tabs
           value={target}
           onChange={(v) => v && setTarget(v as SnippetTarget)}
@@ -153,13 +169,36 @@ export function ApiPanel({ keyRecord, reportId, onClose }: ApiPanelProps) {
             ))}
           </Tabs.List>
         </Tabs>
-        <Code
-          block
-          data-testid="snippet"
-          style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}
-        >
-          {secret && !shown ? maskSecret(text, secret) : text}
-        </Code>
+        {text === null ? (
+          <Alert color="orange" variant="light" data-testid="no-url-auth">
+            This key may not be sent in a URL, and a spreadsheet can send it no other way. Allow it
+            only for a key made for a spreadsheet: a URL can end up in logs and browser history.
+            <Group mt="xs">
+              <Button
+                size="xs"
+                variant="light"
+                color="orange"
+                onClick={() =>
+                  updateKey({ id: keyRecord.id, allowQueryAuth: true }).then(
+                    () => notify.ok('Key allowed in URLs', `${keyRecord.label} (#${keyRecord.id})`),
+                    (e: unknown) => notify.error('Not changed', e),
+                  )
+                }
+                data-testid="allow-url-auth"
+              >
+                Allow this key in URLs
+              </Button>
+            </Group>
+          </Alert>
+        ) : (
+          <Code
+            block
+            data-testid="snippet"
+            style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}
+          >
+            {secret && !shown ? maskSecret(text, secret) : text}
+          </Code>
+        )}
         <Group justify="space-between">
           <Group gap="xs">
             {secret ? (
@@ -186,12 +225,12 @@ export function ApiPanel({ keyRecord, reportId, onClose }: ApiPanelProps) {
             )}
           </Group>
           <Group gap="xs">
-            <CopyButton value={text}>
+            <CopyButton value={text ?? ''}>
               {({ copied, copy }) => (
                 <Button
                   size="xs"
                   color={copied ? 'teal' : undefined}
-                  disabled={!secret}
+                  disabled={!secret || text === null}
                   onClick={copy}
                   data-testid="copy-snippet"
                 >

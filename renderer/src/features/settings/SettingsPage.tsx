@@ -17,6 +17,7 @@ import { useEffect, useState } from 'react';
 import type { Settings } from '../../../../shared/settings.ts';
 import { notify } from '../../lib/notify.ts';
 import { Confirm } from '../../components/Confirm.tsx';
+import { useListener } from '../../stores/listener.ts';
 import { useSettings } from '../../stores/settings.ts';
 
 const WINDOWS = [
@@ -183,10 +184,20 @@ export function SettingsPage() {
       setStartOnLaunch: s.setStartOnLaunch,
     })),
   );
+  const listener = useListener((s) => s.status);
+  const loadListener = useListener((s) => s.load);
   useEffect(() => {
     load().catch((e: unknown) => notify.error('Settings not loaded', e));
-  }, [load]);
+    loadListener().catch((e: unknown) => notify.error('Listener status not loaded', e));
+  }, [load, loadListener]);
   if (!settings) return null;
+  // What runs now, not only what was saved (a port given to `serve`, or 0 for any free one).
+  const saved = `${settings.listener.host}:${settings.listener.port || 'any free port'}`;
+  const where = !listener
+    ? `Saved address ${saved}`
+    : listener.running
+      ? `Listening now on ${listener.host}:${listener.port}`
+      : `Stopped now; it starts on ${listener.host}:${listener.port || 'any free port'}`;
   return (
     <Stack gap="md" maw={860} data-testid="settings-page">
       <Title order={2}>Settings</Title>
@@ -229,7 +240,7 @@ export function SettingsPage() {
         </Title>
         <Switch
           label="Start the partner API when Partnergate starts"
-          description={`On ${settings.listener.host}:${settings.listener.port}; the address is changed on the Listener page.`}
+          description={`${where}. The address is changed on the Listener page.`}
           checked={settings.listener.startOnLaunch}
           onChange={(e) => report('Listener start', setStartOnLaunch(e.currentTarget.checked))}
           data-testid="settings-start-on-launch"

@@ -48,7 +48,7 @@ browserSuite('reports in a browser', (open) => {
     await page.getByTestId('run-preview').click();
     await page.getByTestId('preview-table').waitFor();
     const summary = await page.getByTestId('preview').innerText();
-    const totalRows = Number(/(\d+) rows/.exec(summary)![1]);
+    const totalRows = Number(/([\d,]+) rows?\b/.exec(summary)![1]!.replace(/,/g, ''));
     expect(totalRows).toBeGreaterThan(0);
     await s.shot('07-report-preview');
 

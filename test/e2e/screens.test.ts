@@ -40,6 +40,8 @@ browserSuite('every screen in a browser', (open) => {
       ['nav-import', 'import-page', '13-import', 'CSV file with a header line'],
       ['nav-audit', 'audit-page', '14-audit-log', 'key.issue'],
       ['nav-reports', 'reports-page', '15-reports', 'Daily performance by offer'],
+      ['nav-keys', 'keys-page', '15-keys', 'Dashboard feed'],
+      ['nav-offers', 'offers-page', '15-offers', 'Crypto Wallet Pro'],
     ] as const;
     for (const [nav, testid, name, ready] of screens) {
       await page.getByTestId(nav).click();
@@ -50,8 +52,16 @@ browserSuite('every screen in a browser', (open) => {
       }
       await s.shot(name);
     }
+    // The demo network says it is one; the partner API reference is a click away.
+    await page.getByTestId('demo-badge').waitFor();
+    const reference = await page.getByTestId('nav-api-reference').getAttribute('href');
+    expect(reference).toBe(`${base}/api/v1/docs`);
+    expect(await page.getByTestId('nav-api-reference').getAttribute('target')).toBe('_blank');
+    const docs = await request(reference!);
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('Partnergate');
     await page.getByRole('button', { name: 'Switch theme' }).click();
-    await s.shot('16-reports-dark');
+    await s.shot('16-offers-dark');
     expect(s.errors).toEqual([]);
   });
 

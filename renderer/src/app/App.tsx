@@ -20,7 +20,7 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { useEffect } from 'react';
-import { IconMoon, IconSun } from '@tabler/icons-react';
+import { IconExternalLink, IconMoon, IconSun } from '@tabler/icons-react';
 import { useSession } from '../stores/session.ts';
 import { useRouter, type Page } from '../lib/router.ts';
 import { useToasts } from '../lib/notify.ts';
@@ -37,6 +37,7 @@ import { KeysPage } from '../features/keys/KeysPage.tsx';
 import { OffersPage } from '../features/offers/OffersPage.tsx';
 import { ApiPanel } from '../features/api-panel/ApiPanel.tsx';
 import type { ApiPanelSlot, KeysSlot } from '../components/slots.ts';
+import { useAbout } from '../stores/about.ts';
 import { useListener } from '../stores/listener.ts';
 import { useSettings } from '../stores/settings.ts';
 
@@ -174,6 +175,46 @@ function ListenerBadge() {
   );
 }
 
+/** Says plainly when the partners and data shown are generated, not a real network. */
+function DemoBadge() {
+  const { about, load } = useAbout(useShallow((s) => ({ about: s.about, load: s.load })));
+  useEffect(() => {
+    load().catch(() => {
+      /* without it the page works; it only cannot say it is the demo */
+    });
+  }, [load]);
+  if (!about?.demo) return null;
+  return (
+    <Tooltip
+      multiline
+      w={320}
+      label={`Generated partners, keys and traffic (seed ${about.demo.seed}) in ${about.dataDir}. Your own network lives in its own data folder: start with --data-dir, or set PARTNERGATE_DATA_DIR.`}
+    >
+      <Badge color="orange" variant="light" data-testid="demo-badge">
+        Demo network
+      </Badge>
+    </Tooltip>
+  );
+}
+
+/** The partner API's reference, served by the listener, in a new window. */
+function ApiReferenceLink() {
+  const status = useListener((s) => s.status);
+  const url = status?.running ? status.addresses[0]?.url : undefined;
+  return (
+    <NavLink
+      label="Partner API reference"
+      description={url ? 'Opens in a new window' : 'Start the listener to read it'}
+      rightSection={<IconExternalLink size={14} />}
+      href={url ? `${url}/api/v1/docs` : undefined}
+      target="_blank"
+      rel="noreferrer"
+      disabled={!url}
+      data-testid="nav-api-reference"
+    />
+  );
+}
+
 // Where one feature shows another's component: composed here, so features stay apart.
 const apiPanel: ApiPanelSlot = (p) => <ApiPanel {...p} />;
 const keysPanel: KeysSlot = (account) => <KeysPanel account={account} apiPanel={apiPanel} />;
@@ -208,9 +249,12 @@ function Shell() {
     <AppShell header={{ height: 48 }} navbar={{ width: 190, breakpoint: 0 }} padding="md">
       <AppShell.Header px="md">
         <Group h="100%" justify="space-between">
-          <Text fw={700} size="lg">
-            Partnergate
-          </Text>
+          <Group gap="sm">
+            <Text fw={700} size="lg">
+              Partnergate
+            </Text>
+            <DemoBadge />
+          </Group>
           <Group gap="xs">
             <ListenerBadge />
             <ThemeToggle />
@@ -231,6 +275,9 @@ function Shell() {
             data-testid={`nav-${n.page}`}
           />
         ))}
+        <div style={{ marginTop: 'auto' }}>
+          <ApiReferenceLink />
+        </div>
       </AppShell.Navbar>
       <AppShell.Main>{page}</AppShell.Main>
       <Toasts />

@@ -17,6 +17,7 @@ import {
 import { notify } from '../../lib/notify.ts';
 import { download } from '../../lib/format.ts';
 import { useImport } from './store.ts';
+import { plural } from '../../../../shared/words.ts';
 
 export function ImportPage() {
   const {
@@ -164,7 +165,7 @@ export function ImportPage() {
               animated={running}
             />
             <Text size="sm">
-              {job.rowsRead.toLocaleString()} rows read
+              {plural(job.rowsRead, 'row')} read
               {running && job.phase === 'committing' ? ' — saving them to the store…' : ''}
             </Text>
             {job.error && (
@@ -179,8 +180,8 @@ export function ImportPage() {
                 data-testid="import-summary"
               >
                 {job.result.committed
-                  ? `Imported ${job.result.imported.toLocaleString()} of ${job.result.rowsRead.toLocaleString()} rows${job.result.rejected ? `; ${job.result.rejected} rejected` : ''}.`
-                  : `Nothing imported: ${job.result.rejected} of ${job.result.rowsRead} rows were rejected. Fix them, or import the valid rows only.`}
+                  ? `Imported ${job.result.imported.toLocaleString()} of ${plural(job.result.rowsRead, 'row')}${job.result.rejected ? `; ${job.result.rejected} rejected` : ''}.`
+                  : `Nothing imported: ${job.result.rejected.toLocaleString()} of ${plural(job.result.rowsRead, 'row')} ${job.result.rejected === 1 ? 'was' : 'were'} rejected. Fix them, or import the valid rows only.`}
                 {job.result.ignoredColumns.length > 0 &&
                   ` Columns not used: ${job.result.ignoredColumns.join(', ')}.`}
               </Alert>

@@ -25,6 +25,7 @@ import { notify } from '../../lib/notify.ts';
 import { useAccounts } from '../../stores/accounts.ts';
 import { useKeys } from '../../stores/keys.ts';
 import { useSettings } from '../../stores/settings.ts';
+import { plural } from '../../../../shared/words.ts';
 
 const WINDOWS = [
   { value: String(SECOND), label: 'per second' },
@@ -146,7 +147,7 @@ export function IssueKeyForm({ account, onDone }: { account: Account; onDone: ()
     { value: '365', label: 'In a year' },
   ];
   if (!expiryChoices.some((c) => c.value === expiry) && expiry !== 'never')
-    expiryChoices.unshift({ value: expiry, label: `In ${expiry} days` });
+    expiryChoices.unshift({ value: expiry, label: `In ${plural(Number(expiry), 'day')}` });
   const input: KeyIssueInput = {
     accountId: account.id,
     label: f.label,

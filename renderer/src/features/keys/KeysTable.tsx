@@ -21,6 +21,7 @@ import { useRouter } from '../../lib/router.ts';
 import { useKeys } from '../../stores/keys.ts';
 import type { Action } from './KeyActionDialog.tsx';
 import { WhitelistEditor } from './WhitelistEditor.tsx';
+import { plural } from '../../../../shared/words.ts';
 
 const STATUS_COLOR = { active: 'teal', revoked: 'red', expired: 'gray', rotating: 'yellow' };
 
@@ -225,7 +226,7 @@ export function KeysTable({
                           aria-expanded={open === k.id}
                           data-testid={`whitelist-toggle-${k.id}`}
                         >
-                          {k.ipRuleCount === 1 ? '1 rule' : `${k.ipRuleCount} rules`}
+                          {plural(k.ipRuleCount, 'rule')}
                         </Button>
                         {k.ipRuleCount === 0 && k.status === 'active' && (
                           <Badge

@@ -12,7 +12,11 @@ interface OffersState {
 /** The network's offers; every change replaces the offer it returns. */
 export const useOffers = create<OffersState>((set, get) => {
   const put = (o: Offer) =>
-    set({ offers: [...get().offers.filter((x) => x.id !== o.id), o].sort((a, b) => a.id - b.id) });
+    set({
+      offers: [...get().offers.filter((x) => x.id !== o.id), o].sort((a, b) =>
+        a.name.localeCompare(b.name),
+      ),
+    });
   return {
     offers: [],
     async load() {

@@ -3,6 +3,7 @@ import { DATASET_LABELS } from '../../../../shared/report-catalog.ts';
 import { useRouter } from '../../lib/router.ts';
 import { useReportList } from '../../stores/reports.ts';
 import { useReports } from './store.ts';
+import { plural } from '../../../../shared/words.ts';
 
 /** The saved reports; the one being edited is marked. */
 export function ReportList() {
@@ -22,7 +23,7 @@ export function ReportList() {
           <NavLink
             key={r.id}
             label={r.name}
-            description={`${DATASET_LABELS[r.dataset]} · ${r.audience.kind === 'all' ? 'everyone' : `${r.audience.accountIds.length} accounts`}`}
+            description={`${DATASET_LABELS[r.dataset]} · ${r.audience.kind === 'all' ? 'everyone' : plural(r.audience.accountIds.length, 'account')}`}
             active={editing === r.id}
             onClick={() => go('reports', r.id)}
             data-testid={`report-${r.id}`}

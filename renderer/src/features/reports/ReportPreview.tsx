@@ -12,6 +12,7 @@ import {
 import { toMajorUnits } from '../../../../shared/money.ts';
 import { cell } from '../../lib/format.ts';
 import { useReports } from './store.ts';
+import { plural } from '../../../../shared/words.ts';
 
 /** The preview as the chosen account receives it: chart, rows and totals. */
 export function ReportPreview() {
@@ -58,8 +59,8 @@ export function ReportPreview() {
   return (
     <Stack gap="sm" data-testid="preview">
       <Text size="xs" c="dimmed">
-        {preview.range.from} to {preview.range.to} ({preview.range.timezone}) · {preview.totalRows}{' '}
-        rows
+        {preview.range.from} to {preview.range.to} ({preview.range.timezone}) ·{' '}
+        {plural(preview.totalRows, 'row')}
         {preview.hiddenColumns.length > 0 &&
           ` · hidden for this account: ${preview.hiddenColumns.join(', ')}`}
       </Text>

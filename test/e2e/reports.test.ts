@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { browserSuite } from './fixture.ts';
+import { request } from '../api/http.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -97,6 +98,46 @@ browserSuite('reports in a browser', (open) => {
     await panel.getByTestId('run-now').click();
     await expect.poll(() => panel.getByTestId('probe-status').innerText()).toBe('HTTP 200');
     await s.shot('09-api-panel-run-now');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('edits a report several partners run after naming them, and deletes it after saying who loses it', async () => {
+    const s = await open();
+    const { page } = s;
+    const { secret, base, key } = await s.localKey(12, 'Leads sync');
+    s.core.keys.update({ id: key.id, scopes: ['reports:read', 'leads:read'] });
+    const call = () =>
+      request(`${base}/api/v1/reports/3`, { headers: { authorization: `Bearer ${secret}` } });
+    expect((await call()).status).toBe(200);
+
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('report-3').click();
+    await page.getByTestId('report-name').fill('Leads, deposits and FTDs');
+    await page.getByTestId('save-report').click();
+    // Shared with three IBs: said, by name, before anything changes.
+    const warning = page.getByRole('dialog').getByTestId('report-audience-warning');
+    expect(await warning.innerText()).toBe(
+      '3 accounts (3 partners) run this report: Delta Capital, Iris Markets, Nova Trading Club.',
+    );
+    expect(s.core.reports.get(3).name).toBe('Leads and deposits');
+    await s.shot('60-report-shared-edit');
+    await page.getByTestId('confirm').click();
+    await page.getByText('Report saved').waitFor();
+    expect(s.core.reports.get(3).name).toBe('Leads, deposits and FTDs');
+    const list = await request(`${base}/api/v1/reports`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(list.json<{ reports: { id: number; name: string }[] }>().reports).toContainEqual(
+      expect.objectContaining({ id: 3, name: 'Leads, deposits and FTDs' }),
+    );
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByText('3 accounts (3 partners) run it today').waitFor();
+    await page.getByTestId('confirm').click();
+    await page.getByText('Report deleted').waitFor();
+    const gone = await call();
+    expect(gone.status).toBe(404);
+    expect(gone.json<{ error: { code: string } }>().error.code).toBe('report_not_found');
     expect(s.errors).toEqual([]);
   });
 });

@@ -22,14 +22,35 @@ import {
   columnsOf,
   isHiddenFromPartners,
 } from '../../../../shared/report-catalog.ts';
-import { RANGE_PRESETS } from '../../../../shared/schemas.ts';
+import { RANGE_PRESETS, type Account, type ReportDefinition } from '../../../../shared/schemas.ts';
+import { plural } from '../../../../shared/words.ts';
 import { Confirm } from '../../components/Confirm.tsx';
 import { notify } from '../../lib/notify.ts';
 import { useRouter } from '../../lib/router.ts';
 import { useAccounts } from '../../stores/accounts.ts';
+import { useReportList } from '../../stores/reports.ts';
 import { ColumnOrder } from './ColumnOrder.tsx';
 import { FilterList } from './FilterList.tsx';
 import { useReports } from './store.ts';
+
+/** The accounts an audience reaches, partners first. */
+function audienceOf(audience: ReportDefinition['audience'], accounts: readonly Account[]) {
+  const reached =
+    audience.kind === 'all' ? accounts : accounts.filter((a) => audience.accountIds.includes(a.id));
+  return [...reached].sort((a, b) => Number(a.kind === 'employee') - Number(b.kind === 'employee'));
+}
+
+function AccountNames({ accounts, what }: { accounts: readonly Account[]; what: string }) {
+  const shown = accounts.slice(0, 6);
+  const partners = accounts.filter((a) => a.kind !== 'employee').length;
+  return (
+    <Text size="sm" mb="xs" data-testid="report-audience-warning">
+      {plural(accounts.length, 'account')} ({plural(partners, 'partner')}) {what}:{' '}
+      {shown.map((a) => a.name).join(', ')}
+      {accounts.length > shown.length && ` and ${accounts.length - shown.length} more`}.
+    </Text>
+  );
+}
 
 /** The definition being edited: columns, filters, parameters, sort, range, audience. */
 export function ReportEditor() {
@@ -42,6 +63,19 @@ export function ReportEditor() {
   const go = useRouter((s) => s.go);
   const [saving, setSaving] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  // Who runs the report as saved: they see an edit on their next call.
+  const saved = useReportList((s) => s.reports.find((r) => r.id === draft.id));
+  const runners = saved ? audienceOf(saved.audience, accounts) : [];
+  const doSave = () => {
+    setSaving(true);
+    save()
+      .then(
+        (r) => (setConfirming(false), notify.ok('Report saved', r.name), go('reports', r.id)),
+        (e: unknown) => notify.error('Report not saved', e),
+      )
+      .finally(() => setSaving(false));
+  };
   const available = useMemo(() => columnsOf(draft.dataset), [draft.dataset]);
   const partnerAudience =
     draft.audience.kind === 'all' ||
@@ -231,15 +265,7 @@ export function ReportEditor() {
             <Button
               loading={saving}
               disabled={!draft.name.trim() || draft.columns.length === 0}
-              onClick={() => {
-                setSaving(true);
-                save()
-                  .then(
-                    (r) => (notify.ok('Report saved', r.name), go('reports', r.id)),
-                    (e: unknown) => notify.error('Report not saved', e),
-                  )
-                  .finally(() => setSaving(false));
-              }}
+              onClick={() => (runners.length > 1 ? setConfirming(true) : doSave())}
               data-testid="save-report"
             >
               {draft.id === null ? 'Create report' : dirty ? 'Save changes' : 'Saved'}
@@ -260,8 +286,21 @@ export function ReportEditor() {
           )
         }
       >
+        {runners.length > 0 && <AccountNames accounts={runners} what="run it today" />}
         Partners calling this report will get 404 report_not_found. Their keys keep working for
         their other reports.
+      </Confirm>
+      <Confirm
+        opened={confirming}
+        title={`Change the report ${plural(runners.length, 'account')} run${runners.length === 1 ? 's' : ''}?`}
+        confirmLabel="Save for everyone"
+        busy={saving}
+        onClose={() => setConfirming(false)}
+        onConfirm={doSave}
+      >
+        <AccountNames accounts={runners} what="run this report" />
+        Each of them gets the changed report on their next call, from their scripts and spreadsheets
+        alike. To change it for one partner only, save a copy shared with them.
       </Confirm>
     </>
   );

@@ -115,6 +115,19 @@ browserSuite('keys and whitelists in a browser', (open) => {
     });
     expect(r.status).toBe(401);
     expect(r.json<{ error: { code: string } }>().error.code).toBe('key_revoked');
+
+    // The audit log says it in words, with the reason, and shows what changed.
+    await page.getByTestId('nav-audit').click();
+    const entry = s.core.audit.list({ limit: 1 })[0]!;
+    const row = page.getByTestId(`audit-${entry.id}`);
+    expect(await row.getByTestId('audit-summary').innerText()).toBe(
+      'Revoked key “Old integration” of Fox Growth: Partner changed warehouse',
+    );
+    await page.getByTestId(`audit-details-${entry.id}`).click();
+    expect(await page.getByTestId('audit-changes').innerText()).toMatch(
+      /status\s+"active"\s+"revoked"/,
+    );
+    await s.shot('14b-audit-revoke');
     expect(s.errors).toEqual([]);
   });
 });

@@ -1,9 +1,44 @@
 import { useShallow } from 'zustand/react/shallow';
-import { Button, Code, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { Fragment, useEffect, useState } from 'react';
 import { notify } from '../../lib/notify.ts';
 import { download, formatTime } from '../../lib/format.ts';
-import { auditCsv, useAudit } from './store.ts';
+import { auditCsv, fieldChanges, useAudit } from './store.ts';
+
+/** The fields an entry changed, before and after. */
+function Changes({ before, after }: { before: unknown; after: unknown }) {
+  const changes = fieldChanges(before, after);
+  if (!changes.length)
+    return (
+      <Text size="xs" c="dimmed">
+        No field values recorded.
+      </Text>
+    );
+  return (
+    <Table fz="xs" withTableBorder data-testid="audit-changes">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Field</Table.Th>
+          <Table.Th>Before</Table.Th>
+          <Table.Th>After</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {changes.map((c) => (
+          <Table.Tr key={c.field}>
+            <Table.Td ff="monospace">{c.field}</Table.Td>
+            <Table.Td ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+              {c.before || '—'}
+            </Table.Td>
+            <Table.Td ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+              {c.after || '—'}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
 
 export function AuditPage() {
   const { entries, load, more } = useAudit(
@@ -22,7 +57,7 @@ export function AuditPage() {
         <Group gap="xs">
           <form onSubmit={(e) => (e.preventDefault(), void load(search))}>
             <TextInput
-              placeholder="Search action, actor or values"
+              placeholder="Search actor, action or values"
               value={search}
               onChange={(e) => setSearch(e.currentTarget.value)}
               w={300}
@@ -35,56 +70,66 @@ export function AuditPage() {
         </Group>
       </Group>
       <Paper withBorder>
-        <Table highlightOnHover>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>When</Table.Th>
-              <Table.Th>Who</Table.Th>
-              <Table.Th>What</Table.Th>
-              <Table.Th>On</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {entries.map((e) => (
-              <Fragment key={e.id}>
-                <Table.Tr
-                  onClick={() => setOpen(open === e.id ? null : e.id)}
-                  style={{ cursor: 'pointer' }}
-                >
-                  <Table.Td>{formatTime(e.at)}</Table.Td>
-                  <Table.Td>{e.actor}</Table.Td>
-                  <Table.Td>
-                    <Code>{e.action}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    {e.entityType}
-                    {e.entityId ? ` #${e.entityId}` : ''}
-                  </Table.Td>
-                </Table.Tr>
-                {open === e.id && (
-                  <Table.Tr>
-                    <Table.Td colSpan={4}>
-                      <Group align="flex-start" grow>
-                        <div>
-                          <Text size="xs" fw={600}>
-                            Before
-                          </Text>
-                          <Code block>{JSON.stringify(e.before, null, 2)}</Code>
-                        </div>
-                        <div>
-                          <Text size="xs" fw={600}>
-                            After
-                          </Text>
-                          <Code block>{JSON.stringify(e.after, null, 2)}</Code>
-                        </div>
-                      </Group>
+        <Table.ScrollContainer minWidth={700}>
+          <Table highlightOnHover data-testid="audit-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th w={190}>When</Table.Th>
+                <Table.Th w={120}>Who</Table.Th>
+                <Table.Th>What happened</Table.Th>
+                <Table.Th w={110} />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {entries.map((e) => (
+                <Fragment key={e.id}>
+                  <Table.Tr data-testid={`audit-${e.id}`}>
+                    <Table.Td>
+                      <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                        {formatTime(e.at)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{e.actor}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" data-testid="audit-summary">
+                        {e.summary}
+                      </Text>
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        {e.action}
+                        {e.entityId ? ` · ${e.entityType} #${e.entityId}` : ''}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        onClick={() => setOpen(open === e.id ? null : e.id)}
+                        aria-expanded={open === e.id}
+                        data-testid={`audit-details-${e.id}`}
+                      >
+                        {open === e.id ? 'Hide' : 'Before / after'}
+                      </Button>
                     </Table.Td>
                   </Table.Tr>
-                )}
-              </Fragment>
-            ))}
-          </Table.Tbody>
-        </Table>
+                  {open === e.id && (
+                    <Table.Tr>
+                      <Table.Td colSpan={4} bg="var(--mantine-color-default-hover)">
+                        <Changes before={e.before} after={e.after} />
+                      </Table.Td>
+                    </Table.Tr>
+                  )}
+                </Fragment>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+        {entries.length === 0 && (
+          <Text c="dimmed" size="sm" p="sm">
+            {search ? 'Nothing matches.' : 'Nothing recorded yet.'}
+          </Text>
+        )}
       </Paper>
       {entries.length >= 200 && (
         <Button variant="subtle" onClick={() => void more()}>

@@ -31,11 +31,12 @@ export const useAudit = create<AuditState>((set, get) => ({
 /** The audit log as CSV, through the one CSV writer. */
 export function auditCsv(entries: readonly AuditEntry[]): string {
   return csvDocument(
-    ['id', 'at', 'actor', 'action', 'entity', 'entity_id', 'before', 'after'],
+    ['id', 'at', 'actor', 'summary', 'action', 'entity', 'entity_id', 'before', 'after'],
     entries.map((e) => [
       e.id,
       new Date(e.at).toISOString(),
       e.actor,
+      e.summary,
       e.action,
       e.entityType,
       e.entityId,
@@ -43,4 +44,30 @@ export function auditCsv(entries: readonly AuditEntry[]): string {
       JSON.stringify(e.after),
     ]),
   );
+}
+
+export interface FieldChange {
+  field: string;
+  before: string;
+  after: string;
+}
+
+/** A value as the log shows it; times (fields named …At, …Until) as dates, not milliseconds. */
+const shown = (field: string, v: unknown) =>
+  v === undefined
+    ? ''
+    : typeof v === 'number' && /(At|Until)$/.test(field)
+      ? new Date(v).toISOString().replace('T', ' ').slice(0, 19) + ' UTC'
+      : JSON.stringify(v);
+
+/** The fields an entry changed, each with its value before and after (all, for a creation). */
+export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
+  const obj = (v: unknown): Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const b = obj(before);
+  const a = obj(after);
+  const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+  return fields
+    .filter((f) => shown(f, b[f]) !== shown(f, a[f]))
+    .map((f) => ({ field: f, before: shown(f, b[f]), after: shown(f, a[f]) }));
 }

@@ -147,7 +147,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['renderer/src/features/**/*.{ts,tsx}'],
+    files: ['renderer/src/features/*/**/*.{ts,tsx}'], // files inside a feature's folder
     rules: {
       'no-restricted-imports': [
         'error',

@@ -35,6 +35,7 @@ import { SettingsPage } from '../features/settings/SettingsPage.tsx';
 import { KeysPanel } from '../features/keys/KeysPanel.tsx';
 import { KeysPage } from '../features/keys/KeysPage.tsx';
 import { OffersPage } from '../features/offers/OffersPage.tsx';
+import { GlobalSearch } from '../features/search/GlobalSearch.tsx';
 import { ApiPanel } from '../features/api-panel/ApiPanel.tsx';
 import type { ApiPanelSlot, KeysSlot } from '../components/slots.ts';
 import { useAbout } from '../stores/about.ts';
@@ -255,6 +256,7 @@ function Shell() {
             </Text>
             <DemoBadge />
           </Group>
+          <GlobalSearch />
           <Group gap="xs">
             <ListenerBadge />
             <ThemeToggle />

@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AdminApi } from '../../../shared/admin-contract.ts';
 import type { Account, IpRule, WhitelistReport } from '../../../shared/schemas.ts';
-import { apiKey } from './keys/api-key.fixture.ts';
+import { apiKey } from '../stores/keys.fixture.ts';
 
 const calls: { method: string; input: unknown }[] = [];
 const answers = new Map<string, (input: never) => unknown>();

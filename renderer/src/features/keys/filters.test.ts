@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DAY } from '../../../../shared/durations.ts';
 import type { ApiKey } from '../../../../shared/schemas.ts';
 import { filterKeys, NO_FILTER } from './filters.ts';
-import { apiKey } from './api-key.fixture.ts';
+import { apiKey } from '../../stores/keys.fixture.ts';
 
 const now = Date.UTC(2026, 10, 22);
 const key = (id: number, k: Partial<ApiKey> = {}): ApiKey =>

@@ -1,5 +1,5 @@
 /** A key as the admin API returns it, for tests: an active key with no rules, never used. */
-import type { ApiKey } from '../../../../shared/schemas.ts';
+import type { ApiKey } from '../../../shared/schemas.ts';
 
 export const apiKey = (over: Partial<ApiKey> = {}): ApiKey => ({
   id: 1,

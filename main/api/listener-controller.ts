@@ -72,23 +72,61 @@ export class ListenerController {
     return this.changed();
   }
 
-  /** Saves a new address; a running listener moves to it (and stays stopped if it cannot). */
+  /**
+   * Saves a new address; a running listener moves to it. Partners are never cut off by a move
+   * that cannot be made: the new address is bound before the old one is let go, and when it
+   * cannot be (a port another program holds, an address not on this machine) the listener stays
+   * where it was, the saved address is unchanged, and the error says why.
+   */
   async configure(c: {
     host: string;
     port: number;
     startOnLaunch?: boolean | undefined;
   }): Promise<ListenerStatus> {
-    this.core.settings.update((s) => ({
-      ...s,
-      listener: {
-        ...s.listener,
+    const save = () =>
+      this.core.settings.update((s) => ({
+        ...s,
+        listener: {
+          ...s.listener,
+          host: c.host,
+          port: c.port,
+          ...(c.startOnLaunch !== undefined && { startOnLaunch: c.startOnLaunch }),
+        },
+      }));
+    const old = this.running;
+    if (!old) {
+      save();
+      return this.changed();
+    }
+    const open = () =>
+      startPartnerListener(this.core, {
+        trustedProxies: this.core.settings.get().listener.trustedProxies,
+        ...this.options,
         host: c.host,
         port: c.port,
-        ...(c.startOnLaunch !== undefined && { startOnLaunch: c.startOnLaunch }),
-      },
-    }));
-    if (!this.running) return this.changed();
-    await this.stop();
-    return this.start();
+      });
+    let moved: RunningListener;
+    try {
+      moved = await open();
+    } catch (e) {
+      // The same port on another host of this machine: only free once the old one lets go.
+      if (!isPartnergateError(e) || c.port === 0 || c.port !== old.port) throw e;
+      this.running = null;
+      await old.close();
+      try {
+        moved = await open();
+      } catch (again) {
+        await this.start({ host: old.host, port: old.port });
+        throw again;
+      }
+    }
+    if (this.running === old) {
+      this.running = null;
+      await old.close();
+    }
+    this.running = moved;
+    this.lastError = null;
+    save();
+    return this.changed();
   }
 }

@@ -185,15 +185,17 @@ describe('listener changes', () => {
       }),
     });
     const controller = new ListenerController(core);
-    const seen: boolean[] = [];
-    const off = controller.onChange((s) => seen.push(s.running));
+    const seen: (number | null)[] = [];
+    const off = controller.onChange((s) => seen.push(s.running ? s.port : null));
     try {
-      await controller.start();
-      await controller.configure({ host: '127.0.0.1', port: 0 });
+      const first = (await controller.start()).port;
+      // A move is one change, from the old port to the new, with no stop between.
+      const moved = (await controller.configure({ host: '127.0.0.1', port: 0 })).port;
       await controller.stop();
       off();
       await controller.start();
-      expect(seen).toEqual([true, false, true, false]);
+      expect(seen).toEqual([first, moved, null]);
+      expect(moved).not.toBe(first);
     } finally {
       await controller.stop();
       core.close();

@@ -648,6 +648,21 @@ describe('row search', () => {
     expect(leads).toHaveLength(5);
     expect(typeof leads[0]!.volume_lots).toBe('number');
   });
+
+  it('says why an affiliate’s leads are empty, instead of an unexplained empty list', async () => {
+    const k = await f.key(partnerA, { scopes: ['leads:read'] });
+    const r = await get('/api/v1/leads?from=2026-08-01&to=2026-11-21', k.secret);
+    const body = r.json<{ data: unknown[]; notice?: string }>();
+    expect(body.data).toEqual([]);
+    expect(body.notice).toMatch(/introducing brokers.*affiliate/);
+    expect(r.headers['x-partnergate-notice']).toBe(body.notice);
+    const csv = await get('/api/v1/leads?from=2026-08-01&to=2026-11-21&format=csv', k.secret);
+    expect(csv.headers['x-partnergate-notice']).toBe(body.notice);
+    const ibKey = await f.key(ib, { scopes: ['leads:read'] });
+    const ibr = await get('/api/v1/leads?from=2026-08-01&to=2026-11-21&limit=1', ibKey.secret);
+    expect(ibr.json<{ notice?: string }>().notice).toBeUndefined();
+    expect(ibr.headers['x-partnergate-notice']).toBeUndefined();
+  });
 });
 
 describe('conversion postbacks', () => {

@@ -56,6 +56,12 @@ export function registerRows({ app, core, o }: RouteContext): void {
                 range,
                 data: z.array(row),
                 paging: z.object({ limit: z.number(), next_cursor: z.string().nullable() }),
+                notice: z
+                  .string()
+                  .optional()
+                  .describe(
+                    'Why the rows may be empty for this account (also in X-Partnergate-Notice).',
+                  ),
               })
               .describe('One page of rows in id order; pass paging.next_cursor to get the next.'),
             ...errors,
@@ -64,6 +70,12 @@ export function registerRows({ app, core, o }: RouteContext): void {
       },
       (req, reply) => {
         const { account } = requireScope(req, ROW_SCOPES[table]);
+        // Leads exist for introducing brokers only: an affiliate's empty list says why.
+        const notice =
+          table === 'leads' && account.kind === 'affiliate'
+            ? 'Leads are recorded for introducing brokers; this account is an affiliate, so there are none.'
+            : undefined;
+        if (notice) reply.header('x-partnergate-notice', notice);
         const q = req.query as {
           from?: string;
           to?: string;
@@ -100,6 +112,7 @@ export function registerRows({ app, core, o }: RouteContext): void {
             },
             data: page.rows,
             paging: { limit: q.limit, next_cursor: page.nextCursor },
+            ...(notice && { notice }),
           };
         }
         const columns = core.events.columns(table, account);

@@ -102,6 +102,9 @@ export function eventStatements(db: Db) {
   const counts =
     db.prepare(`SELECT (SELECT count(*) FROM clicks) AS clicks, (SELECT count(*) FROM conversions) AS conversions,
     (SELECT count(*) FROM leads) AS leads`);
+  const changeConversion = db.prepare(
+    'UPDATE conversions SET status = ?, payout = ?, revenue = ?, sale_amount = ? WHERE id = ?',
+  );
   const byTransaction = db.prepare(
     `SELECT ${EVENT_COLUMNS.conversions.join(', ')} FROM conversions WHERE partner_id = ? AND transaction_id = ?`,
   );
@@ -116,6 +119,13 @@ export function eventStatements(db: Db) {
     /** False when the lead reference is already stored. */
     insertLead(l: LeadRecord): boolean {
       return lead.run(RECORD_VALUES.leads(l)).changes === 1;
+    },
+    /** A stored conversion's status and amounts, as they are now (call with its rollups taken out). */
+    updateConversion(
+      id: number,
+      c: Pick<ConversionRecord, 'status' | 'payout' | 'revenue' | 'saleAmount'>,
+    ): void {
+      changeConversion.run(c.status, c.payout, c.revenue, c.saleAmount, id);
     },
     counts(): { clicks: number; conversions: number; leads: number } {
       return counts.get() as { clicks: number; conversions: number; leads: number };

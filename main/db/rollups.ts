@@ -56,8 +56,11 @@ const SOURCES: Record<keyof EventIds, Source> = {
   },
 };
 
-/** `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE` adding the rows of an id range to one rollup. */
-function rollupSql(s: Source, perPartner: boolean): string {
+/**
+ * `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE` adding the rows of an id range to one
+ * rollup, or (sign -1) taking them out again, before a row changes.
+ */
+function rollupSql(s: Source, perPartner: boolean, sign: 1 | -1 = 1): string {
   const table = `${s.target}_hourly${perPartner ? '' : '_all'}`;
   const keys = perPartner
     ? ['partner_id', 'hour', 'offer_id', 'currency']
@@ -67,7 +70,7 @@ function rollupSql(s: Source, perPartner: boolean): string {
     : [s.hour, s.offer, s.currency];
   const cols = Object.keys(s.sums);
   return `INSERT INTO ${table} (${[...keys, ...cols].join(', ')})
-    SELECT ${[...keyExprs, ...Object.values(s.sums)].join(', ')} FROM ${s.from} WHERE ${s.id} > ? AND ${s.id} <= ?
+    SELECT ${[...keyExprs, ...Object.values(s.sums).map((e) => (sign === 1 ? e : `-(${e})`))].join(', ')} FROM ${s.from} WHERE ${s.id} > ? AND ${s.id} <= ?
     GROUP BY ${keys.map((_, i) => i + 1).join(', ')}
     ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
 }
@@ -109,6 +112,12 @@ export function rollupStatements(db: Db) {
       stmt: db.prepare(rollupSql(SOURCES[table], perPartner)),
     })),
   );
+  const unsteps = (Object.keys(SOURCES) as (keyof EventIds)[]).flatMap((table) =>
+    [true, false].map((perPartner) => ({
+      table,
+      stmt: db.prepare(rollupSql(SOURCES[table], perPartner, -1)),
+    })),
+  );
   return {
     /** The newest row id of each table: rows above it are not rolled up yet. */
     maxIds(): EventIds {
@@ -131,6 +140,13 @@ export function rollupStatements(db: Db) {
     rebuild(): void {
       for (const t of ROLLUP_TABLES) db.prepare(`DELETE FROM ${t}`).run();
       for (const s of steps) s.stmt.run(0, Number.MAX_SAFE_INTEGER);
+    },
+    /**
+     * Takes one row out of the rollups, before it changes; `rollUpRange(table, id - 1, id)` puts
+     * it back as it is after. Both in the changing transaction.
+     */
+    unrollRow(table: keyof EventIds, id: number): void {
+      for (const s of unsteps) if (s.table === table) s.stmt.run(id - 1, id);
     },
     /** Adds one table's rows with ids in (afterId, upToId] to the rollups, in the inserting transaction. */
     rollUpRange(table: keyof EventIds, afterId: number, upToId: number): void {

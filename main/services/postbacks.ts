@@ -33,6 +33,8 @@ export interface PostbackInput {
 
 export interface PostbackResult {
   created: boolean;
+  /** `updated`: a repeat that changed the status or an amount; `unchanged`: the same again. */
+  result: 'created' | 'updated' | 'unchanged';
   conversion: EventRow;
 }
 
@@ -105,6 +107,8 @@ export function postbackService(ctx: ServiceContext, accounts: AccountService) {
         [{ field: 'time', message: 'out of range' }],
       );
     }
+    const stored = ctx.sql.events.conversionByTransaction(partnerId, p.transaction_id);
+    if (stored) return change(stored, p, currency, money);
     const since = ctx.sql.rollups.maxIds();
     const inserted = ctx.sql.events.insertConversion({
       ts: time,
@@ -122,8 +126,58 @@ export function postbackService(ctx: ServiceContext, accounts: AccountService) {
       transactionId: p.transaction_id,
     });
     if (inserted) ctx.sql.rollups.rollUpSince(since);
-    const stored = ctx.sql.events.conversionByTransaction(partnerId, p.transaction_id)!;
-    return { created: inserted, conversion: stored };
+    return {
+      created: inserted,
+      result: inserted ? 'created' : 'unchanged',
+      conversion: ctx.sql.events.conversionByTransaction(partnerId, p.transaction_id)!,
+    };
+  }
+
+  /**
+   * A repeat of a stored conversion: its status, payout, revenue and sale amount take what the
+   * postback says (what it leaves out stays as stored). It stays with its offer and currency: a
+   * repeat naming others is refused, not applied.
+   */
+  function change(
+    stored: EventRow,
+    p: PostbackInput,
+    currency: string,
+    money: (v: string | number | undefined, field: string, fallback: number) => number,
+  ): PostbackResult {
+    const id = Number(stored.id);
+    if (
+      Number(stored.offer_id) !== p.offer_id ||
+      (p.currency !== undefined && currency !== stored.currency)
+    )
+      throw conflict(
+        'conversion_mismatch',
+        `Conversion "${p.transaction_id}" is stored for offer ${String(stored.offer_id)} in ${String(stored.currency)}; ` +
+          'a repeat may change its status, payout, revenue and sale amount, not its offer or currency.',
+      );
+    const now = {
+      status: (p.status ?? stored.status) as ConversionStatus,
+      payout: money(p.payout, 'payout', Number(stored.payout)),
+      revenue: money(p.revenue, 'revenue', Number(stored.revenue)),
+      saleAmount: money(p.sale_amount, 'sale_amount', Number(stored.sale_amount)),
+    };
+    const same =
+      now.status === stored.status &&
+      now.payout === stored.payout &&
+      now.revenue === stored.revenue &&
+      now.saleAmount === stored.sale_amount;
+    if (!same) {
+      // Out of the rollups as it was, back in as it is: the hourly sums stay exact.
+      ctx.sql.rollups.unrollRow('conversions', id);
+      ctx.sql.events.updateConversion(id, now);
+      ctx.sql.rollups.rollUpRange('conversions', id - 1, id);
+    }
+    return {
+      created: false,
+      result: same ? 'unchanged' : 'updated',
+      conversion: same
+        ? stored
+        : ctx.sql.events.conversionByTransaction(Number(stored.partner_id), p.transaction_id)!,
+    };
   }
 }
 

@@ -666,34 +666,64 @@ describe('row search', () => {
 });
 
 describe('conversion postbacks', () => {
-  it('records once: 201, then 200 with the stored row for a repeat', async () => {
+  it('records once, then applies a changed status or amount once: created, updated, unchanged', async () => {
     const k = await f.key(partnerB);
     const offer = f.core.offers.list('active')[0]!;
     const body = {
       transaction_id: 'pb-1',
       offer_id: offer.id,
-      status: 'approved',
+      status: 'pending',
       payout: 12.5,
       sub1: 'x',
       country: 'de',
     };
-    const first = await request(`${f.base}/api/v1/conversions`, {
-      headers: { authorization: `Bearer ${k.secret}` },
-      body,
-    });
+    const post = (b: Record<string, unknown>) =>
+      request(`${f.base}/api/v1/conversions`, {
+        headers: { authorization: `Bearer ${k.secret}` },
+        body: b,
+      });
+    type Answer = {
+      created: boolean;
+      result: string;
+      conversion: { status: string; payout: number; country: string };
+    };
+    const first = await post(body);
     expect(first.status).toBe(201);
-    expect(
-      first.json<{ conversion: { payout: number; country: string } }>().conversion,
-    ).toMatchObject({ payout: 12.5, country: 'DE', transaction_id: 'pb-1' });
-    const again = await request(`${f.base}/api/v1/conversions`, {
-      headers: { authorization: `Bearer ${k.secret}` },
-      body: { ...body, payout: 99 },
+    expect(first.json<Answer>()).toMatchObject({
+      created: true,
+      result: 'created',
+      conversion: { payout: 12.5, country: 'DE', transaction_id: 'pb-1', status: 'pending' },
     });
-    expect(again.status).toBe(200);
-    expect(again.json<{ created: boolean; conversion: { payout: number } }>()).toMatchObject({
+    // Approved later, at another payout: the same row changes.
+    const approved = await post({ ...body, status: 'approved', payout: 14 });
+    expect(approved.status).toBe(200);
+    expect(approved.json<Answer>()).toMatchObject({
       created: false,
-      conversion: { payout: 12.5 },
+      result: 'updated',
+      conversion: { status: 'approved', payout: 14, country: 'DE' },
     });
+    // The same again, or with the amounts left out: nothing changes.
+    for (const again of [
+      { ...body, status: 'approved', payout: 14 },
+      { transaction_id: 'pb-1', offer_id: offer.id },
+    ]) {
+      const r = await post(again);
+      expect(r.status).toBe(200);
+      expect(r.json<Answer>()).toMatchObject({
+        result: 'unchanged',
+        conversion: { status: 'approved', payout: 14 },
+      });
+    }
+    expect(
+      storeOf(f.core)
+        .prepare(`SELECT count(*) FROM conversions WHERE transaction_id = 'pb-1'`)
+        .pluck()
+        .get(),
+    ).toBe(1);
+    // Another offer under the same transaction id is refused, and changes nothing.
+    const other = f.core.offers.list('active').find((o) => o.id !== offer.id)!;
+    const moved = await post({ ...body, offer_id: other.id, status: 'rejected' });
+    expectError(moved, 409, 'conversion_mismatch');
   });
 
   it('tells a partner nothing about another partner’s transaction ids', async () => {
@@ -720,17 +750,20 @@ describe('conversion postbacks', () => {
       };
     };
     expect(shape(taken)).toEqual(shape(fresh));
-    // Each partner's conversion is its own; a repeat by A still finds A's.
+    // Each partner's conversion is its own: a repeat by A changes A's, never B's.
     const againA = await post(a.secret, 'shared-id', 99);
     expect(againA.status).toBe(200);
-    expect(againA.json<{ conversion: { payout: number } }>().conversion.payout).toBe(3);
+    expect(againA.json<{ result: string; conversion: { payout: number } }>()).toMatchObject({
+      result: 'updated',
+      conversion: { payout: 99 },
+    });
     const rows = storeOf(f.core)
       .prepare(
         `SELECT partner_id, payout FROM conversions WHERE transaction_id = 'shared-id' ORDER BY partner_id`,
       )
       .all();
     expect(rows).toEqual([
-      { partner_id: partnerA, payout: 300 },
+      { partner_id: partnerA, payout: 9900 },
       { partner_id: partnerB, payout: 700 },
     ]);
   });

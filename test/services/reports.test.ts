@@ -512,6 +512,55 @@ describe('hourly rollups', () => {
     expect(rollupEligible({ ...base, groupBy: ['day'], ...india })).toBe(false);
   });
 
+  it('property: after any sequence of new and changed conversions, the rollups equal the raw rows', async () => {
+    const { rollupStatements } = await import('../../main/db/rollups.ts');
+    const local = testCore({ clock: testClock(NOW) });
+    const partners = [
+      local.accounts.create({ kind: 'affiliate', name: 'P1' }),
+      local.accounts.create({ kind: 'affiliate', name: 'P2' }),
+    ];
+    const employee = local.accounts.create({ kind: 'employee', name: 'E', employeeAccess: 'all' });
+    const offer = local.offers.create({ name: 'O', defaultPayout: 500 });
+    let sent = 0;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            partner: fc.constantFrom(0, 1),
+            tx: fc.constantFrom('a', 'b', 'c', 'd'),
+            status: fc.option(fc.constantFrom('pending', 'approved', 'rejected'), {
+              nil: undefined,
+            }),
+            payout: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }),
+            revenue: fc.option(fc.integer({ min: 0, max: 9000 }), { nil: undefined }),
+            hour: fc.integer({ min: 1, max: 30 }),
+          }),
+          { minLength: 1, maxLength: 25 },
+        ),
+        (posts) => {
+          const run = sent++;
+          for (const x of posts) {
+            local.postbacks.record(employee, {
+              partner_id: partners[x.partner]!.id,
+              transaction_id: `${run}-${x.tx}`,
+              offer_id: offer.id,
+              time: new Date(NOW - x.hour * 3_600_000).toISOString(),
+              ...(x.status && { status: x.status }),
+              ...(x.payout !== undefined && { payout: (x.payout / 100).toFixed(2) }),
+              ...(x.revenue !== undefined && { revenue: (x.revenue / 100).toFixed(2) }),
+            });
+          }
+          expect(
+            rollupStatements(storeOf(local))
+              .mismatches()
+              .filter((m) => m.rows > 0),
+          ).toEqual([]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('stays in step with postbacks and imports', async () => {
     const local = testCore({ clock: testClock(NOW) });
     const p = local.accounts.create({ kind: 'affiliate', name: 'P' });

@@ -5,6 +5,12 @@ import { authQuery, bodyErrors, row, type RouteContext } from './common.ts';
 
 const money = z.union([z.number().nonnegative(), z.string().max(20)]).optional();
 
+const answer = z.object({
+  created: z.boolean(),
+  result: z.enum(['created', 'updated', 'unchanged']),
+  conversion: row,
+});
+
 export function registerPostbacks({ app, core, o }: RouteContext): void {
   app.post(
     `${API_PREFIX}/conversions`,
@@ -12,7 +18,7 @@ export function registerPostbacks({ app, core, o }: RouteContext): void {
       schema: {
         summary: 'Record a conversion (server-to-server postback)',
         description:
-          'Idempotent on transaction_id within your account: 201 when recorded, 200 with the stored conversion when your account already recorded that transaction id. Transaction ids of other accounts are separate.',
+          'Keyed on transaction_id within your account: 201 `created` the first time; sent again, 200 `updated` when the status, payout, revenue or sale amount changed (a pending conversion approved, an approved one rejected after a chargeback), or 200 `unchanged` when nothing did. Fields left out keep their stored values; a repeat naming another offer or currency is refused (409 conversion_mismatch). Transaction ids of other accounts are separate.',
         tags: ['rows'],
         querystring: z.object(authQuery),
         body: z.object({
@@ -45,10 +51,10 @@ export function registerPostbacks({ app, core, o }: RouteContext): void {
             .describe('Employee keys only: the partner the conversion belongs to.'),
         }),
         response: {
-          200: z
-            .object({ created: z.boolean(), conversion: row })
-            .describe('Already recorded: the stored conversion.'),
-          201: z.object({ created: z.boolean(), conversion: row }).describe('Recorded.'),
+          200: answer.describe(
+            'Already recorded: `updated` when the status or an amount changed, `unchanged` when the same was sent again; the stored conversion as it is now.',
+          ),
+          201: answer.describe('Recorded (`created`).'),
           ...bodyErrors,
         },
       },
@@ -62,6 +68,7 @@ export function registerPostbacks({ app, core, o }: RouteContext): void {
       void reply.status(result.created ? 201 : 200);
       return {
         created: result.created,
+        result: result.result,
         conversion: core.events.present('conversions', result.conversion, account),
       };
     },

@@ -125,6 +125,11 @@ export interface ImportJob {
   result: {
     rowsRead: number;
     imported: number;
+    writes: 'insert-only' | 'upsert';
+    /** Of the rows imported: new, changed (upsert), and the same as stored (upsert). */
+    created: number;
+    updated: number;
+    unchanged: number;
     rejected: number;
     committed: boolean;
     ignoredColumns: string[];
@@ -234,6 +239,8 @@ export const adminContract = {
       dataset: importDataset,
       upload: z.string().min(1).max(100),
       mode: z.enum(['all-or-nothing', 'skip-invalid']).default('all-or-nothing'),
+      /** `upsert`: a row already stored takes the file's status and amounts. */
+      writes: z.enum(['insert-only', 'upsert']).default('insert-only'),
       mapping: z.record(z.string(), z.string()).default({}),
       timezone: timeZone.default('UTC'),
     }),

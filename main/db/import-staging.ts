@@ -17,6 +17,36 @@ import {
 type Value = string | number | null;
 
 /**
+ * What a row sent again may change (an upsert import, a postback): a conversion's status and
+ * amounts, a lead's status and money. The rest names the row and stays as first stored.
+ */
+export const UPDATABLE: { [T in EventTable]: readonly string[] } = {
+  clicks: [],
+  conversions: ['status', 'payout', 'revenue', 'sale_amount'],
+  leads: [
+    'status',
+    'ftd_at',
+    'ftd_amount',
+    'deposits',
+    'withdrawals',
+    'volume_centilots',
+    'commission',
+  ],
+};
+
+/** What a row may not change when sent again: whose it is, what it is for, its currency. */
+const IDENTITY = ['partner_id', 'offer_id', 'currency'];
+
+/** A staged row that names a stored one: its line, the stored row's id, and what differs. */
+export interface ExistingRow {
+  line: number;
+  id: number;
+  /** The partner, offer or currency differs from the stored row's: the row is refused. */
+  moves: boolean;
+  changed: boolean;
+}
+
+/**
  * The import's own connection to the store: it never waits on SQLite's busy handler (its write
  * step retries without blocking), so an import in a serving process never stalls it.
  */
@@ -62,6 +92,25 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
         .pluck()
     : null;
   const dropLine = db.prepare(`DELETE FROM temp.import_rows WHERE line = ?`);
+  const updatable = UPDATABLE[table];
+  const same = (c: string) => `t.${c} IS s.${c}`;
+  const existing = key
+    ? db.prepare(
+        `SELECT s.line AS line, t.id AS id,
+           NOT (${IDENTITY.map(same).join(' AND ')}) AS moves,
+           NOT (${(updatable.length ? updatable : ['id']).map(same).join(' AND ')}) AS changed
+         FROM temp.import_rows s JOIN main.${table} t ON ${key.map((c) => `t.${c} = s.${c}`).join(' AND ')}
+         ORDER BY s.line`,
+      )
+    : null;
+  const storedIdentity = key
+    ? db.prepare(`SELECT ${IDENTITY.join(', ')} FROM main.${table} t WHERE ${keyMatch('t')}`)
+    : null;
+  const update = updatable.length
+    ? db.prepare(
+        `UPDATE main.${table} SET (${updatable.join(', ')}) = (SELECT ${updatable.join(', ')} FROM temp.import_rows WHERE line = ?) WHERE id = ?`,
+      )
+    : null;
   const count = db.prepare(`SELECT count(*) FROM temp.import_rows`).pluck();
   const lastRowid = db
     .prepare(
@@ -111,6 +160,22 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
       return (storedOwner.get(externalId, partnerId) ??
         stagedOwner.get(externalId, partnerId) ??
         null) as number | null;
+    },
+    /** The partner, offer and currency of the stored row with this key, if there is one. */
+    storedIdentity(k: readonly Value[]): Record<string, Value> | null {
+      return storedIdentity ? ((storedIdentity.get(...k) as Record<string, Value>) ?? null) : null;
+    },
+    /** Staged rows that name stored rows (an upsert's updates), as they stand now. */
+    existingRows(): ExistingRow[] {
+      return existing
+        ? (existing.all() as { line: number; id: number; moves: number; changed: number }[]).map(
+            (r) => ({ line: r.line, id: r.id, moves: r.moves === 1, changed: r.changed === 1 }),
+          )
+        : [];
+    },
+    /** Writes a staged row's changeable values onto the stored row (inside the move). */
+    applyUpdate(line: number, id: number): void {
+      update?.run(line, id);
     },
     /** Lines whose key the store holds now (written by someone else while the file was read). */
     storedMeanwhile(): number[] {

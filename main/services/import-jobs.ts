@@ -20,7 +20,13 @@ import { pipeline } from 'node:stream/promises';
 import type { ImportJob } from '../../shared/admin-contract.ts';
 import { invalid, isPartnergateError, notFound } from '../../shared/errors.ts';
 import { storageError } from '../db/storage-errors.ts';
-import type { ImportDataset, ImportMode, ImportOptions, ImportResult } from './imports.ts';
+import type {
+  ImportDataset,
+  ImportMode,
+  ImportOptions,
+  ImportResult,
+  ImportWrites,
+} from './imports.ts';
 
 /** The largest file the admin UI uploads; bigger files go through `partnergate import`. */
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
@@ -41,6 +47,7 @@ export interface ImportStart {
   dataset: ImportDataset;
   upload: string;
   mode: ImportMode;
+  writes: ImportWrites;
   mapping: Record<string, string>;
   timezone: string;
 }
@@ -146,6 +153,7 @@ export function importJobs(
         dataset: input.dataset,
         file: upload.path,
         mode: input.mode,
+        writes: input.writes,
         mapping: input.mapping,
         timezone: input.timezone,
         rejectsFile,
@@ -169,6 +177,10 @@ export function importJobs(
           job.result = {
             rowsRead: r.rowsRead,
             imported: r.imported,
+            writes: r.writes,
+            created: r.created,
+            updated: r.updated,
+            unchanged: r.unchanged,
             rejected: r.rejected,
             committed: r.committed,
             ignoredColumns: r.ignoredColumns,

@@ -28,6 +28,12 @@ import { writeWaiter } from './write-wait.ts';
 export const IMPORT_DATASETS = ['clicks', 'conversions', 'leads'] as const;
 export type ImportDataset = (typeof IMPORT_DATASETS)[number];
 export type ImportMode = 'all-or-nothing' | 'skip-invalid';
+/**
+ * `insert-only`: a row already stored is rejected. `upsert`: it takes the file's status and
+ * amounts (never another partner, offer or currency), so a later export with changed statuses
+ * or first deposits updates what is stored.
+ */
+export type ImportWrites = 'insert-only' | 'upsert';
 
 interface FieldSpec {
   /** Header names accepted for the field, compared case- and punctuation-insensitively. */
@@ -355,6 +361,7 @@ export interface ImportOptions {
   dataset: ImportDataset;
   file: string;
   mode?: ImportMode;
+  writes?: ImportWrites;
   /** Where rejected rows go; default: next to the file, `<file>.rejects.csv`. */
   rejectsFile?: string;
   /** Field → header overrides for files whose headers no alias matches. */
@@ -371,8 +378,13 @@ export interface ImportResult {
   dataset: ImportDataset;
   file: string;
   mode: ImportMode;
+  writes: ImportWrites;
   rowsRead: number;
+  /** Rows taken: created + updated + unchanged. */
   imported: number;
+  created: number;
+  updated: number;
+  unchanged: number;
   rejected: number;
   /** False when all-or-nothing rolled the file back. */
   committed: boolean;
@@ -436,6 +448,7 @@ function parseRow(
  */
 export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<ImportResult> {
   const mode = o.mode ?? 'all-or-nothing';
+  const writes = o.writes ?? 'insert-only';
   const tz = o.timezone ?? 'UTC';
   if (!isTimeZone(tz)) throw invalid('invalid_timezone', `"${tz}" is not an IANA time zone.`);
   if (!existsSync(o.file)) throw invalid('file_not_found', `There is no file ${o.file}.`);
@@ -457,6 +470,8 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
   let rowsRead = 0;
   let bytesRead = 0;
   let imported = 0;
+  let updated = 0;
+  let unchanged = 0;
   let committed = false;
   try {
     staging = importStaging(db, table);
@@ -479,8 +494,13 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
         const row = parseRow(table, record, mapping.fields, lookups);
         const key = naturalKeyOf(table, row);
         const id = externalIdOf(table, row);
-        if (key && staging.isStored(key))
+        if (key && writes === 'insert-only' && staging.isStored(key))
           throw new RowError(`${keyField} "${id}" is already stored`);
+        const stored = key && writes === 'upsert' ? staging.storedIdentity(key) : null;
+        if (stored && movesRow(stored, row))
+          throw new RowError(
+            `${keyField} "${id}" is stored for partner ${String(stored.partner_id)}, offer ${String(stored.offer_id)} in ${String(stored.currency)}; sent again, a row may change its status and amounts, not whose it is, its offer or its currency`,
+          );
         const owner = id === null ? null : staging.ownerElsewhere(id, row.partnerId);
         if (owner !== null)
           throw new RowError(
@@ -512,11 +532,27 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       const move = staging;
       await whenWritable(() => move.beginMove(), { waitMs: deps.lockWaitMs ?? 120_000 });
       try {
-        // Rows whose key another writer stored while the file was read are rejected now.
-        lateLines = staging.storedMeanwhile();
+        // Rows whose key another writer stored while the file was read are rejected now
+        // (in an upsert, only those that would move a row to another partner, offer or currency).
+        const existing = writes === 'upsert' ? staging.existingRows() : [];
+        lateLines =
+          writes === 'upsert'
+            ? existing.filter((r) => r.moves).map((r) => r.line)
+            : staging.storedMeanwhile();
         if (lateLines.length === 0 || mode === 'skip-invalid') {
           staging.drop(lateLines);
           imported -= lateLines.length;
+          // Rows sent again: out of the rollups as they were, changed, back in as they are.
+          for (const r of existing) {
+            if (r.moves) continue;
+            if (r.changed) {
+              rollups.unrollRow(table, r.id);
+              staging.applyUpdate(r.line, r.id);
+              rollups.rollUpRange(table, r.id - 1, r.id);
+              updated++;
+            } else unchanged++;
+          }
+          staging.drop(existing.filter((r) => !r.moves).map((r) => r.line));
           let after = 0;
           for (;;) {
             const before = rollups.maxIds()[table];
@@ -537,8 +573,12 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
             after: {
               file: o.file,
               mode,
+              writes,
               rowsRead,
               imported,
+              created: imported - updated - unchanged,
+              updated,
+              unchanged,
               rejected: rejects.count + lateLines.length,
             },
           });
@@ -575,14 +615,28 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     dataset: table,
     file: o.file,
     mode,
+    writes,
     rowsRead,
     imported: committed ? imported : 0,
+    created: committed ? imported - updated - unchanged : 0,
+    updated: committed ? updated : 0,
+    unchanged: committed ? unchanged : 0,
     rejected: rejects.count,
     committed,
     rejectsFile,
     mapping: mapping.fields,
     ignoredColumns: mapping.ignored,
   };
+}
+
+/** Whether a row sent again names another partner, offer or currency than the stored one. */
+function movesRow(stored: Record<string, unknown>, row: EventRecord[ImportDataset]): boolean {
+  const currency = 'currency' in row ? row.currency : stored.currency;
+  return (
+    stored.partner_id !== row.partnerId ||
+    stored.offer_id !== row.offerId ||
+    stored.currency !== currency
+  );
 }
 
 /** Writes the rows of the given lines to the rejects file, read again from the file. */

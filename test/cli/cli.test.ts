@@ -364,6 +364,28 @@ describe('partnergate CLI', () => {
     expect(audit.filter((e) => e.action === 'key.update')).toHaveLength(2);
   });
 
+  it('imports a later export with --upsert: changed statuses update, the rest is counted', async () => {
+    const dir = tempDir();
+    await cli(dir, ['partner', 'add', '--name', 'Acme', '--kind', 'affiliate']);
+    await cli(dir, ['offer', 'add', '--name', 'VPN', '--payout', '10']);
+    const file = join(dir, 'c.csv');
+    const head = 'transaction_id,time,partner_id,offer_id,status,payout';
+    writeFileSync(
+      file,
+      `${head}\nt1,2026-11-20T10:00:00Z,1,1,pending,10\nt2,2026-11-20T11:00:00Z,1,1,pending,10\n`,
+    );
+    expect((await cli(dir, ['import', 'conversions', file])).code).toBe(0);
+    writeFileSync(
+      file,
+      `${head}\nt1,2026-11-20T10:00:00Z,1,1,approved,12\nt2,2026-11-20T11:00:00Z,1,1,pending,10\n`,
+    );
+    const plain = await cli(dir, ['import', 'conversions', file]);
+    expect(plain.code).toBe(1);
+    const up = await cli(dir, ['import', 'conversions', file, '--upsert']);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain('Imported 2 conversions (0 new, 1 updated, 1 unchanged).');
+  });
+
   it('updates an offer: name, payout in its currency, status', async () => {
     const dir = tempDir();
     await cli(dir, ['offer', 'add', '--name', 'Forex', '--payout', '30', '--currency', 'EUR']);

@@ -127,22 +127,35 @@ browserSuite('every screen in a browser', (open) => {
       { length: 2000 },
       (_, i) => `2026-11-01T10:00:00Z,${partner},${offer},approved,1.50,e2e-${i}`,
     );
+    const choose = (name: string, lines: string[]) =>
+      s.page.locator('input[type="file"]').setInputFiles({
+        name,
+        mimeType: 'text/csv',
+        buffer: Buffer.from(
+          `time,partner_id,offer_id,status,payout,transaction_id\n${lines.join('\n')}\n`,
+        ),
+      });
     await s.page.getByTestId('nav-import').click();
     await s.page.getByTestId('import-page').waitFor();
     await s.page.getByText('Conversions', { exact: true }).click();
-    await s.page.locator('input[type="file"]').setInputFiles({
-      name: 'conversions.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from(
-        `time,partner_id,offer_id,status,payout,transaction_id\n${rows.join('\n')}\n`,
-      ),
-    });
+    await choose('conversions.csv', rows);
     await s.page.getByTestId('import-start').click();
     await expect
       .poll(() => s.page.getByTestId('import-job').innerText(), { timeout: 20_000 })
       .toContain('Imported 2,000 of 2,000 rows');
     expect(s.core.counts().conversions).toBe(before + 2000);
     await s.shot('19-import-done');
+
+    // The tracker's export a day later: ten of them rejected after a chargeback.
+    const later = rows.map((r, i) => (i < 10 ? r.replace(',approved,', ',rejected,') : r));
+    await s.page.getByRole('button', { name: 'Import another file' }).click();
+    await choose('conversions-later.csv', later);
+    await s.page.getByTestId('import-upsert').check();
+    await s.page.getByTestId('import-start').click();
+    await expect
+      .poll(() => s.page.getByTestId('import-job').innerText(), { timeout: 20_000 })
+      .toContain('Imported 2,000 of 2,000 rows (0 new, 10 updated, 1,990 unchanged)');
+    expect(s.core.counts().conversions).toBe(before + 2000);
     expect(s.errors).toEqual([]);
   });
 

@@ -58,6 +58,81 @@ describe('CSV import', () => {
     expect(core.audit.list({ entityType: 'import' })).toHaveLength(3);
   });
 
+  it('upsert: a later export updates statuses and first deposits once, counts each, keeps rollups exact, and moves nothing', async () => {
+    const { rollupStatements } = await import('../../main/db/rollups.ts');
+    const core = network();
+    const dir = tempDir();
+    const leads = join(dir, 'leads.csv');
+    copyFileSync(fixture('leads.csv'), leads);
+    expect((await core.importCsv({ dataset: 'leads', file: leads })).created).toBe(3);
+    // Days later: L-9002 made its first deposit, L-9003 traded more; L-9001 as before; one new.
+    const later = join(dir, 'leads-later.csv');
+    const lines = readFileSync(leads, 'utf8').trim().split('\n');
+    writeFileSync(
+      later,
+      [
+        lines[0],
+        lines[1],
+        'L-9002,2026-11-01T11:00:00Z,2,2,DE,deposited,2026-11-05T12:00:00Z,300,300,0,1.5,30,EUR',
+        'L-9003,2026-11-03T08:00:00Z,2,2,AE,active,2026-11-03T08:30:00Z,250,900,100,4,80,EUR',
+        'L-9004,2026-11-06T08:00:00Z,2,2,FR,registered,,,,,,,EUR',
+      ].join('\n'),
+    );
+    // Insert-only (the default) refuses rows already stored.
+    const refused = await core.importCsv({ dataset: 'leads', file: later });
+    expect(refused).toMatchObject({ committed: false, rejected: 3 });
+    const r = await core.importCsv({ dataset: 'leads', file: later, writes: 'upsert' });
+    expect(r).toMatchObject({
+      committed: true,
+      imported: 4,
+      created: 1,
+      updated: 2,
+      unchanged: 1,
+      rejected: 0,
+    });
+    const row = (ref: string) =>
+      storeOf(core)
+        .prepare(
+          `SELECT status, ftd_at, ftd_amount, net_deposits, commission FROM leads WHERE lead_ref = ?`,
+        )
+        .get(ref);
+    expect(row('L-9002')).toEqual({
+      status: 'deposited',
+      ftd_at: Date.parse('2026-11-05T12:00:00Z'),
+      ftd_amount: 30000,
+      net_deposits: 30000,
+      commission: 3000,
+    });
+    expect(core.counts().leads).toBe(4);
+    expect(
+      rollupStatements(storeOf(core))
+        .mismatches()
+        .filter((m) => m.rows > 0),
+    ).toEqual([]);
+    // The same file again changes nothing.
+    expect(await core.importCsv({ dataset: 'leads', file: later, writes: 'upsert' })).toMatchObject(
+      { created: 0, updated: 0, unchanged: 4 },
+    );
+
+    // A lead sent again under another partner is refused, and the stored one stays.
+    core.accounts.create({ kind: 'ib', name: 'Other Broker' }); // 4
+    const moved = join(dir, 'leads-moved.csv');
+    writeFileSync(moved, [lines[0], lines[1]!.replace(',2,2,GB,', ',4,2,GB,')].join('\n'));
+    const m = await core.importCsv({
+      dataset: 'leads',
+      file: moved,
+      writes: 'upsert',
+      mode: 'skip-invalid',
+    });
+    expect(m).toMatchObject({ imported: 0, rejected: 1 });
+    expect(readFileSync(m.rejectsFile!, 'utf8')).toContain(
+      'is stored for partner 2, offer 2 in EUR; sent again, a row may change its status and amounts',
+    );
+    expect(
+      storeOf(core).prepare(`SELECT partner_id FROM leads WHERE lead_ref = 'L-9001'`).pluck().get(),
+    ).toBe(2);
+  });
+
   it('all-or-nothing: one bad row and nothing is stored; every rejected row is written with its reason', async () => {
     const core = network();
     const file = join(tempDir(), 'conv.csv');

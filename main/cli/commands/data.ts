@@ -18,6 +18,10 @@ export function registerDataCommands(program: Command, app: CliApp): void {
       'all-or-nothing (any bad row: nothing imported) or skip-invalid',
       'all-or-nothing',
     )
+    .option(
+      '--upsert',
+      "a row already stored takes the file's status and amounts (default: it is rejected)",
+    )
     .option('--rejects <path>', 'where rejected rows are written (default FILE.rejects.csv)')
     .option(
       '--map <field=header>',
@@ -30,7 +34,7 @@ export function registerDataCommands(program: Command, app: CliApp): void {
       async (
         dataset: string,
         file: string,
-        o: { mode: string; rejects?: string; map: string[]; timezone: string },
+        o: { mode: string; upsert?: boolean; rejects?: string; map: string[]; timezone: string },
         cmd: Command,
       ) => {
         if (!(IMPORT_DATASETS as readonly string[]).includes(dataset)) {
@@ -52,6 +56,7 @@ export function registerDataCommands(program: Command, app: CliApp): void {
           dataset: dataset as ImportDataset,
           file,
           mode: o.mode,
+          writes: o.upsert ? 'upsert' : 'insert-only',
           mapping,
           timezone: o.timezone,
           ...(o.rejects !== undefined && { rejectsFile: o.rejects }),
@@ -65,7 +70,7 @@ export function registerDataCommands(program: Command, app: CliApp): void {
           const lines = [`Read ${r.rowsRead} rows from ${file}.`];
           if (r.committed)
             lines.push(
-              `Imported ${r.imported} ${dataset}${r.rejected ? `; ${r.rejected} rows rejected` : ''}.`,
+              `Imported ${r.imported} ${dataset}${r.writes === 'upsert' ? ` (${r.created} new, ${r.updated} updated, ${r.unchanged} unchanged)` : ''}${r.rejected ? `; ${r.rejected} rows rejected` : ''}.`,
             );
           else
             lines.push(

@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import {
   Alert,
   Button,
+  Checkbox,
   FileInput,
   Group,
   Paper,
@@ -26,11 +27,13 @@ export function ImportPage() {
     preview,
     mapping,
     mode,
+    upsert,
     job,
     setDataset,
     choose,
     map,
     setMode,
+    setUpsert,
     start,
     reset,
   } = useImport(
@@ -40,11 +43,13 @@ export function ImportPage() {
       preview: s.preview,
       mapping: s.mapping,
       mode: s.mode,
+      upsert: s.upsert,
       job: s.job,
       setDataset: s.setDataset,
       choose: s.choose,
       map: s.map,
       setMode: s.setMode,
+      setUpsert: s.setUpsert,
       start: s.start,
       reset: s.reset,
     })),
@@ -136,6 +141,15 @@ export function ImportPage() {
                     { value: 'skip-invalid', label: 'Import the valid rows' },
                   ]}
                 />
+                {dataset !== 'clicks' && (
+                  <Checkbox
+                    label={`Update ${dataset} already stored`}
+                    description="A later export: statuses, amounts and deposits change; partner, offer and currency never"
+                    checked={upsert}
+                    onChange={(e) => setUpsert(e.currentTarget.checked)}
+                    data-testid="import-upsert"
+                  />
+                )}
                 <Text size="xs" c="dimmed">
                   {mode === 'all-or-nothing'
                     ? 'One bad row and nothing is imported.'
@@ -180,7 +194,7 @@ export function ImportPage() {
                 data-testid="import-summary"
               >
                 {job.result.committed
-                  ? `Imported ${job.result.imported.toLocaleString()} of ${plural(job.result.rowsRead, 'row')}${job.result.rejected ? `; ${job.result.rejected} rejected` : ''}.`
+                  ? `Imported ${job.result.imported.toLocaleString()} of ${plural(job.result.rowsRead, 'row')}${job.result.writes === 'upsert' ? ` (${job.result.created.toLocaleString()} new, ${job.result.updated.toLocaleString()} updated, ${job.result.unchanged.toLocaleString()} unchanged)` : ''}${job.result.rejected ? `; ${job.result.rejected} rejected` : ''}.`
                   : `Nothing imported: ${job.result.rejected.toLocaleString()} of ${plural(job.result.rowsRead, 'row')} ${job.result.rejected === 1 ? 'was' : 'were'} rejected. Fix them, or import the valid rows only.`}
                 {job.result.ignoredColumns.length > 0 &&
                   ` Columns not used: ${job.result.ignoredColumns.join(', ')}.`}

@@ -10,11 +10,14 @@ interface ImportState {
   preview: ImportPreview | null;
   mapping: Record<string, string>;
   mode: 'all-or-nothing' | 'skip-invalid';
+  /** A row already stored takes the file's status and amounts (a later export). */
+  upsert: boolean;
   job: ImportJob | null;
   setDataset: (d: Dataset) => Promise<void>;
   choose: (file: File | null) => Promise<void>;
   map: (field: string, header: string | null) => void;
   setMode: (m: ImportState['mode']) => void;
+  setUpsert: (on: boolean) => void;
   start: () => Promise<void>;
   reset: () => void;
 }
@@ -33,6 +36,7 @@ export const useImport = create<ImportState>((set, get) => {
     preview: null,
     mapping: {},
     mode: 'all-or-nothing',
+    upsert: false,
     job: null,
     async setDataset(dataset) {
       set({ dataset });
@@ -50,11 +54,18 @@ export const useImport = create<ImportState>((set, get) => {
       set({ mapping });
     },
     setMode: (mode) => set({ mode }),
+    setUpsert: (upsert) => set({ upsert }),
     async start() {
-      const { file, dataset, mapping, mode } = get();
+      const { file, dataset, mapping, mode, upsert } = get();
       if (!file) return;
       const { uploadId } = await uploadFile(file);
-      let job = await api.startImport({ dataset, upload: uploadId, mapping, mode });
+      let job = await api.startImport({
+        dataset,
+        upload: uploadId,
+        mapping,
+        mode,
+        writes: upsert && dataset !== 'clicks' ? 'upsert' : 'insert-only',
+      });
       set({ job });
       while (job.state === 'running') {
         await new Promise((r) => setTimeout(r, 250));

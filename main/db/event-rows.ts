@@ -44,6 +44,7 @@ export const EVENT_COLUMNS: Record<EventTable, readonly string[]> = {
     'device',
     'click_id',
     'transaction_id',
+    'updated_at',
   ],
   leads: [
     'id',
@@ -61,6 +62,7 @@ export const EVENT_COLUMNS: Record<EventTable, readonly string[]> = {
     'volume_centilots',
     'commission',
     'currency',
+    'updated_at',
   ],
 };
 
@@ -79,6 +81,8 @@ export interface EventRowQuery {
   limit: number;
   /** Column → allowed values. */
   filters: Readonly<Record<string, readonly (string | number)[]>>;
+  /** Only rows stored or changed at or after this time (conversions and leads). */
+  updatedSinceMs?: number | undefined;
 }
 
 export type EventRow = Record<string, string | number | null>;
@@ -100,6 +104,10 @@ export function eventRowStatements(db: Db) {
         after: BigInt(q.afterId),
         limit: BigInt(q.limit),
       };
+      if (q.updatedSinceMs !== undefined) {
+        where.push('updated_at >= @since');
+        params.since = BigInt(q.updatedSinceMs);
+      }
       if (q.partnerIds !== null) {
         where.push('partner_id IN (SELECT value FROM json_each(@partners))');
         params.partners = JSON.stringify(q.partnerIds);

@@ -11,8 +11,8 @@ export type EventRecord = {
 
 type Value = string | number | null;
 
-/** Stored columns not written by an insert: the row id, and generated ones. */
-const NOT_INSERTED = new Set(['id', 'net_deposits']);
+/** Stored columns not written from a record: the row id, generated ones, and the last-changed time. */
+const NOT_INSERTED = new Set(['id', 'net_deposits', 'updated_at']);
 
 const insertable = (t: EventTable) => EVENT_COLUMNS[t].filter((c) => !NOT_INSERTED.has(c));
 
@@ -87,8 +87,15 @@ export function externalIdOf<T extends EventTable>(table: T, r: EventRecord[T]):
   return column === null ? null : String(valueOf(table, r, column));
 }
 
+/** Tables whose rows change after they are stored, and so keep when they last changed. */
+export const CHANGING: { [T in EventTable]: boolean } = {
+  clicks: false,
+  conversions: true,
+  leads: true,
+};
+
 function insertSql(table: EventTable): string {
-  const cols = INSERT_COLUMNS[table];
+  const cols = [...INSERT_COLUMNS[table], ...(CHANGING[table] ? ['updated_at'] : [])];
   const key = NATURAL_KEY[table];
   return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${
     key ? ` ON CONFLICT (${key.join(', ')}) DO NOTHING` : ''
@@ -103,7 +110,7 @@ export function eventStatements(db: Db) {
     db.prepare(`SELECT (SELECT count(*) FROM clicks) AS clicks, (SELECT count(*) FROM conversions) AS conversions,
     (SELECT count(*) FROM leads) AS leads`);
   const changeConversion = db.prepare(
-    'UPDATE conversions SET status = ?, payout = ?, revenue = ?, sale_amount = ? WHERE id = ?',
+    'UPDATE conversions SET status = ?, payout = ?, revenue = ?, sale_amount = ?, updated_at = ? WHERE id = ?',
   );
   const byTransaction = db.prepare(
     `SELECT ${EVENT_COLUMNS.conversions.join(', ')} FROM conversions WHERE partner_id = ? AND transaction_id = ?`,
@@ -112,20 +119,24 @@ export function eventStatements(db: Db) {
     insertClick(c: ClickRecord): void {
       click.run(RECORD_VALUES.clicks(c));
     },
-    /** False when the partner's transaction id is already stored (a repeat is not a new conversion). */
-    insertConversion(c: ConversionRecord): boolean {
-      return conversion.run(RECORD_VALUES.conversions(c)).changes === 1;
+    /**
+     * False when the partner's transaction id is already stored (a repeat is not a new
+     * conversion). `at`: when it is stored (its last change, for `updated_since`).
+     */
+    insertConversion(c: ConversionRecord, at: number): boolean {
+      return conversion.run(...RECORD_VALUES.conversions(c), at).changes === 1;
     },
     /** False when the lead reference is already stored. */
-    insertLead(l: LeadRecord): boolean {
-      return lead.run(RECORD_VALUES.leads(l)).changes === 1;
+    insertLead(l: LeadRecord, at: number): boolean {
+      return lead.run(...RECORD_VALUES.leads(l), at).changes === 1;
     },
     /** A stored conversion's status and amounts, as they are now (call with its rollups taken out). */
     updateConversion(
       id: number,
       c: Pick<ConversionRecord, 'status' | 'payout' | 'revenue' | 'saleAmount'>,
+      at: number,
     ): void {
-      changeConversion.run(c.status, c.payout, c.revenue, c.saleAmount, id);
+      changeConversion.run(c.status, c.payout, c.revenue, c.saleAmount, at, id);
     },
     counts(): { clicks: number; conversions: number; leads: number } {
       return counts.get() as { clicks: number; conversions: number; leads: number };

@@ -7,6 +7,7 @@
 import { openDatabase, type Db } from './connection.ts';
 import type { EventTable } from './event-rows.ts';
 import {
+  CHANGING,
   EXTERNAL_ID,
   INSERT_COLUMNS,
   NATURAL_KEY,
@@ -108,7 +109,7 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
     : null;
   const update = updatable.length
     ? db.prepare(
-        `UPDATE main.${table} SET (${updatable.join(', ')}) = (SELECT ${updatable.join(', ')} FROM temp.import_rows WHERE line = ?) WHERE id = ?`,
+        `UPDATE main.${table} SET (${updatable.join(', ')}) = (SELECT ${updatable.join(', ')} FROM temp.import_rows WHERE line = ?), updated_at = ? WHERE id = ?`,
       )
     : null;
   const count = db.prepare(`SELECT count(*) FROM temp.import_rows`).pluck();
@@ -117,8 +118,10 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
       `SELECT max(rowid) FROM (SELECT rowid FROM temp.import_rows WHERE rowid > ? ORDER BY rowid LIMIT ?)`,
     )
     .pluck();
+  // A changing table's rows keep when they were stored (then last changed).
+  const stamped = CHANGING[table];
   const move = db.prepare(
-    `INSERT INTO main.${table} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM temp.import_rows WHERE rowid > ? AND rowid <= ? ORDER BY rowid`,
+    `INSERT INTO main.${table} (${cols.join(', ')}${stamped ? ', updated_at' : ''}) SELECT ${cols.join(', ')}${stamped ? ', @at' : ''} FROM temp.import_rows WHERE rowid > @after AND rowid <= @last ORDER BY rowid`,
   );
 
   return {
@@ -174,8 +177,8 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
         : [];
     },
     /** Writes a staged row's changeable values onto the stored row (inside the move). */
-    applyUpdate(line: number, id: number): void {
-      update?.run(line, id);
+    applyUpdate(line: number, id: number, at: number): void {
+      update?.run(line, at, id);
     },
     /** Lines whose key the store holds now (written by someone else while the file was read). */
     storedMeanwhile(): number[] {
@@ -191,10 +194,10 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
      * Moves the next `limit` staged rows after `afterRowid` into the store (call inside the
      * write transaction); returns the last staged rowid moved, or null when none were left.
      */
-    moveNext(afterRowid: number, limit: number): number | null {
+    moveNext(afterRowid: number, limit: number, at: number): number | null {
       const last = lastRowid.get(afterRowid, limit) as number | null;
       if (last === null) return null;
-      move.run(afterRowid, last);
+      move.run({ after: afterRowid, last, ...(stamped && { at }) });
       return last;
     },
     close(): void {

@@ -294,8 +294,8 @@ export async function generateDemoData(
     ctx.write(() => {
       const since = ctx.sql.rollups.maxIds();
       for (const c of clicks) ctx.sql.events.insertClick(c);
-      for (const c of conversions) ctx.sql.events.insertConversion(c);
-      for (const l of leads) ctx.sql.events.insertLead(l);
+      for (const c of conversions) ctx.sql.events.insertConversion(c, c.ts);
+      for (const l of leads) ctx.sql.events.insertLead(l, l.registeredAt);
       ctx.sql.rollups.rollUpSince(since);
     });
 

@@ -1,5 +1,6 @@
 /** Row-level clicks, conversions and leads as an account may see them, paged by cursor. */
 import { invalid } from '../../shared/errors.ts';
+import { shown } from '../../shared/validation.ts';
 import { numeral, type CsvCell } from '../../shared/csv.ts';
 import { majorUnitsText, toMajorUnits } from '../../shared/money.ts';
 import type { Account } from '../../shared/schemas.ts';
@@ -28,6 +29,8 @@ export interface EventSearch {
   filters: Record<string, readonly (string | number)[]>;
   /** Most raw rows one page's statement may read. */
   maxScanRows?: number | undefined;
+  /** Only rows stored or changed at or after this time. */
+  updatedSinceMs?: number | undefined;
 }
 
 /** A row search as a request asks for it (values as given, e.g. `offer=3,4&country=de`). */
@@ -43,6 +46,8 @@ export interface RowSearchRequest {
   partners?: readonly string[] | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** ISO 8601 instant: only rows stored or changed since (conversions and leads). */
+  updatedSince?: string | undefined;
 }
 
 function ids(values: readonly string[], field: string): number[] {
@@ -69,7 +74,7 @@ const MONEY = perTable(moneyColumns);
 /** What a partner never receives about its own rows. */
 const PARTNER_HIDDEN = perTable(partnerHiddenColumns);
 const SCALED = perTable(scaledColumns);
-const TIMES = ['ts', 'registered_at', 'ftd_at'];
+const TIMES = ['ts', 'registered_at', 'ftd_at', 'updated_at'];
 
 /** A stored column's name as the API shows it. */
 function shownName(table: EventTable, column: string): string {
@@ -159,6 +164,22 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
         );
       filters.partner_id = ids(r.partners, 'partner');
     }
+    let updatedSinceMs: number | undefined;
+    if (r.updatedSince !== undefined) {
+      if (r.table === 'clicks')
+        throw invalid(
+          'invalid_parameters',
+          'updated_since is for conversions and leads; a click never changes once stored.',
+          [{ field: 'updated_since', message: 'not for clicks' }],
+        );
+      updatedSinceMs = Date.parse(r.updatedSince);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(r.updatedSince) || !Number.isFinite(updatedSinceMs))
+        throw invalid(
+          'invalid_parameters',
+          `updated_since must be an ISO 8601 instant such as 2026-11-20T10:00:00Z, not "${shown(r.updatedSince)}".`,
+          [{ field: 'updated_since', message: 'not an ISO 8601 instant' }],
+        );
+    }
     return {
       dataset: r.table,
       account: r.account,
@@ -167,6 +188,7 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
       limit: r.limit,
       cursor: r.cursor,
       maxScanRows: limits.maxScanRows,
+      updatedSinceMs,
     };
   }
 
@@ -224,6 +246,7 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
       afterId: s.cursor ? decodeCursor('after', s.cursor) : 0,
       limit: s.limit + 1,
       filters,
+      updatedSinceMs: s.updatedSinceMs,
     });
     const more = rows.length > s.limit;
     const pageRows = more ? rows.slice(0, s.limit) : rows;

@@ -542,12 +542,13 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
         if (lateLines.length === 0 || mode === 'skip-invalid') {
           staging.drop(lateLines);
           imported -= lateLines.length;
+          const storedAt = deps.now();
           // Rows sent again: out of the rollups as they were, changed, back in as they are.
           for (const r of existing) {
             if (r.moves) continue;
             if (r.changed) {
               rollups.unrollRow(table, r.id);
-              staging.applyUpdate(r.line, r.id);
+              staging.applyUpdate(r.line, r.id, storedAt);
               rollups.rollUpRange(table, r.id - 1, r.id);
               updated++;
             } else unchanged++;
@@ -556,7 +557,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
           let after = 0;
           for (;;) {
             const before = rollups.maxIds()[table];
-            const last = staging.moveNext(after, MOVE_CHUNK);
+            const last = staging.moveNext(after, MOVE_CHUNK, storedAt);
             if (last === null) break;
             rollups.rollUpRange(table, before, rollups.maxIds()[table]);
             after = last;

@@ -110,21 +110,24 @@ export function postbackService(ctx: ServiceContext, accounts: AccountService) {
     const stored = ctx.sql.events.conversionByTransaction(partnerId, p.transaction_id);
     if (stored) return change(stored, p, currency, money);
     const since = ctx.sql.rollups.maxIds();
-    const inserted = ctx.sql.events.insertConversion({
-      ts: time,
-      partnerId,
-      offerId: offer.id,
-      status: p.status ?? 'pending',
-      payout: money(p.payout, 'payout', offer.currency === currency ? offer.defaultPayout : 0),
-      revenue: money(p.revenue, 'revenue', 0),
-      saleAmount: money(p.sale_amount, 'sale_amount', 0),
-      currency,
-      subs: [p.sub1 ?? null, p.sub2 ?? null, p.sub3 ?? null, p.sub4 ?? null, p.sub5 ?? null],
-      country: p.country?.toUpperCase() ?? null,
-      device: p.device ?? null,
-      clickId: p.click_id ?? null,
-      transactionId: p.transaction_id,
-    });
+    const inserted = ctx.sql.events.insertConversion(
+      {
+        ts: time,
+        partnerId,
+        offerId: offer.id,
+        status: p.status ?? 'pending',
+        payout: money(p.payout, 'payout', offer.currency === currency ? offer.defaultPayout : 0),
+        revenue: money(p.revenue, 'revenue', 0),
+        saleAmount: money(p.sale_amount, 'sale_amount', 0),
+        currency,
+        subs: [p.sub1 ?? null, p.sub2 ?? null, p.sub3 ?? null, p.sub4 ?? null, p.sub5 ?? null],
+        country: p.country?.toUpperCase() ?? null,
+        device: p.device ?? null,
+        clickId: p.click_id ?? null,
+        transactionId: p.transaction_id,
+      },
+      now,
+    );
     if (inserted) ctx.sql.rollups.rollUpSince(since);
     return {
       created: inserted,
@@ -154,21 +157,21 @@ export function postbackService(ctx: ServiceContext, accounts: AccountService) {
         `Conversion "${p.transaction_id}" is stored for offer ${String(stored.offer_id)} in ${String(stored.currency)}; ` +
           'a repeat may change its status, payout, revenue and sale amount, not its offer or currency.',
       );
-    const now = {
+    const next = {
       status: (p.status ?? stored.status) as ConversionStatus,
       payout: money(p.payout, 'payout', Number(stored.payout)),
       revenue: money(p.revenue, 'revenue', Number(stored.revenue)),
       saleAmount: money(p.sale_amount, 'sale_amount', Number(stored.sale_amount)),
     };
     const same =
-      now.status === stored.status &&
-      now.payout === stored.payout &&
-      now.revenue === stored.revenue &&
-      now.saleAmount === stored.sale_amount;
+      next.status === stored.status &&
+      next.payout === stored.payout &&
+      next.revenue === stored.revenue &&
+      next.saleAmount === stored.sale_amount;
     if (!same) {
       // Out of the rollups as it was, back in as it is: the hourly sums stay exact.
       ctx.sql.rollups.unrollRow('conversions', id);
-      ctx.sql.events.updateConversion(id, now);
+      ctx.sql.events.updateConversion(id, next, ctx.now());
       ctx.sql.rollups.rollUpRange('conversions', id - 1, id);
     }
     return {

@@ -726,6 +726,44 @@ describe('conversion postbacks', () => {
     expectError(moved, 409, 'conversion_mismatch');
   });
 
+  it('gives a warehouse the rows changed since its last sync (updated_since)', async () => {
+    const k = await f.key(partnerB, { scopes: ['conversions:read', 'conversions:write'] });
+    const offer = f.core.offers.list('active')[0]!;
+    const post = (b: Record<string, unknown>) =>
+      request(`${f.base}/api/v1/conversions`, {
+        headers: { authorization: `Bearer ${k.secret}` },
+        body: { transaction_id: 'sync-1', offer_id: offer.id, sub1: 'sync', ...b },
+      });
+    // Stored two minutes ago, synced a minute ago, approved now (the clock ends where it was).
+    const t0 = f.clock.now();
+    f.clock.set(t0 - 120_000);
+    expect((await post({ status: 'pending' })).status).toBe(201);
+    const lastSync = new Date(t0 - 60_000).toISOString();
+    f.clock.set(t0);
+    // Other tests' postbacks for this partner happen "now" too: only this one is looked at.
+    const changed = (since = lastSync) =>
+      get(`/api/v1/conversions?updated_since=${since}&sub1=sync`, k.secret).then(
+        (r) =>
+          r.json<{ data: { transaction_id: string; status: string; updated_at: string }[] }>().data,
+      );
+    expect(await changed()).toEqual([]);
+    expect((await post({ status: 'approved' })).json<{ result: string }>().result).toBe('updated');
+    const rows = await changed();
+    expect(rows.map((r) => [r.transaction_id, r.status])).toEqual([['sync-1', 'approved']]);
+    expect(Date.parse(rows[0]!.updated_at)).toBeGreaterThanOrEqual(Date.parse(lastSync));
+    // Sent again unchanged: not a change.
+    const after = new Date(t0 + 1).toISOString();
+    expect((await post({ status: 'approved' })).json<{ result: string }>().result).toBe(
+      'unchanged',
+    );
+    expect(await changed(after)).toEqual([]);
+    expectError(
+      await get('/api/v1/conversions?updated_since=yesterday', k.secret),
+      422,
+      'invalid_parameters',
+    );
+  });
+
   it('tells a partner nothing about another partner’s transaction ids', async () => {
     const offer = f.core.offers.list('active')[0]!;
     const a = await f.key(partnerA);

@@ -81,7 +81,17 @@ describe('CSV import', () => {
     // Insert-only (the default) refuses rows already stored.
     const refused = await core.importCsv({ dataset: 'leads', file: later });
     expect(refused).toMatchObject({ committed: false, rejected: 3 });
+    const stamp = (ref: string) =>
+      storeOf(core)
+        .prepare(`SELECT updated_at FROM leads WHERE lead_ref = ?`)
+        .pluck()
+        .get(ref) as number;
+    const firstStored = stamp('L-9001');
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const r = await core.importCsv({ dataset: 'leads', file: later, writes: 'upsert' });
+    // Changed rows say when; the unchanged one keeps its time.
+    expect(stamp('L-9002')).toBeGreaterThan(firstStored);
+    expect(stamp('L-9001')).toBe(firstStored);
     expect(r).toMatchObject({
       committed: true,
       imported: 4,

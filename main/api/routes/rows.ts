@@ -45,6 +45,15 @@ export function registerRows({ app, core, o }: RouteContext): void {
             ...rangeQuery,
             ...filterParams,
             partner: listParam('partner ids (employee keys only)'),
+            ...(table !== 'clicks' && {
+              updated_since: z
+                .string()
+                .max(40)
+                .optional()
+                .describe(
+                  'ISO 8601 instant: only rows stored or changed since (a status, an amount, a deposit), within from/to. Keep the time of your last sync and pass it for an incremental one.',
+                ),
+            }),
             format: z.enum(['json', 'csv', 'ndjson']).default('json'),
             limit: limitQuery(100),
             cursor: z.string().max(200).optional(),
@@ -84,6 +93,7 @@ export function registerRows({ app, core, o }: RouteContext): void {
           limit: number;
           cursor?: string;
           partner?: string;
+          updated_since?: string;
         } & Record<string, string | undefined>;
         const filters: Record<string, string[] | undefined> = {};
         for (const d of rowFilters(table)) filters[d.id] = splitList(q[d.id]);
@@ -98,6 +108,7 @@ export function registerRows({ app, core, o }: RouteContext): void {
             partners: q.partner === undefined ? undefined : (splitList(q.partner) ?? []),
             limit: q.limit,
             cursor: q.cursor,
+            updatedSince: q.updated_since,
           },
           { maxDays: o.maxRangeDays, maxScanRows: o.maxScanRows },
         );

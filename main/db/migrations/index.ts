@@ -3,6 +3,7 @@ import requestJournal from './002_request_journal.ts';
 import hourlyRollups from './003_hourly_rollups.ts';
 import partnerTransactionIds from './004_partner_transaction_ids.ts';
 import rateLimitWindows from './005_rate_limit_windows.ts';
+import rowUpdatedAt from './006_row_updated_at.ts';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: '003_hourly_rollups', sql: hourlyRollups },
   { version: 4, name: '004_partner_transaction_ids', sql: partnerTransactionIds },
   { version: 5, name: '005_rate_limit_windows', sql: rateLimitWindows },
+  { version: 6, name: '006_row_updated_at', sql: rowUpdatedAt },
 ];

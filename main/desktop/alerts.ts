@@ -5,7 +5,7 @@
  */
 import type { ApiKey } from '../../shared/schemas.ts';
 import type { KeyRefusals } from '../services/usage.ts';
-import { effectiveExpiry } from '../services/keys.ts';
+import { effectiveExpiry } from '../../shared/key-expiry.ts';
 
 const DAY = 86_400_000;
 export const EXPIRY_NOTICE_MS = 7 * DAY;

@@ -15,6 +15,7 @@ import {
 } from '../../shared/schemas.ts';
 import { keyExportRow, type KeyExportRow } from '../../shared/key-export.ts';
 import type { KeyRecord } from '../db/keys.ts';
+import { effectiveExpiry } from '../../shared/key-expiry.ts';
 import type { ServiceContext } from './context.ts';
 import { parseInput } from './validate.ts';
 
@@ -23,12 +24,6 @@ export function hashKey(secret: string): Buffer {
 }
 
 const nodeRandomBytes = (n: number): Uint8Array => randomBytes(n);
-
-/** When the key stops working: its expiry, or the end of its rotation grace period. */
-export function effectiveExpiry(k: Pick<KeyRecord, 'expiresAt' | 'graceUntil'>): number | null {
-  if (k.graceUntil === null) return k.expiresAt;
-  return k.expiresAt === null ? k.graceUntil : Math.min(k.expiresAt, k.graceUntil);
-}
 
 export function keyStatus(
   k: Pick<KeyRecord, 'revokedAt' | 'expiresAt' | 'graceUntil'>,

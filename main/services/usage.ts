@@ -7,7 +7,8 @@ import type { Dashboard, RefusedAddress } from '../../shared/admin-contract.ts';
 import { DAY, HOUR } from '../../shared/durations.ts';
 import type { KeyRefusals } from '../db/journal.ts';
 import type { ServiceContext } from './context.ts';
-import { effectiveExpiry, type KeyService } from './keys.ts';
+import { effectiveExpiry } from '../../shared/key-expiry.ts';
+import type { KeyService } from './keys.ts';
 import { matchAddress } from './ip-rules.ts';
 import { RequestJournal } from './request-journal.ts';
 

@@ -25,6 +25,7 @@ import { notify } from '../../lib/notify.ts';
 import { useRouter } from '../../lib/router.ts';
 import { formatDate, relative } from '../../lib/format.ts';
 import { useDashboard } from './store.ts';
+import { effectiveExpiry } from '../../../../shared/key-expiry.ts';
 
 function Stat({ label, value }: { label: string; value: number }) {
   return (
@@ -210,7 +211,7 @@ export function DashboardPage() {
               title="Keys expiring in the next 30 days"
               keys={data.expiringSoon}
               empty="None."
-              when={(k) => `expires ${relative(k.graceUntil ?? k.expiresAt)}`}
+              when={(k) => `expires ${relative(effectiveExpiry(k))}`}
             />
             <KeyList
               title="Keys unused for 30 days"

@@ -22,13 +22,18 @@ import { useKeys } from '../../stores/keys.ts';
 import type { Action } from './KeyActionDialog.tsx';
 import { WhitelistEditor } from './WhitelistEditor.tsx';
 import { plural } from '../../../../shared/words.ts';
+import {
+  effectiveExpiry,
+  shownStatus,
+  type ShownKeyStatus,
+} from '../../../../shared/key-expiry.ts';
 
-const STATUS_COLOR = { active: 'teal', revoked: 'red', expired: 'gray', rotating: 'yellow' };
-
-/** The status a person reads: an active key whose replacement exists is "rotating". */
-export function statusOf(k: ApiKey): keyof typeof STATUS_COLOR {
-  return k.replacedByKeyId && k.status === 'active' ? 'rotating' : k.status;
-}
+const STATUS_COLOR: Record<ShownKeyStatus, string> = {
+  active: 'teal',
+  revoked: 'red',
+  expired: 'gray',
+  rotating: 'yellow',
+};
 
 /** Brings another key's row into view (the old or new side of a rotation). */
 function showRow(id: number) {
@@ -54,7 +59,7 @@ function RotationLink({ words, to, testId }: { words: string; to: number | null;
 function ExpiresCell({ k, now }: { k: ApiKey; now: number }) {
   if (k.status === 'revoked') return <Text size="xs">revoked {formatDate(k.revokedAt)}</Text>;
   if (k.graceUntil !== null) {
-    const until = Math.min(k.graceUntil, k.expiresAt ?? Infinity);
+    const until = effectiveExpiry(k)!;
     return (
       <Text size="xs" c={k.status === 'active' ? 'yellow.8' : undefined} data-testid="expires">
         {k.status === 'active' ? 'old secret stops' : 'stopped'} {formatTime(until)}
@@ -134,7 +139,7 @@ export function KeysTable({
           </Table.Thead>
           <Table.Tbody>
             {keys.map((k) => {
-              const status = statusOf(k);
+              const status = shownStatus(k);
               return (
                 <Fragment key={k.id}>
                   <Table.Tr data-testid={`key-row-${k.id}`}>

@@ -1,8 +1,13 @@
 /** Which keys the Keys page shows: by status, expiring soon, no whitelist, unused, and text. */
 import { DAY } from '../../../../shared/durations.ts';
 import type { ApiKey } from '../../../../shared/schemas.ts';
+import {
+  effectiveExpiry,
+  shownStatus,
+  type ShownKeyStatus,
+} from '../../../../shared/key-expiry.ts';
 
-export type StatusFilter = 'any' | 'active' | 'rotating' | 'expired' | 'revoked';
+export type StatusFilter = 'any' | ShownKeyStatus;
 
 export interface KeyFilter {
   status: StatusFilter;
@@ -26,26 +31,12 @@ export const NO_FILTER: KeyFilter = {
 
 export const SOON = 30 * DAY;
 
-function statusMatches(k: ApiKey, status: StatusFilter): boolean {
-  const rotating = k.status === 'active' && k.replacedByKeyId !== null;
-  switch (status) {
-    case 'any':
-      return true;
-    case 'rotating':
-      return rotating;
-    case 'active':
-      return k.status === 'active' && !rotating;
-    default:
-      return k.status === status;
-  }
-}
-
 export function filterKeys(keys: readonly ApiKey[], f: KeyFilter, now: number): ApiKey[] {
   const text = f.text.trim().toLowerCase();
   return keys.filter((k) => {
-    if (!statusMatches(k, f.status)) return false;
+    if (f.status !== 'any' && shownStatus(k) !== f.status) return false;
     if (f.expiringSoon) {
-      const until = k.graceUntil ?? k.expiresAt;
+      const until = effectiveExpiry(k);
       if (k.status !== 'active' || until === null || until - now > SOON) return false;
     }
     if (f.noWhitelist && (k.status !== 'active' || k.ipRuleCount > 0)) return false;

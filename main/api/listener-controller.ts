@@ -47,16 +47,21 @@ export class ListenerController {
     return this.running;
   }
 
+  /** A listener on an address, with the saved proxies and this controller's options. */
+  private bind(host: string, port: number): Promise<RunningListener> {
+    return startPartnerListener(this.core, {
+      trustedProxies: this.core.settings.get().listener.trustedProxies,
+      ...this.options,
+      host,
+      port,
+    });
+  }
+
   async start(overrides: { host?: string; port?: number } = {}): Promise<ListenerStatus> {
     if (this.running) return this.status();
     const s = this.core.settings.get().listener;
     try {
-      this.running = await startPartnerListener(this.core, {
-        trustedProxies: s.trustedProxies,
-        ...this.options,
-        host: overrides.host ?? s.host,
-        port: overrides.port ?? s.port,
-      });
+      this.running = await this.bind(overrides.host ?? s.host, overrides.port ?? s.port);
       this.lastError = null;
     } catch (e) {
       if (!isPartnergateError(e)) throw e;
@@ -98,13 +103,7 @@ export class ListenerController {
       save();
       return this.changed();
     }
-    const open = () =>
-      startPartnerListener(this.core, {
-        trustedProxies: this.core.settings.get().listener.trustedProxies,
-        ...this.options,
-        host: c.host,
-        port: c.port,
-      });
+    const open = () => this.bind(c.host, c.port);
     let moved: RunningListener;
     try {
       moved = await open();

@@ -107,8 +107,6 @@ export function postbackService(ctx: ServiceContext, accounts: AccountService) {
         [{ field: 'time', message: 'out of range' }],
       );
     }
-    const stored = ctx.sql.events.conversionByTransaction(partnerId, p.transaction_id);
-    if (stored) return change(stored, p, currency, money);
     const since = ctx.sql.rollups.maxIds();
     const inserted = ctx.sql.events.insertConversion(
       {
@@ -128,12 +126,11 @@ export function postbackService(ctx: ServiceContext, accounts: AccountService) {
       },
       now,
     );
-    if (inserted) ctx.sql.rollups.rollUpSince(since);
-    return {
-      created: inserted,
-      result: inserted ? 'created' : 'unchanged',
-      conversion: ctx.sql.events.conversionByTransaction(partnerId, p.transaction_id)!,
-    };
+    const stored = ctx.sql.events.conversionByTransaction(partnerId, p.transaction_id)!;
+    // Not inserted: the partner sent this transaction id before.
+    if (!inserted) return change(stored, p, currency, money);
+    ctx.sql.rollups.rollUpSince(since);
+    return { created: true, result: 'created', conversion: stored };
   }
 
   /**

@@ -19,25 +19,26 @@ import {
 
 export type Action = { kind: 'revoke' | 'extend' | 'rotate' | 'edit'; key: ApiKey } | null;
 
-/** Runs a key action: busy while it runs, a toast when done, the dialog closed. */
+/**
+ * Runs a key action: busy while it runs, a toast when done, the dialog closed. `run` is for
+ * one key; `runMany` says how a change to several went, failures by key.
+ */
 function useRun(keys: readonly ApiKey[], onClose: () => void) {
   const [busy, setBusy] = useState(false);
-  const run = (p: Promise<unknown>, done: string) => {
+  const settle = <T,>(p: Promise<T>, toast: (r: T) => void) => {
     setBusy(true);
     p.then(
-      (outcome) => {
-        if (isOutcome(outcome)) bulkToast(done, outcome);
-        else notify.ok(done, keys.map((k) => `${k.label} (#${k.id})`).join(', '));
-        onClose();
-      },
+      (r) => (toast(r), onClose()),
       (e: unknown) => notify.error('Not done', e),
     ).finally(() => setBusy(false));
   };
-  return { busy, run };
+  return {
+    busy,
+    run: (p: Promise<unknown>, done: string) =>
+      settle(p, () => notify.ok(done, keys.map((k) => `${k.label} (#${k.id})`).join(', '))),
+    runMany: (p: Promise<BulkOutcome>, done: string) => settle(p, (o) => bulkToast(done, o)),
+  };
 }
-
-const isOutcome = (v: unknown): v is BulkOutcome =>
-  typeof v === 'object' && v !== null && 'failed' in v && 'done' in v;
 
 /** Says how a change to several keys went: the count, and each failure by key. */
 function bulkToast(what: string, o: BulkOutcome) {
@@ -54,7 +55,7 @@ export function RevokeDialog({ keys, onClose }: { keys: readonly ApiKey[]; onClo
   const revoke = useKeys((s) => s.revoke);
   const revokeMany = useKeys((s) => s.revokeMany);
   const [reason, setReason] = useState('');
-  const { busy, run } = useRun(keys, onClose);
+  const { busy, run, runMany } = useRun(keys, onClose);
   const one = keys.length === 1 ? keys[0]! : null;
   return (
     <Confirm
@@ -68,7 +69,7 @@ export function RevokeDialog({ keys, onClose }: { keys: readonly ApiKey[]; onClo
       onConfirm={() =>
         one
           ? run(revoke(one.id, reason), 'Key revoked')
-          : run(
+          : runMany(
               revokeMany(
                 keys.map((k) => k.id),
                 reason,
@@ -126,7 +127,7 @@ export function ExpiryDialog({ keys, onClose }: { keys: readonly ApiKey[]; onClo
   const one = keys.length === 1 ? keys[0]! : null;
   const [choice, setChoice] = useState<Choice>({ kind: 'days', days: 90 });
   const [shortenOk, setShortenOk] = useState(false);
-  const { busy, run } = useRun(keys, onClose);
+  const { busy, run, runMany } = useRun(keys, onClose);
   const pick = (c: Choice) => (setChoice(c), setShortenOk(false));
 
   const plans = keys.map((k) => {
@@ -179,7 +180,7 @@ export function ExpiryDialog({ keys, onClose }: { keys: readonly ApiKey[]; onClo
                   ? 'Expiry removed'
                   : 'Expiry extended',
             )
-          : run(extendMany(changes), 'Expiry changed')
+          : runMany(extendMany(changes), 'Expiry changed')
       }
     >
       {one ? (

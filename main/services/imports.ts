@@ -402,6 +402,9 @@ export interface ImportDeps {
   lockWaitMs?: number;
 }
 
+/** Lets the event loop run (other requests of this process) between steps of the final write. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** Rows moved into the store per step of the final transaction; the event loop runs between steps. */
 const MOVE_CHUNK = 20_000;
 /** Staged rows per temp-table transaction while the file is read. */
@@ -544,7 +547,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
           imported -= lateLines.length;
           const storedAt = deps.now();
           // Rows sent again: out of the rollups as they were, changed, back in as they are.
-          for (const r of existing) {
+          for (const [i, r] of existing.entries()) {
             if (r.moves) continue;
             if (r.changed) {
               rollups.unrollRow(table, r.id);
@@ -552,6 +555,8 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
               rollups.rollUpRange(table, r.id - 1, r.id);
               updated++;
             } else unchanged++;
+            // As for the rows moved in below: other requests of this process get their turn.
+            if ((i + 1) % MOVE_CHUNK === 0) await nextTurn();
           }
           staging.drop(existing.filter((r) => !r.moves).map((r) => r.line));
           let after = 0;
@@ -562,7 +567,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
             rollups.rollUpRange(table, before, rollups.maxIds()[table]);
             after = last;
             // The lock is held, but other requests of this process still get their turn.
-            await new Promise((resolve) => setImmediate(resolve));
+            await nextTurn();
           }
           auditStatements(db).insert({
             at: deps.now(),

@@ -410,9 +410,14 @@ const MOVE_CHUNK = 20_000;
 /** Staged rows per temp-table transaction while the file is read. */
 const STAGE_BATCH = 5_000;
 
-type Parsed = { record: Record<string, string>; info: { lines: number; bytes: number } };
+/** One row read: its cells by header, its line and how far into the input it ends. */
+export type Parsed = {
+  record: Record<string, string>;
+  info: { lines: number; bytes: number };
+};
 
-function csvRows(file: string): AsyncIterable<Parsed> {
+/** A CSV file's rows as the import reads them, streamed. */
+export function csvRows(file: string): AsyncIterable<Parsed> {
   return createReadStream(file).pipe(
     parse({
       columns: true,
@@ -442,21 +447,55 @@ function parseRow(
   return parseLeadRow(record, fields, l);
 }
 
+/** Imports a CSV file: its rows, with a rejects file beside it (`<file>.rejects.csv`). */
+export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<ImportResult> {
+  if (!existsSync(o.file)) throw invalid('file_not_found', `There is no file ${o.file}.`);
+  const { file, rejectsFile, ...rest } = o;
+  const rejects = openRejectsFile(rejectsFile ?? `${file}.rejects.csv`);
+  try {
+    const r = await importRows(deps, { ...rest, name: file, rows: () => csvRows(file), rejects });
+    return { ...r, file, rejectsFile: await rejects.commit() };
+  } catch (e) {
+    await rejects.discard();
+    throw e;
+  }
+}
+
+/** Rows to import, from a file or a source's pull: read twice at most (for rows stored meanwhile). */
+export interface ImportRowsOptions extends Omit<ImportOptions, 'file' | 'rejectsFile'> {
+  /** What the rows are called in errors and the audit log (the file, the source's name). */
+  name: string;
+  rows: () => AsyncIterable<Parsed> | Iterable<Parsed>;
+  /** Where rejected rows go; the caller commits or discards it. */
+  rejects: RejectsFile;
+  /** No rows at all is an empty import, not an error (a source's batch whose rows were all held). */
+  allowEmpty?: boolean;
+  /** Field → header overrides chosen once the headers are known (instead of `mapping`). */
+  mappingOf?: (headers: string[]) => Record<string, string>;
+}
+
+export type ImportRowsResult = Omit<ImportResult, 'file' | 'rejectsFile'>;
+
 /**
- * Imports a CSV file in two steps. First the file is read, each row checked and staged in a
+ * Imports rows in two steps. First the rows are read, each checked and staged in a
  * temporary table of the import's own connection, holding no lock on the store, so other
  * writers (postbacks, admin commands) go on meanwhile. Then, if the import goes ahead, the
  * staged rows move into the store in one transaction (all or nothing), in chunks between
  * which the event loop runs.
  */
-export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<ImportResult> {
+export async function importRows(
+  deps: ImportDeps,
+  o: ImportRowsOptions,
+): Promise<ImportRowsResult> {
   const mode = o.mode ?? 'all-or-nothing';
   const writes = o.writes ?? 'insert-only';
   const tz = o.timezone ?? 'UTC';
   if (!isTimeZone(tz)) throw invalid('invalid_timezone', `"${tz}" is not an IANA time zone.`);
-  if (!existsSync(o.file)) throw invalid('file_not_found', `There is no file ${o.file}.`);
-  const rejectsPath = o.rejectsFile ?? `${o.file}.rejects.csv`;
   const table = o.dataset;
+  const rejects = o.rejects;
+  // A source's run shares one rejects file between its batches: count this batch's only.
+  const rejectedBefore = rejects.count;
+  const rejectedNow = () => rejects.count - rejectedBefore;
 
   const db: Db = openImportConnection(deps.databaseFile);
   const whenWritable = writeWaiter(db, deps.databaseFile);
@@ -467,7 +506,6 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     tz,
   };
   let staging: ImportStaging | null = null;
-  let rejects: RejectsFile | null = null;
   let mapping: HeaderMapping | null = null;
   let headers: string[] = [];
   let rowsRead = 0;
@@ -478,17 +516,16 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
   let committed = false;
   try {
     staging = importStaging(db, table);
-    rejects = openRejectsFile(rejectsPath);
     const keyField = KEY_FIELD[table];
     staging.beginBatch();
-    for await (const { record, info } of csvRows(o.file)) {
+    for await (const { record, info } of o.rows()) {
       if (!mapping) {
         headers = Object.keys(record);
-        mapping = mapHeaders(table, headers, o.mapping);
+        mapping = mapHeaders(table, headers, o.mappingOf ? o.mappingOf(headers) : o.mapping);
         if (mapping.missing.length) {
           throw invalid(
             'missing_columns',
-            `${o.file} has no column for ${mapping.missing.join(', ')} (its columns: ${headers.join(', ')}); rename the header or map it.`,
+            `${o.name} has no column for ${mapping.missing.join(', ')} (its columns: ${headers.join(', ')}); rename the header or map it.`,
           );
         }
       }
@@ -527,11 +564,17 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       }
     }
     staging.endBatch();
-    if (!mapping) throw invalid('empty_file', `${o.file} has no rows (or no header line).`);
+    if (!mapping) {
+      if (!o.allowEmpty) throw invalid('empty_file', `${o.name} has no rows (or no header line).`);
+      mapping = { fields: {}, ignored: [], missing: [] };
+    }
     o.onProgress?.(rowsRead, bytesRead, 'committing');
 
     let lateLines: number[] = [];
-    if (rejects.count === 0 || mode === 'skip-invalid') {
+    // A source's batch with nothing to take (every row held or rejected) takes no lock at all.
+    if (o.allowEmpty && imported === 0 && (rejectedNow() === 0 || mode === 'skip-invalid'))
+      committed = true;
+    else if (rejectedNow() === 0 || mode === 'skip-invalid') {
       const move = staging;
       await whenWritable(() => move.beginMove(), { waitMs: deps.lockWaitMs ?? 120_000 });
       try {
@@ -577,7 +620,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
             entityId: null,
             before: null,
             after: {
-              file: o.file,
+              file: o.name,
               mode,
               writes,
               rowsRead,
@@ -585,7 +628,7 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
               created: imported - updated - unchanged,
               updated,
               unchanged,
-              rejected: rejects.count + lateLines.length,
+              rejected: rejectedNow() + lateLines.length,
             },
           });
           staging.commitMove();
@@ -597,17 +640,16 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
       }
     }
     if (lateLines.length)
-      await rejectLines(o.file, new Set(lateLines), rejects, headers, {
+      await rejectLines(o.rows, new Set(lateLines), rejects, headers, {
         field: keyField!,
         header: mapping.fields[keyField!]!,
       });
   } catch (e) {
     staging?.rollback();
-    await rejects?.discard();
     if (e instanceof PartnergateError) throw e;
     const code = (e as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('CSV_')) {
-      throw invalid('invalid_csv', `${o.file} is not valid CSV: ${(e as Error).message}`);
+      throw invalid('invalid_csv', `${o.name} is not valid CSV: ${(e as Error).message}`);
     }
     throw storageError(e, deps.databaseFile) ?? e;
   } finally {
@@ -615,11 +657,8 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     staging?.close();
     db.close();
   }
-  // The import's outcome is final: only now does its rejects file take its name.
-  const rejectsFile = await rejects.commit();
   return {
     dataset: table,
-    file: o.file,
     mode,
     writes,
     rowsRead,
@@ -627,9 +666,8 @@ export async function importCsv(deps: ImportDeps, o: ImportOptions): Promise<Imp
     created: committed ? imported - updated - unchanged : 0,
     updated: committed ? updated : 0,
     unchanged: committed ? unchanged : 0,
-    rejected: rejects.count,
+    rejected: rejectedNow(),
     committed,
-    rejectsFile,
     mapping: mapping.fields,
     ignoredColumns: mapping.ignored,
   };
@@ -645,15 +683,15 @@ function movesRow(stored: Record<string, unknown>, row: EventRecord[ImportDatase
   );
 }
 
-/** Writes the rows of the given lines to the rejects file, read again from the file. */
+/** Writes the rows of the given lines to the rejects file, read again from their start. */
 async function rejectLines(
-  file: string,
+  rows: () => AsyncIterable<Parsed> | Iterable<Parsed>,
   lines: Set<number>,
   rejects: RejectsFile,
   headers: string[],
   key: { field: string; header: string },
 ): Promise<void> {
-  for await (const { record, info } of csvRows(file)) {
+  for await (const { record, info } of rows()) {
     if (!lines.has(info.lines)) continue;
     await rejects.write(
       info.lines,

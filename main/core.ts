@@ -30,6 +30,7 @@ import { postbackService } from './services/postbacks.ts';
 import { reportService } from './services/reports.ts';
 import { loadMasterKeyBox, type SecretBox } from './services/secret-box.ts';
 import { settingsService } from './services/settings.ts';
+import { sourceService, type SourceServiceOptions } from './services/sources/service.ts';
 import { usageService } from './services/usage.ts';
 import { writeWaiter, type WhenWritable } from './services/write-wait.ts';
 
@@ -42,9 +43,15 @@ export interface CoreOptions {
   now?: () => number;
   /** How long a write waits for another process's write lock (default 30 s). */
   busyTimeoutMs?: number;
+  /** How sources retry a tracker's failures (tests make the waits short). */
+  sourceRetry?: SourceServiceOptions['retry'];
 }
 
-export function createServices(ctx: ServiceContext, databaseFile: string) {
+export function createServices(
+  ctx: ServiceContext,
+  databaseFile: string,
+  o: Pick<SourceServiceOptions, 'dataDir' | 'retry'>,
+) {
   const accounts = accountService(ctx);
   const offers = offerService(ctx);
   const keys = keyService(ctx);
@@ -68,6 +75,8 @@ export function createServices(ctx: ServiceContext, databaseFile: string) {
     /** "Run now": this Partnergate's own partner API called with a key. */
     apiProbe: apiProbeService(keys),
     settings: settingsService(ctx, keys),
+    /** Scheduled feeds (watched folders, URLs, trackers), their runs, id mappings and held rows. */
+    sources: sourceService(ctx, { ...o, databaseFile }),
     importCsv: runImport,
     /** Imports started from the admin UI: uploads, background jobs, their progress, previews. */
     imports: { ...importJobs(runImport, ctx.now), preview: previewImport },
@@ -128,7 +137,10 @@ export function openCore(o: CoreOptions): Core {
       settings: o.settings ?? confSettingsStore(o.dataDir),
       ...(o.now ? { now: o.now } : {}),
     });
-    const services = createServices(ctx, databaseFile);
+    const services = createServices(ctx, databaseFile, {
+      dataDir: o.dataDir,
+      ...(o.sourceRetry && { retry: o.sourceRetry }),
+    });
     return {
       ...services,
       dataDir: o.dataDir,
@@ -136,6 +148,7 @@ export function openCore(o: CoreOptions): Core {
       whenWritable: writeWaiter(db, databaseFile),
       explainError: (e) => explainStorageError(e, databaseFile),
       close: () => {
+        services.sources.stopScheduler();
         services.imports.close();
         db.close();
       },

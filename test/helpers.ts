@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
 import Database from 'better-sqlite3';
-import { openCore, type Core } from '../main/core.ts';
+import { openCore, type Core, type CoreOptions } from '../main/core.ts';
 import { memorySettingsStore } from '../main/settings-store.ts';
 import { masterKeyBox } from '../main/services/secret-box.ts';
 import type { Settings } from '../shared/settings.ts';
@@ -34,7 +34,12 @@ export function testClock(start = Date.UTC(2026, 10, 21, 12, 0, 0)): TestClock {
 
 /** A core on a fresh data dir, closed after the test. */
 export function testCore(
-  o: { clock?: TestClock; settings?: Partial<Settings>; dataDir?: string } = {},
+  o: {
+    clock?: TestClock;
+    settings?: Partial<Settings>;
+    dataDir?: string;
+    sourceRetry?: CoreOptions['sourceRetry'];
+  } = {},
 ): Core {
   const core = openCore({
     dataDir: o.dataDir ?? tempDir(),
@@ -42,6 +47,7 @@ export function testCore(
     secretBox: masterKeyBox(randomBytes(32)),
     settings: memorySettingsStore(o.settings),
     ...(o.clock && { now: o.clock.now }),
+    ...(o.sourceRetry && { sourceRetry: o.sourceRetry }),
   });
   cleanups.push(() => core.close());
   return core;

@@ -4,6 +4,7 @@ import hourlyRollups from './003_hourly_rollups.ts';
 import partnerTransactionIds from './004_partner_transaction_ids.ts';
 import rateLimitWindows from './005_rate_limit_windows.ts';
 import rowUpdatedAt from './006_row_updated_at.ts';
+import sources from './007_sources.ts';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: '004_partner_transaction_ids', sql: partnerTransactionIds },
   { version: 5, name: '005_rate_limit_windows', sql: rateLimitWindows },
   { version: 6, name: '006_row_updated_at', sql: rowUpdatedAt },
+  { version: 7, name: '007_sources', sql: sources },
 ];

@@ -40,6 +40,15 @@ import {
   type WhitelistReport,
 } from './schemas.ts';
 import type { Settings } from './settings.ts';
+import {
+  sourceAddInput,
+  sourceMapInput,
+  sourceUpdateInput,
+  type Source,
+  type SourceDetail,
+  type SourceMapResult,
+  type SourceRun,
+} from './sources.ts';
 
 /** A method: its input schema, and its output type carried as a phantom. */
 interface Method<I extends z.ZodType, O> {
@@ -246,6 +255,19 @@ export const adminContract = {
     }),
   ),
   importStatus: method<ImportJob>()(z.object({ id: z.string().max(100) })),
+
+  listSources: method<Source[]>()(none),
+  getSource: method<SourceDetail>()(z.object({ id })),
+  addSource: method<Source>()(sourceAddInput),
+  updateSource: method<Source>()(sourceUpdateInput),
+  removeSource: method<{ id: number }>()(z.object({ id })),
+  pauseSource: method<Source>()(z.object({ id })),
+  resumeSource: method<Source>()(z.object({ id })),
+  /** "Run now": answers with the run as it starts; its outcome lands in the source's history. */
+  runSource: method<SourceRun>()(z.object({ id })),
+  /** Maps a tracker's partner or offer id, then imports the rows held for it. */
+  mapSourceId: method<SourceMapResult>()(sourceMapInput),
+  unmapSourceId: method<{ removed: boolean }>()(sourceMapInput.omit({ localId: true })),
 
   getSettings: method<Settings>()(none),
   updateSettings: method<Settings>()(

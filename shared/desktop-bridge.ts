@@ -24,6 +24,7 @@ export const PAGES = [
   'dashboard',
   'audit',
   'import',
+  'sources',
   'settings',
 ] as const;
 export type Page = (typeof PAGES)[number];

@@ -57,6 +57,17 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     startImport: (i) => core.imports.start(i),
     importStatus: ({ id }) => core.imports.status(id),
 
+    listSources: () => core.sources.list(),
+    getSource: ({ id }) => core.sources.get(id),
+    addSource: (i) => core.sources.add(i),
+    updateSource: (i) => core.sources.update(i),
+    removeSource: ({ id }) => core.sources.remove(id),
+    pauseSource: ({ id }) => core.sources.pause(id),
+    resumeSource: ({ id }) => core.sources.resume(id),
+    runSource: ({ id }) => core.sources.start(id),
+    mapSourceId: (i) => core.sources.map(i),
+    unmapSourceId: (i) => core.sources.unmap(i),
+
     getSettings: () => core.settings.get(),
     updateSettings: (u) => core.settings.apply(u),
     secretStorage: () => core.settings.secretStorage(),

@@ -5,6 +5,7 @@
  */
 import type { ApiKey } from '../../shared/schemas.ts';
 import type { KeyRefusals } from '../services/usage.ts';
+import type { SourceAlert } from '../services/sources/service.ts';
 import { effectiveExpiry } from '../../shared/key-expiry.ts';
 
 const DAY = 86_400_000;
@@ -70,6 +71,13 @@ export function keyAlerts(
       keyId: r.keyId,
     });
   }
+  const fresh = alerts.filter((a) => !seen.has(a.id));
+  for (const a of fresh) seen.add(a.id);
+  return fresh;
+}
+
+/** Source alerts not raised before (a source failing past its threshold, or stopped by its credential). */
+export function newSourceAlerts(alerts: readonly SourceAlert[], seen: Set<string>): SourceAlert[] {
   const fresh = alerts.filter((a) => !seen.has(a.id));
   for (const a of fresh) seen.add(a.id);
   return fresh;

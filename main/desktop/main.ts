@@ -31,7 +31,7 @@ import { ListenerController } from '../api/listener-controller.ts';
 import { createAdminDispatch } from '../admin/handlers.ts';
 import { ADMIN_CSP } from '../../shared/content-security-policy.ts';
 import type { SettingsStore } from '../settings-store.ts';
-import { keyAlerts, REFUSAL_WINDOW_MS } from './alerts.ts';
+import { keyAlerts, newSourceAlerts, REFUSAL_WINDOW_MS } from './alerts.ts';
 import { registerAdminIpc, sendDesktopEvent } from './ipc.ts';
 import {
   APP_ORIGIN,
@@ -107,6 +107,14 @@ function watchKeys(c: Core): void {
       n.on('click', () => {
         showWindow();
         sendDesktopEvent(win?.webContents, 'navigate', { page: 'partners', id: a.accountId });
+      });
+      n.show();
+    }
+    for (const a of newSourceAlerts(c.sources.alerts(), seen)) {
+      const n = new Notification({ title: a.title, body: a.body });
+      n.on('click', () => {
+        showWindow();
+        sendDesktopEvent(win?.webContents, 'navigate', { page: 'sources', id: a.sourceId });
       });
       n.show();
     }
@@ -211,6 +219,8 @@ async function start(): Promise<void> {
   tray.on('click', showWindow);
   updateTray(controller);
   watchKeys(core);
+  // One scheduler runs the store's sources (watched folders, URLs, trackers) while the app is open.
+  core.sources.startScheduler();
 }
 
 if (!app.requestSingleInstanceLock()) {

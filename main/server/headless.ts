@@ -53,11 +53,16 @@ export async function startHeadless(core: Core, o: HeadlessOptions): Promise<Run
       throw e;
     }
   }
+  // One scheduler runs the store's sources (watched folders, URLs, trackers) while serving.
+  const stopSources = core.sources.startScheduler({
+    onError: (e, source) => console.error(`source ${source}:`, e),
+  });
   return {
     status,
     admin,
     stop: async () => {
-      await Promise.all([controller.stop(), admin?.close()]);
+      stopSources();
+      await Promise.all([controller.stop(), admin?.close(), core.sources.idle()]);
     },
   };
 }

@@ -19,7 +19,7 @@ import type { AdminDispatch } from '../../main/admin/dispatch.ts';
 import { openCore, type Core } from '../../main/core.ts';
 import { memorySettingsStore } from '../../main/settings-store.ts';
 import { masterKeyBox } from '../../main/services/secret-box.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -67,6 +67,7 @@ const s = {
   report: 0,
   upload: '',
   job: '',
+  source: 0,
 };
 
 /** One case per method: call it through the dispatcher and check what came back. */
@@ -310,6 +311,91 @@ const CASES: { [M in AdminMethod]: () => Promise<void> } = {
   },
   secretStorage: async () => {
     expect(await call('secretStorage', {})).toMatchObject({ retains: true });
+  },
+  addSource: async () => {
+    const folder = join(dir, 'drop');
+    const src = await call('addSource', {
+      name: 'Tracker drop',
+      ids: 'mapped',
+      config: { kind: 'folder', folder, settleSeconds: 1 },
+    });
+    expect(src).toMatchObject({ kind: 'folder', dataset: 'conversions', paused: false });
+    s.source = src.id;
+    expect(await dispatch('addSource', { name: 'tracker DROP', config: src.config })).toMatchObject(
+      {
+        ok: false,
+        status: 409,
+        error: { code: 'source_name_taken' },
+      },
+    );
+  },
+  listSources: async () => {
+    expect((await call('listSources', {})).map((x) => x.name)).toEqual(['Tracker drop']);
+  },
+  updateSource: async () => {
+    expect(await call('updateSource', { id: s.source, schedule: '*/5 * * * *' })).toMatchObject({
+      schedule: '*/5 * * * *',
+    });
+  },
+  runSource: async () => {
+    const folder = join(dir, 'drop');
+    mkdirSync(folder, { recursive: true });
+    const file = join(folder, 'one.csv');
+    writeFileSync(
+      file,
+      'time,partner_id,offer_id,status,payout,transaction_id\n2026-11-20T10:00:00Z,A1,O1,approved,2,D-1\n',
+    );
+    utimesSync(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(await call('runSource', { id: s.source })).toMatchObject({ state: 'running' });
+    await core.sources.idle();
+  },
+  getSource: async () => {
+    const d = await call('getSource', { id: s.source });
+    expect(d.runs[0]).toMatchObject({ state: 'ok', held: 1, files: 1 });
+    expect(d.held).toEqual([
+      expect.objectContaining({ externalPartner: 'A1', externalOffer: 'O1' }),
+    ]);
+  },
+  mapSourceId: async () => {
+    await call('mapSourceId', {
+      sourceId: s.source,
+      kind: 'offer',
+      externalId: 'O1',
+      localId: s.offer,
+    });
+    const r = await call('mapSourceId', {
+      sourceId: s.source,
+      kind: 'partner',
+      externalId: 'A1',
+      localId: s.partner,
+    });
+    expect(r.released).toMatchObject({ trigger: 'release', created: 1 });
+    expect(
+      await dispatch('mapSourceId', {
+        sourceId: s.source,
+        kind: 'partner',
+        externalId: 'X',
+        localId: s.employee,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'not_a_partner' } });
+  },
+  unmapSourceId: async () => {
+    expect(
+      await call('unmapSourceId', { sourceId: s.source, kind: 'partner', externalId: 'A1' }),
+    ).toEqual({ removed: true });
+  },
+  pauseSource: async () => {
+    expect(await call('pauseSource', { id: s.source })).toMatchObject({
+      paused: true,
+      nextRunAt: null,
+    });
+  },
+  resumeSource: async () => {
+    expect(await call('resumeSource', { id: s.source })).toMatchObject({ paused: false });
+  },
+  removeSource: async () => {
+    expect(await call('removeSource', { id: s.source })).toEqual({ id: s.source });
+    expect(await call('listSources', {})).toEqual([]);
   },
 };
 

@@ -6,6 +6,8 @@ import { startPartnerListener } from '../../main/api/listener.ts';
 import { apiFixture, NOW, type ApiFixture } from './fixture.ts';
 import { request } from './http.ts';
 import { generateKey } from '../../shared/key-format.ts';
+import { sourceAddInput } from '../../shared/sources.ts';
+import { fakeConversions, fakeEverflow } from '../fakes/trackers.ts';
 
 let f: ApiFixture;
 let partnerA: number;
@@ -724,6 +726,58 @@ describe('conversion postbacks', () => {
     const other = f.core.offers.list('active').find((o) => o.id !== offer.id)!;
     const moved = await post({ ...body, offer_id: other.id, status: 'rejected' });
     expectError(moved, 409, 'conversion_mismatch');
+  });
+
+  it('a tracker source feeds a partner: /me says how current the data is, and a status changed at the tracker shows after the next run', async () => {
+    const tracker = await fakeEverflow(fakeConversions(12, f.clock.now(), { affiliates: [901] }));
+    try {
+      const k = await f.key(partnerA, { scopes: ['conversions:read'] });
+      const other = await f.key(partnerB, { scopes: ['conversions:read'] });
+      const me = async (secret: string) =>
+        (await get('/api/v1/me', secret)).json<{ data_fresh_until: string | null }>()
+          .data_fresh_until;
+      expect(await me(k.secret)).toBeNull();
+      const c = tracker.conversions.find((x) => x.status === 'pending')!;
+      c.sub1 = 'watched-by-test';
+      const src = await f.core.sources.add(
+        sourceAddInput.parse({
+          name: 'Everflow for /me',
+          ids: 'mapped',
+          credential: tracker.key,
+          config: { kind: 'everflow', baseUrl: tracker.url },
+        }),
+      );
+      const offer = f.core.offers.list('active')[0]!;
+      await f.core.sources.map({
+        sourceId: src.id,
+        kind: 'offer',
+        externalId: '77',
+        localId: offer.id,
+      });
+      await f.core.sources.map({
+        sourceId: src.id,
+        kind: 'partner',
+        externalId: '901',
+        localId: partnerA,
+      });
+      const startedAt = f.clock.now();
+      expect(await f.core.sources.run(src.id)).toMatchObject({ state: 'ok', created: 12 });
+      expect(await me(k.secret)).toBe(new Date(startedAt).toISOString());
+      // Partner B is fed by no source: its numbers are as current as its postbacks.
+      expect(await me(other.secret)).toBeNull();
+
+      const row = async () =>
+        (await get(`/api/v1/conversions?sub1=watched-by-test`, k.secret)).json<{
+          data: { status: string }[];
+        }>().data;
+      expect((await row()).map((r) => r.status)).toEqual(['pending']);
+      c.status = 'approved';
+      expect(await f.core.sources.run(src.id)).toMatchObject({ updated: 1, created: 0 });
+      expect((await row()).map((r) => r.status)).toEqual(['approved']);
+      f.core.sources.remove(src.id);
+    } finally {
+      await tracker.close();
+    }
   });
 
   it('gives a warehouse the rows changed since its last sync (updated_since)', async () => {

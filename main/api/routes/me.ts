@@ -1,9 +1,9 @@
-/** `GET /me`: the key, its account and its remaining rate limit. */
+/** `GET /me`: the key, its account, its remaining rate limit and how current the data is. */
 import { z } from 'zod';
 import { API_PREFIX, requireKey } from '../request-auth.ts';
 import { authQuery, errors, type RouteContext } from './common.ts';
 
-export function registerMe({ app }: RouteContext): void {
+export function registerMe({ app, core }: RouteContext): void {
   app.get(
     `${API_PREFIX}/me`,
     {
@@ -35,6 +35,12 @@ export function registerMe({ app }: RouteContext): void {
                 remaining: z.number(),
                 reset_seconds: z.number(),
               }),
+              data_fresh_until: z
+                .string()
+                .nullable()
+                .describe(
+                  'When the scheduled sources feeding this account last brought their data in (their oldest last successful sync); rows up to this time are present. Null when no source feeds it: rows arrive as they happen (postbacks, imports).',
+                ),
             })
             .describe('The key and its account.'),
           ...errors,
@@ -43,6 +49,7 @@ export function registerMe({ app }: RouteContext): void {
     },
     (req) => {
       const { key, account, rate } = requireKey(req);
+      const fresh = core.sources.freshUntil(account.id);
       return {
         account: {
           id: account.id,
@@ -68,6 +75,7 @@ export function registerMe({ app }: RouteContext): void {
           remaining: rate.remaining,
           reset_seconds: Math.ceil(rate.resetInMs / 1000),
         },
+        data_fresh_until: fresh === null ? null : new Date(fresh).toISOString(),
       };
     },
   );

@@ -14,6 +14,7 @@ import { registerKeyCommands } from './commands/keys.ts';
 import { registerWhitelistCommands } from './commands/whitelist.ts';
 import { registerReportCommands } from './commands/reports.ts';
 import { registerDataCommands } from './commands/data.ts';
+import { registerSourceCommands } from './commands/sources.ts';
 import { registerSettingsCommands } from './commands/settings.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
@@ -102,6 +103,7 @@ export function buildProgram(io: CliIo): {
   registerWhitelistCommands(program, app);
   registerReportCommands(program, app);
   registerDataCommands(program, app);
+  registerSourceCommands(program, app);
   registerSettingsCommands(program, app);
   registerServeCommand(program, app);
   registerDoctorCommand(program, app);

@@ -35,12 +35,14 @@ import { SettingsPage } from '../features/settings/SettingsPage.tsx';
 import { KeysPanel } from '../features/keys/KeysPanel.tsx';
 import { KeysPage } from '../features/keys/KeysPage.tsx';
 import { OffersPage } from '../features/offers/OffersPage.tsx';
+import { SourcesPage } from '../features/sources/SourcesPage.tsx';
 import { GlobalSearch } from '../features/search/GlobalSearch.tsx';
 import { ApiPanel } from '../features/api-panel/ApiPanel.tsx';
 import type { ApiPanelSlot, KeysSlot } from '../components/slots.ts';
 import { useAbout } from '../stores/about.ts';
 import { useListener } from '../stores/listener.ts';
 import { useSettings } from '../stores/settings.ts';
+import { useSources } from '../stores/sources.ts';
 
 const theme = createTheme({
   primaryColor: 'indigo',
@@ -59,6 +61,7 @@ const NAV: { page: Page; label: string }[] = [
   { page: 'dashboard', label: 'Dashboard' },
   { page: 'listener', label: 'Listener' },
   { page: 'import', label: 'Import' },
+  { page: 'sources', label: 'Sources' },
   { page: 'audit', label: 'Audit log' },
   { page: 'settings', label: 'Settings' },
 ];
@@ -216,6 +219,29 @@ function ApiReferenceLink() {
   );
 }
 
+/** A red count on "Sources" while sources fail past their alert threshold (checked each minute). */
+function SourcesAlertBadge() {
+  const { sources, load } = useSources(useShallow((s) => ({ sources: s.sources, load: s.load })));
+  useEffect(() => {
+    const check = () =>
+      void load().catch(() => {
+        /* the badge waits for the next check */
+      });
+    check();
+    const t = setInterval(check, 60_000);
+    return () => clearInterval(t);
+  }, [load]);
+  const failing = sources.filter((s) => s.alerting).length;
+  if (!failing) return null;
+  return (
+    <Tooltip label={`${failing} failing: open Sources`}>
+      <Badge color="red" variant="filled" size="sm" circle data-testid="sources-alert-badge">
+        {failing}
+      </Badge>
+    </Tooltip>
+  );
+}
+
 // Where one feature shows another's component: composed here, so features stay apart.
 const apiPanel: ApiPanelSlot = (p) => <ApiPanel {...p} />;
 const keysPanel: KeysSlot = (account) => <KeysPanel account={account} apiPanel={apiPanel} />;
@@ -243,6 +269,8 @@ function Shell() {
       <AuditPage />
     ) : route.page === 'settings' ? (
       <SettingsPage />
+    ) : route.page === 'sources' ? (
+      <SourcesPage id={route.id} />
     ) : (
       <ImportPage />
     );
@@ -269,6 +297,7 @@ function Shell() {
             key={n.page}
             label={n.label}
             active={route.page === n.page}
+            rightSection={n.page === 'sources' ? <SourcesAlertBadge /> : undefined}
             href={`#/${n.page}`}
             onClick={(e) => {
               e.preventDefault();

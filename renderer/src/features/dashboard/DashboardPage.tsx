@@ -25,6 +25,7 @@ import { notify } from '../../lib/notify.ts';
 import { useRouter } from '../../lib/router.ts';
 import { formatDate, relative } from '../../lib/format.ts';
 import { useDashboard } from './store.ts';
+import { useSources } from '../../stores/sources.ts';
 import { effectiveExpiry } from '../../../../shared/key-expiry.ts';
 
 function Stat({ label, value }: { label: string; value: number }) {
@@ -82,6 +83,49 @@ function KeyList({
   );
 }
 
+/** When each source last brought its data: what partners see as `data_fresh_until`. */
+function SourceFreshness() {
+  const { sources, load } = useSources(useShallow((s) => ({ sources: s.sources, load: s.load })));
+  const go = useRouter((s) => s.go);
+  useEffect(() => {
+    load().catch(() => {
+      /* the card stays empty; the Sources page says why */
+    });
+  }, [load]);
+  if (sources.length === 0) return null;
+  return (
+    <Paper withBorder p="sm" data-testid="dashboard-sources">
+      <Text fw={600} mb={6}>
+        Sources: last successful sync
+      </Text>
+      <Table>
+        <Table.Tbody>
+          {sources.map((s) => (
+            <Table.Tr key={s.id}>
+              <Table.Td>
+                <Text
+                  component="a"
+                  href={`#/sources/${s.id}`}
+                  size="sm"
+                  c={s.alerting ? 'red' : undefined}
+                  fw={s.alerting ? 600 : undefined}
+                  onClick={(e) => (e.preventDefault(), go('sources', s.id))}
+                >
+                  {s.name}
+                </Text>
+              </Table.Td>
+              <Table.Td data-testid={`dashboard-source-${s.id}`}>
+                {s.lastSuccessAt ? relative(s.lastSuccessAt) : 'never'}
+                {s.alerting ? ' · failing' : s.paused ? ' · paused' : ''}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Paper>
+  );
+}
+
 export function DashboardPage() {
   const { days, data, load } = useDashboard(
     useShallow((s) => ({ days: s.days, data: s.data, load: s.load })),
@@ -112,6 +156,7 @@ export function DashboardPage() {
           ]}
         />
       </Group>
+      <SourceFreshness />
       {data && (
         <>
           <SimpleGrid cols={4}>

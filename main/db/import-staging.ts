@@ -59,7 +59,10 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
   const cols = INSERT_COLUMNS[table];
   const key = NATURAL_KEY[table];
   db.exec(`DROP TABLE IF EXISTS temp.import_rows`);
-  db.exec(`CREATE TEMP TABLE import_rows (line INTEGER NOT NULL, ${cols.join(', ')})`);
+  // A row's line is its rowid: a row is found by its line without a scan, and rows move in order.
+  db.exec(`CREATE TEMP TABLE import_rows (line INTEGER PRIMARY KEY, ${cols.join(', ')})`);
+  db.exec(`DROP TABLE IF EXISTS temp.changing_ids`);
+  db.exec(`CREATE TEMP TABLE changing_ids (id INTEGER PRIMARY KEY, line INTEGER NOT NULL)`);
   if (key) db.exec(`CREATE UNIQUE INDEX temp.import_rows_key ON import_rows (${key.join(', ')})`);
   // An external id that is unique within a partner (a conversion's transaction id) must not
   // reappear under another partner: that would move the row, not add one.
@@ -107,9 +110,17 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
   const storedIdentity = key
     ? db.prepare(`SELECT ${IDENTITY.join(', ')} FROM main.${table} t WHERE ${keyMatch('t')}`)
     : null;
+  const clearChanging = db.prepare(`DELETE FROM temp.changing_ids`);
+  const markChanging = db.prepare(`INSERT INTO temp.changing_ids (id, line) VALUES (?, ?)`);
+  // Every marked row takes its staged values in one statement, driven by the marked ids (each
+  // a rowid lookup), never by a scan of the stored table.
   const update = updatable.length
     ? db.prepare(
-        `UPDATE main.${table} SET (${updatable.join(', ')}) = (SELECT ${updatable.join(', ')} FROM temp.import_rows WHERE line = ?), updated_at = ? WHERE id = ?`,
+        `UPDATE main.${table} SET (${updatable.join(', ')}) = (
+           SELECT ${updatable.map((c) => `r.${c}`).join(', ')} FROM temp.changing_ids c
+           JOIN temp.import_rows r ON r.line = c.line WHERE c.id = main.${table}.id),
+         updated_at = @at
+         WHERE id IN (SELECT id FROM temp.changing_ids)`,
       )
     : null;
   const count = db.prepare(`SELECT count(*) FROM temp.import_rows`).pluck();
@@ -176,9 +187,17 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
           )
         : [];
     },
-    /** Writes a staged row's changeable values onto the stored row (inside the move). */
-    applyUpdate(line: number, id: number, at: number): void {
-      update?.run(line, at, id);
+    /**
+     * Marks a batch of stored rows (by id) to take the values staged on their lines; the
+     * rollups see the marked ids (`rollups.changing(table)`) before and after `applyMarked`.
+     */
+    mark(rows: readonly { line: number; id: number }[]): void {
+      clearChanging.run();
+      for (const r of rows) markChanging.run(r.id, r.line);
+    },
+    /** Writes the staged changeable values onto the marked rows (inside the move). */
+    applyMarked(at: number): void {
+      update?.run({ at });
     },
     /** Lines whose key the store holds now (written by someone else while the file was read). */
     storedMeanwhile(): number[] {
@@ -202,6 +221,7 @@ export function importStaging<T extends EventTable>(db: Db, table: T) {
     },
     close(): void {
       db.exec(`DROP TABLE IF EXISTS temp.import_rows`);
+      db.exec(`DROP TABLE IF EXISTS temp.changing_ids`);
     },
   };
 }

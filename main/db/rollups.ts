@@ -60,7 +60,12 @@ const SOURCES: Record<keyof EventIds, Source> = {
  * `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE` adding the rows of an id range to one
  * rollup, or (sign -1) taking them out again, before a row changes.
  */
-function rollupSql(s: Source, perPartner: boolean, sign: 1 | -1 = 1): string {
+function rollupSql(
+  s: Source,
+  perPartner: boolean,
+  sign: 1 | -1 = 1,
+  where = `${s.id} > ? AND ${s.id} <= ?`,
+): string {
   const table = `${s.target}_hourly${perPartner ? '' : '_all'}`;
   const keys = perPartner
     ? ['partner_id', 'hour', 'offer_id', 'currency']
@@ -70,7 +75,7 @@ function rollupSql(s: Source, perPartner: boolean, sign: 1 | -1 = 1): string {
     : [s.hour, s.offer, s.currency];
   const cols = Object.keys(s.sums);
   return `INSERT INTO ${table} (${[...keys, ...cols].join(', ')})
-    SELECT ${[...keyExprs, ...Object.values(s.sums).map((e) => (sign === 1 ? e : `-(${e})`))].join(', ')} FROM ${s.from} WHERE ${s.id} > ? AND ${s.id} <= ?
+    SELECT ${[...keyExprs, ...Object.values(s.sums).map((e) => (sign === 1 ? e : `-(${e})`))].join(', ')} FROM ${s.from} WHERE ${where}
     GROUP BY ${keys.map((_, i) => i + 1).join(', ')}
     ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
 }
@@ -147,6 +152,24 @@ export function rollupStatements(db: Db) {
      */
     unrollRow(table: keyof EventIds, id: number): void {
       for (const s of unsteps) if (s.table === table) s.stmt.run(id - 1, id);
+    },
+    /**
+     * For a batch of changing rows whose ids are in the temporary table `changing_ids` (of this
+     * connection): `out` takes them all out of a table's rollups before they change, `in` puts
+     * them back as they are after. One statement per rollup, whatever the batch's size.
+     */
+    changing(table: keyof EventIds): { out(): void; in(): void } {
+      const where = `${SOURCES[table].id} IN (SELECT id FROM temp.changing_ids)`;
+      const prepared = (sign: 1 | -1) =>
+        [true, false].map((perPartner) =>
+          db.prepare(rollupSql(SOURCES[table], perPartner, sign, where)),
+        );
+      const outs = prepared(-1);
+      const ins = prepared(1);
+      return {
+        out: () => outs.forEach((st) => st.run()),
+        in: () => ins.forEach((st) => st.run()),
+      };
     },
     /** Adds one table's rows with ids in (afterId, upToId] to the rollups, in the inserting transaction. */
     rollUpRange(table: keyof EventIds, afterId: number, upToId: number): void {

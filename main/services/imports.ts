@@ -406,9 +406,9 @@ export interface ImportDeps {
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Rows moved into the store per step of the final transaction; the event loop runs between steps. */
-const MOVE_CHUNK = 20_000;
+const MOVE_CHUNK = 1_000;
 /** Staged rows per temp-table transaction while the file is read. */
-const STAGE_BATCH = 5_000;
+const STAGE_BATCH = 500;
 
 /** One row read: its cells by header, its line and how far into the input it ends. */
 export type Parsed = {
@@ -560,6 +560,8 @@ export async function importRows(
       if (rowsRead % STAGE_BATCH === 0) {
         staging.endBatch();
         o.onProgress?.(rowsRead, bytesRead, 'reading');
+        // Rows read from memory (a source's batch) never wait on I/O: let requests in here.
+        await nextTurn();
         staging.beginBatch();
       }
     }
@@ -589,17 +591,19 @@ export async function importRows(
           staging.drop(lateLines);
           imported -= lateLines.length;
           const storedAt = deps.now();
-          // Rows sent again: out of the rollups as they were, changed, back in as they are.
-          for (const [i, r] of existing.entries()) {
-            if (r.moves) continue;
-            if (r.changed) {
-              rollups.unrollRow(table, r.id);
-              staging.applyUpdate(r.line, r.id, storedAt);
-              rollups.rollUpRange(table, r.id - 1, r.id);
-              updated++;
-            } else unchanged++;
+          // Rows sent again, a chunk at a time: out of the rollups as they were, changed, back
+          // in as they are (a few statements per chunk, not per row).
+          const changing = existing.filter((r) => !r.moves && r.changed);
+          unchanged = existing.filter((r) => !r.moves && !r.changed).length;
+          const roll = changing.length ? rollups.changing(table) : null;
+          for (let i = 0; i < changing.length; i += MOVE_CHUNK) {
+            staging.mark(changing.slice(i, i + MOVE_CHUNK));
+            roll!.out();
+            staging.applyMarked(storedAt);
+            roll!.in();
+            updated += Math.min(MOVE_CHUNK, changing.length - i);
             // As for the rows moved in below: other requests of this process get their turn.
-            if ((i + 1) % MOVE_CHUNK === 0) await nextTurn();
+            await nextTurn();
           }
           staging.drop(existing.filter((r) => !r.moves).map((r) => r.line));
           let after = 0;

@@ -63,6 +63,27 @@ function inWindow(c: FakeConversion, from: string, to: string): boolean {
   return d >= from.slice(0, 10) && d <= to.slice(0, 10);
 }
 
+const windows = new WeakMap<FakeConversion[], Map<string, FakeConversion[]>>();
+
+/**
+ * The conversions of a window in the tracker's order (time, then id), worked out once per
+ * window while the list keeps its length: a page of a million-row sync is a slice, not a sort.
+ */
+function windowOf(list: FakeConversion[], from: string, to: string): FakeConversion[] {
+  let cache = windows.get(list);
+  if (!cache) windows.set(list, (cache = new Map<string, FakeConversion[]>()));
+  const key = `${from}|${to}|${list.length}`;
+  let rows = cache.get(key);
+  if (!rows) {
+    rows = list
+      .filter((c) => inWindow(c, from, to))
+      .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    cache.clear();
+    cache.set(key, rows);
+  }
+  return rows;
+}
+
 async function listen(
   handler: (req: IncomingMessage, res: ServerResponse, body: string) => void,
 ): Promise<{ server: Server; url: string }> {
@@ -110,9 +131,7 @@ export async function fakeEverflow(conversions: FakeConversion[] = []): Promise<
         },
       );
     if (fault?.kind === 'error') return json(res, 500, { error: 'Internal Server Error' });
-    const rows = t.conversions
-      .filter((c) => inWindow(c, q.from!, q.to!))
-      .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    const rows = windowOf(t.conversions, q.from, q.to);
     json(res, 200, {
       conversions: rows.slice((page - 1) * pageSize, page * pageSize).map((c) => ({
         conversion_id: c.id,
@@ -201,9 +220,7 @@ export async function fakeTune(conversions: FakeConversion[] = []): Promise<Fake
       res.writeHead(502);
       return res.end('Bad Gateway');
     }
-    const rows = t.conversions
-      .filter((c) => inWindow(c, values[0]!, values[1]!))
-      .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    const rows = windowOf(t.conversions, values[0]!, values[1]!);
     const size = limit || rows.length || 1;
     const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
     answer(res, {

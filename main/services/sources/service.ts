@@ -37,7 +37,7 @@ import {
 } from '../imports.ts';
 import { openRejectsFile, type RejectsFile } from '../rejects-file.ts';
 import { writeWaiter } from '../write-wait.ts';
-import { pull } from './connectors.ts';
+import { pull, PULL_BATCH } from './connectors.ts';
 import { DEFAULT_RETRY, SourceError, type HttpRetry } from './http.ts';
 
 const MINUTE = 60_000;
@@ -379,13 +379,29 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
         );
       }
     }
+    // Pages are gathered into batches of PULL_BATCH rows: one import (one short write) each.
     let line = 1;
-    for await (const batch of pull({ config: s.config, credential, now: ctx.now(), retry })) {
+    let buffered: Record<string, string>[] = [];
+    const flush = async () => {
+      if (buffered.length === 0) return;
+      const rows = buffered;
+      buffered = [];
       const first = line + 1;
-      line += batch.records.length;
-      await ingest(s, () => recordsOf(batch.records, first), rejects, 'skip-invalid', counts);
+      line += rows.length;
+      await ingest(s, () => recordsOf(rows, first), rejects, 'skip-invalid', counts);
       await heartbeat();
+    };
+    try {
+      for await (const page of pull({ config: s.config, credential, now: ctx.now(), retry })) {
+        buffered = buffered.concat(page.records);
+        if (buffered.length >= PULL_BATCH) await flush();
+      }
+    } catch (e) {
+      // The pages read before a failure are kept; the next run pulls the window again.
+      await flush();
+      throw e;
     }
+    await flush();
   }
 
   function errorOf(e: unknown): { code: string; message: string } {

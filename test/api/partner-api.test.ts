@@ -780,6 +780,51 @@ describe('conversion postbacks', () => {
     }
   });
 
+  it('partner reads are answered while a source run imports in the same process', async () => {
+    const tracker = await fakeEverflow(
+      fakeConversions(40_000, f.clock.now(), { affiliates: [902] }),
+    );
+    try {
+      const k = await f.key(partnerB, { scopes: ['conversions:read'] });
+      const src = await f.core.sources.add({
+        name: 'Big feed',
+        ids: 'mapped',
+        credential: tracker.key,
+        config: { kind: 'everflow', baseUrl: tracker.url, pageSize: 2000 },
+      });
+      const offer = f.core.offers.list('active')[0]!;
+      await f.core.sources.map({
+        sourceId: src.id,
+        kind: 'offer',
+        externalId: '77',
+        localId: offer.id,
+      });
+      await f.core.sources.map({
+        sourceId: src.id,
+        kind: 'partner',
+        externalId: '902',
+        localId: partnerB,
+      });
+      const run = await f.core.sources.start(src.id);
+      let answered = 0;
+      while (f.core.sources.get(src.id).running && answered < 20) {
+        expect((await get('/api/v1/me', k.secret)).status).toBe(200);
+        answered++;
+      }
+      // Twenty reads came back before the run was over: it did not hold them up.
+      expect(answered).toBe(20);
+      expect(f.core.sources.get(src.id).running).toBe(true);
+      await f.core.sources.idle();
+      expect(f.core.sources.runs(src.id).find((r) => r.id === run.id)).toMatchObject({
+        state: 'ok',
+        created: 40_000,
+      });
+      f.core.sources.remove(src.id);
+    } finally {
+      await tracker.close();
+    }
+  });
+
   it('gives a warehouse the rows changed since its last sync (updated_since)', async () => {
     const k = await f.key(partnerB, { scopes: ['conversions:read', 'conversions:write'] });
     const offer = f.core.offers.list('active')[0]!;

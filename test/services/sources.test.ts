@@ -495,6 +495,33 @@ describe('runs', () => {
     expect(core.sources.runs(s.id)).toHaveLength(1);
   });
 
+  it('another process cannot run a source while a run holds it; a run that died is taken over and closed as interrupted', async () => {
+    const clock = testClock(NOW);
+    const { core } = network(clock);
+    const other = testCore({ clock, dataDir: core.dataDir });
+    const t = await fakeEverflow(fakeConversions(10, NOW));
+    trackers.push(t);
+    const s = await everflowSource(core, t);
+    const started = await core.sources.start(s.id);
+    const e = await other.sources.start(s.id).catch((x: unknown) => x);
+    expect(isPartnergateError(e) && e.code).toBe('source_running');
+    await core.sources.idle();
+
+    // A process that died mid-run leaves its lease and a run marked running.
+    storeOf(core)
+      .prepare(`UPDATE sources SET running_since = ? WHERE id = ?`)
+      .run(NOW - 11 * 60_000, s.id);
+    storeOf(core)
+      .prepare(`UPDATE source_runs SET state = 'running', finished_at = NULL WHERE id = ?`)
+      .run(started.id);
+    expect(core.sources.get(s.id).running).toBe(false);
+    expect((await core.sources.run(s.id)).state).toBe('ok');
+    expect(core.sources.runs(s.id).find((r) => r.id === started.id)).toMatchObject({
+      state: 'failed',
+      error: { code: 'run_interrupted' },
+    });
+  });
+
   it('the scheduler runs a source when due, backs off after a failure, and tells partners how fresh their data is', async () => {
     const clock = testClock(NOW);
     const { core } = network(clock);

@@ -782,7 +782,7 @@ describe('conversion postbacks', () => {
 
   it('partner reads are answered while a source run imports in the same process', async () => {
     const tracker = await fakeEverflow(
-      fakeConversions(40_000, f.clock.now(), { affiliates: [902] }),
+      fakeConversions(40_000, f.clock.now(), { affiliates: [902], prefix: 'BIG' }),
     );
     try {
       const k = await f.key(partnerB, { scopes: ['conversions:read'] });

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ListenerStatus } from '../../shared/admin-contract.ts';
-import { keyAlerts, REFUSAL_WINDOW_MS } from '../../main/desktop/alerts.ts';
+import { keyAlerts, newSourceAlerts, REFUSAL_WINDOW_MS } from '../../main/desktop/alerts.ts';
 import { trayHeadline, trayImageName, trayMenu } from '../../main/desktop/tray.ts';
 import { openCore, type Core } from '../../main/core.ts';
 import { memorySettingsStore } from '../../main/settings-store.ts';
@@ -200,5 +200,20 @@ describe('listener changes', () => {
       await controller.stop();
       core.close();
     }
+  });
+});
+
+describe('source alerts', () => {
+  it('raises each failing stretch of a source once, and a new one after it recovered and failed again', () => {
+    const seen = new Set<string>();
+    const alert = (since: number) => ({
+      id: `source:1:${since}`,
+      sourceId: 1,
+      title: 'Source failing',
+      body: '“Everflow” has failed since …',
+    });
+    expect(newSourceAlerts([alert(100)], seen)).toHaveLength(1);
+    expect(newSourceAlerts([alert(100)], seen)).toEqual([]);
+    expect(newSourceAlerts([alert(900)], seen).map((a) => a.id)).toEqual(['source:1:900']);
   });
 });

@@ -262,13 +262,13 @@ export async function fakeTune(conversions: FakeConversion[] = []): Promise<Fake
 export function fakeConversions(
   n: number,
   now: number,
-  o: { affiliates?: number[]; offers?: number[]; days?: number } = {},
+  o: { affiliates?: number[]; offers?: number[]; days?: number; prefix?: string } = {},
 ): FakeConversion[] {
   const affiliates = o.affiliates ?? [501, 502];
   const offers = o.offers ?? [77];
   const span = (o.days ?? 2) * 86_400_000;
   return Array.from({ length: n }, (_, i) => ({
-    id: `EF-${String(i + 1).padStart(7, '0')}`,
+    id: `${o.prefix ?? 'EF'}-${String(i + 1).padStart(7, '0')}`,
     at: now - span + Math.floor((i * span) / Math.max(1, n)),
     affiliateId: affiliates[i % affiliates.length]!,
     offerId: offers[i % offers.length]!,

@@ -456,7 +456,14 @@ function SourceView({ id }: { id: number }) {
             <Table.Tbody>
               {d.runs.map((r) => (
                 <Table.Tr key={r.id} data-testid={`run-${r.id}`}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(r.startedAt)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    {formatTime(r.startedAt)}
+                    <Text size="xs" c="dimmed">
+                      {r.finishedAt === null
+                        ? 'under way'
+                        : `took ${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s`}
+                    </Text>
+                  </Table.Td>
                   <Table.Td>{r.trigger}</Table.Td>
                   <Table.Td>
                     <Badge

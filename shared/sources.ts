@@ -145,11 +145,12 @@ export const sourceAddInput = z
   .object({ ...sourceFields, config: sourceConfig })
   .superRefine((s, ctx) => {
     const tracker = s.config.kind === 'everflow' || s.config.kind === 'tune';
-    if (tracker && s.dataset !== 'conversions')
+    const pulls = s.config.kind === 'everflow' ? ['conversions', 'clicks'] : ['conversions'];
+    if (tracker && !pulls.includes(s.dataset))
       ctx.addIssue({
         code: 'custom',
         path: ['dataset'],
-        message: `must be conversions: the ${SOURCE_KIND_NAMES[s.config.kind]} connector pulls conversions`,
+        message: `must be ${pulls.join(' or ')}: the ${SOURCE_KIND_NAMES[s.config.kind]} connector pulls ${pulls.join(' and ')}`,
       });
     if (tracker && s.ids !== 'mapped')
       ctx.addIssue({

@@ -36,6 +36,8 @@ export type SourceRow = Pick<
   credentialSealed: Buffer | null;
   sealedWith: string | null;
   runningSince: number | null;
+  /** Where a forward-only pull (Everflow clicks) continues from. */
+  cursor: string | null;
 };
 
 interface RawSource {
@@ -60,6 +62,7 @@ interface RawSource {
   consecutive_failures: number;
   next_run_at: number | null;
   running_since: number | null;
+  cursor: string | null;
 }
 
 const toSource = (r: RawSource): SourceRow => ({
@@ -84,6 +87,7 @@ const toSource = (r: RawSource): SourceRow => ({
   consecutiveFailures: r.consecutive_failures,
   nextRunAt: r.next_run_at,
   runningSince: r.running_since,
+  cursor: r.cursor,
 });
 
 interface RawRun {
@@ -158,6 +162,7 @@ export function sourceStatements(db: Db) {
     WHERE id = @id AND (running_since IS NULL OR running_since < @staleBefore)`);
   const heartbeat = db.prepare(`UPDATE sources SET running_since = @now WHERE id = @id`);
   const release = db.prepare(`UPDATE sources SET running_since = NULL WHERE id = ?`);
+  const setCursor = db.prepare(`UPDATE sources SET cursor = ? WHERE id = ?`);
   const succeeded = db.prepare(`UPDATE sources SET last_success_at = @startedAt,
     failing_since = NULL, consecutive_failures = 0, next_run_at = @nextRunAt WHERE id = @id`);
   const failed = db.prepare(`UPDATE sources SET
@@ -228,6 +233,7 @@ export function sourceStatements(db: Db) {
         | 'failingSince'
         | 'consecutiveFailures'
         | 'runningSince'
+        | 'cursor'
       >,
       now: number,
     ): number {
@@ -271,6 +277,9 @@ export function sourceStatements(db: Db) {
     },
     release(id: number): void {
       release.run(id);
+    },
+    setCursor(id: number, cursor: string | null): void {
+      setCursor.run(cursor, id);
     },
     succeeded(id: number, startedAt: number, nextRunAt: number | null): void {
       succeeded.run({ id, startedAt, nextRunAt });

@@ -22,6 +22,15 @@ export interface FakeConversion {
   sub1?: string;
 }
 
+export interface FakeClick {
+  id: string;
+  /** Epoch ms. */
+  at: number;
+  affiliateId: number;
+  offerId: number;
+  sub1?: string;
+}
+
 export interface FakeRequest {
   page: number;
   pageSize: number;
@@ -42,6 +51,10 @@ export interface Fault {
 export interface FakeTracker {
   url: string;
   conversions: FakeConversion[];
+  /** Everflow only: its raw clicks (one click-stream answer holds 10,000 at most). */
+  clicks: FakeClick[];
+  /** Click-stream requests: their from and to (UTC, inclusive) and how many clicks matched. */
+  clickRequests: { from: string; to: string; matched: number }[];
   requests: FakeRequest[];
   /** The key the tracker accepts; anything else is refused as expired/invalid. */
   key: string;
@@ -101,10 +114,46 @@ const json = (res: ServerResponse, status: number, value: unknown, headers = {})
   res.end(JSON.stringify(value));
 };
 
+/** `YYYY-MM-DD HH:MM:SS` read in UTC (Everflow's timezone_id 67), as epoch ms. */
+const utc = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
+
 export async function fakeEverflow(conversions: FakeConversion[] = []): Promise<FakeTracker> {
-  const t = { conversions, requests: [], key: 'ef-key-1234', faults: [] } as unknown as FakeTracker;
+  const t = {
+    conversions,
+    clicks: [],
+    clickRequests: [],
+    requests: [],
+    key: 'ef-key-1234',
+    faults: [],
+  } as unknown as FakeTracker;
   const { server, url } = await listen((req, res, body) => {
     const u = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'POST' && u.pathname === '/v1/networks/reporting/clicks/stream') {
+      if (req.headers['x-eflow-api-key'] !== t.key)
+        return json(res, 401, { error: 'Invalid API key' });
+      const q = JSON.parse(body || '{}') as { from?: string; to?: string; timezone_id?: number };
+      if (!q.from || !q.to || q.timezone_id === undefined)
+        return json(res, 400, { error: 'from, to and timezone_id are required' });
+      const from = utc(q.from);
+      const to = utc(q.to) + 999;
+      if (to - from > 14 * 86_400_000)
+        return json(res, 400, { error: 'The range is limited to 14 days' });
+      const matched = t.clicks.filter((c) => c.at >= from && c.at <= to);
+      t.clickRequests.push({ from: q.from, to: q.to, matched: matched.length });
+      return json(res, 200, {
+        clicks: matched.slice(0, 10_000).map((c) => ({
+          transaction_id: c.id,
+          unix_timestamp: Math.floor(c.at / 1000),
+          is_unique: 1,
+          sub1: c.sub1 ?? '',
+          relationship: {
+            offer: { network_offer_id: c.offerId, name: `Offer ${c.offerId}` },
+            affiliate: { network_affiliate_id: c.affiliateId },
+            geolocation: { country_code: 'US', country_name: 'United States' },
+          },
+        })),
+      });
+    }
     if (req.method !== 'POST' || u.pathname !== '/v1/networks/reporting/conversions')
       return json(res, 404, { error: 'Not found' });
     const key = (req.headers['x-eflow-api-key'] as string | undefined) ?? null;

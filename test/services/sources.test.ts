@@ -235,6 +235,56 @@ describe('Everflow connector', () => {
   });
 });
 
+describe('Everflow clicks', () => {
+  const clicksAt = (n: number, from: number, spanMs: number, prefix = 'K') =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `${prefix}${i + 1}`,
+      at: from + Math.floor((i * spanMs) / n),
+      affiliateId: i % 2 ? 502 : 501,
+      offerId: 77,
+    }));
+
+  it('pulls clicks strictly forward: no click twice, none skipped, a full slice of time split', async () => {
+    const clock = testClock(NOW);
+    const { core } = network(clock);
+    const t = await fakeEverflow();
+    trackers.push(t);
+    // 12,000 clicks in the 20 minutes before "settled" time (more than the stream's cap of
+    // 10,000 in one answer), 30 older ones in the window.
+    t.clicks = [
+      ...clicksAt(30, NOW - 2 * 86_400_000, 86_400_000, 'old'),
+      ...clicksAt(12_000, NOW - 25 * 60_000, 20 * 60_000),
+    ];
+    const s = await add(core, {
+      name: 'EF clicks',
+      dataset: 'clicks',
+      ids: 'mapped',
+      credential: t.key,
+      config: { kind: 'everflow', baseUrl: t.url, windowDays: 3 },
+    });
+    await mapAll(core, s.id);
+    const first = await core.sources.run(s.id);
+    expect(first).toMatchObject({ state: 'ok', created: 12_030, rejected: 0 });
+    // A slice holding the cap was asked again in halves.
+    expect(t.clickRequests.some((r) => r.matched >= 10_000)).toBe(true);
+    const clicks = () =>
+      storeOf(core)
+        .prepare(`SELECT count(*) AS n, count(DISTINCT click_id) AS d FROM clicks`)
+        .get();
+    expect(clicks()).toEqual({ n: 12_030, d: 12_030 });
+
+    // Later: new clicks arrive; the next run takes only those.
+    clock.advance(30 * 60_000);
+    t.clicks.push(...clicksAt(40, NOW - 4 * 60_000, 20 * 60_000, 'new'));
+    const asked = t.clickRequests.length;
+    const second = await core.sources.run(s.id);
+    expect(second).toMatchObject({ state: 'ok', created: 40 });
+    expect(t.clickRequests[asked]!.from).toBe('2026-11-21 11:55:00');
+    expect(clicks()).toEqual({ n: 12_070, d: 12_070 });
+    expect((await core.sources.run(s.id)).created).toBe(0);
+  });
+});
+
 describe('TUNE connector', () => {
   it('pages through Report::getConversions, maps, updates on a changed status', async () => {
     const { core, waits } = network();
@@ -302,6 +352,9 @@ describe('source credentials', () => {
     expect(r.success).toBe(false);
     const paths = r.error!.issues.map((i) => i.path.join('.'));
     expect(paths.sort()).toEqual(['credential', 'dataset', 'ids']);
+    expect(r.error!.issues.find((i) => i.path[0] === 'dataset')!.message).toMatch(
+      /must be conversions: the TUNE \(HasOffers\) connector pulls conversions/,
+    );
     expect(
       sourceAddInput.safeParse({
         name: 'x',

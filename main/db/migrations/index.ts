@@ -5,6 +5,7 @@ import partnerTransactionIds from './004_partner_transaction_ids.ts';
 import rateLimitWindows from './005_rate_limit_windows.ts';
 import rowUpdatedAt from './006_row_updated_at.ts';
 import sources from './007_sources.ts';
+import sourceCursor from './008_source_cursor.ts';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: '005_rate_limit_windows', sql: rateLimitWindows },
   { version: 6, name: '006_row_updated_at', sql: rowUpdatedAt },
   { version: 7, name: '007_sources', sql: sources },
+  { version: 8, name: '008_source_cursor', sql: sourceCursor },
 ];

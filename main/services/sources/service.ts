@@ -382,18 +382,34 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     // Pages are gathered into batches of PULL_BATCH rows: one import (one short write) each.
     let line = 1;
     let buffered: Record<string, string>[] = [];
+    // A forward-only pull moves its cursor only once the rows before it are in the store.
+    let cursor: string | undefined;
     const flush = async () => {
-      if (buffered.length === 0) return;
       const rows = buffered;
       buffered = [];
-      const first = line + 1;
-      line += rows.length;
-      await ingest(s, () => recordsOf(rows, first), rejects, 'skip-invalid', counts);
+      if (rows.length) {
+        const first = line + 1;
+        line += rows.length;
+        await ingest(s, () => recordsOf(rows, first), rejects, 'skip-invalid', counts);
+      }
+      if (cursor !== undefined) {
+        const at = cursor;
+        await write(() => sql.setCursor(s.id, at));
+      }
       await heartbeat();
     };
     try {
-      for await (const page of pull({ config: s.config, credential, now: ctx.now(), retry })) {
+      const pages = pull({
+        config: s.config,
+        dataset: s.dataset,
+        credential,
+        cursor: s.cursor,
+        now: ctx.now(),
+        retry,
+      });
+      for await (const page of pages) {
         buffered = buffered.concat(page.records);
+        if (page.cursor !== undefined) cursor = page.cursor;
         if (buffered.length >= PULL_BATCH) await flush();
       }
     } catch (e) {

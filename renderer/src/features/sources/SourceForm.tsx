@@ -53,7 +53,8 @@ const KIND_WORDS: Record<SourceKind, string> = {
   folder:
     'CSV files dropped into a folder are imported once they stop changing, then moved to done/ or failed/.',
   url: 'A CSV or JSON document (a tracker’s scheduled export) fetched on a schedule.',
-  everflow: 'Conversions from Everflow’s Network API (reporting/conversions), paged.',
+  everflow:
+    'Conversions (reporting/conversions, paged) or clicks (reporting/clicks/stream, pulled forward) from Everflow’s Network API.',
   tune: 'Conversions from TUNE / HasOffers’ Network API (Report::getConversions), paged.',
 };
 
@@ -104,6 +105,14 @@ export function SourceForm({
     c && c.kind !== 'folder' ? c.windowDays : 3,
   );
   const tracker = kind === 'everflow' || kind === 'tune';
+  // What each kind can pull: Everflow conversions or clicks, TUNE conversions, the rest any.
+  const datasets: readonly SourceDataset[] =
+    kind === 'everflow'
+      ? ['conversions', 'clicks']
+      : kind === 'tune'
+        ? ['conversions']
+        : SOURCE_DATASETS;
+  const shownDataset = datasets.includes(dataset) ? dataset : 'conversions';
   const schedule = schedulePick === CUSTOM ? cron : schedulePick;
   const parsedMapping = parseMapping(mapping);
   const num = (v: number | string) => (typeof v === 'number' ? v : Number.NaN);
@@ -129,7 +138,7 @@ export function SourceForm({
             };
   const value = {
     name,
-    dataset: tracker ? 'conversions' : dataset,
+    dataset: shownDataset,
     schedule,
     ids: tracker ? 'mapped' : ids,
     mapping: tracker ? {} : parsedMapping.mapping,
@@ -209,13 +218,13 @@ export function SourceForm({
           />
           <Select
             label="Rows"
-            value={tracker ? 'conversions' : dataset}
+            value={shownDataset}
             onChange={(v) => v && setDataset(v)}
-            data={SOURCE_DATASETS.map((d) => ({
+            data={datasets.map((d) => ({
               value: d,
               label: d[0]!.toUpperCase() + d.slice(1),
             }))}
-            disabled={tracker || !!source}
+            disabled={datasets.length === 1 || !!source}
             error={errors.dataset}
             allowDeselect={false}
             data-testid="source-dataset"

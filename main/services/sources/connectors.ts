@@ -205,30 +205,40 @@ export function everflowRow(c: EverflowConversion): Record<string, string> {
   };
 }
 
+/** A POST to Everflow's Network API: JSON in and out, the key in `X-Eflow-API-Key`. */
+function everflowPost(x: PullContext, url: string, body: unknown, what: string): Promise<string> {
+  return fetchText(
+    url,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'X-Eflow-API-Key': x.credential ?? '',
+      },
+      body: JSON.stringify(body),
+    },
+    { what, secret: x.credential, retry: x.retry, check: jsonBody },
+  );
+}
+
 /** Everflow's Network API: POST /v1/networks/reporting/conversions, paged by query string. */
 async function* pullEverflow(c: Extract<SourceConfig, { kind: 'everflow' }>, x: PullContext) {
   const { from, to } = pullWindow(x.now, c.windowDays);
   const base = c.baseUrl.replace(/\/+$/, '');
   for (let page = 1; ; page++) {
-    const body = await fetchText(
+    const body = await everflowPost(
+      x,
       `${base}/v1/networks/reporting/conversions?page=${page}&page_size=${c.pageSize}`,
       {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'X-Eflow-API-Key': x.credential ?? '',
-        },
-        body: JSON.stringify({
-          from,
-          to,
-          timezone_id: c.timezoneId,
-          show_conversions: true,
-          show_events: false,
-          query: { filters: [] },
-        }),
+        from,
+        to,
+        timezone_id: c.timezoneId,
+        show_conversions: true,
+        show_events: false,
+        query: { filters: [] },
       },
-      { what: `Everflow (page ${page})`, secret: x.credential, retry: x.retry, check: jsonBody },
+      `Everflow (page ${page})`,
     );
     const doc = JSON.parse(body) as {
       conversions?: EverflowConversion[];
@@ -420,29 +430,17 @@ async function* pullEverflowClicks(c: Extract<SourceConfig, { kind: 'everflow' }
   let span = HOUR;
   while (from < end) {
     const to = Math.min(from + span, end);
-    const body = await fetchText(
+    // Both ends are inclusive, to the second: this slice ends a second before the next.
+    const body = await everflowPost(
+      x,
       `${base}/v1/networks/reporting/clicks/stream`,
       {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'X-Eflow-API-Key': x.credential ?? '',
-        },
-        // Both ends are inclusive, to the second: this slice ends a second before the next.
-        body: JSON.stringify({
-          from: stamp(from),
-          to: stamp(to - 1000),
-          timezone_id: EVERFLOW_UTC,
-          query: { filters: [] },
-        }),
+        from: stamp(from),
+        to: stamp(to - 1000),
+        timezone_id: EVERFLOW_UTC,
+        query: { filters: [] },
       },
-      {
-        what: `Everflow clicks from ${stamp(from)}`,
-        secret: x.credential,
-        retry: x.retry,
-        check: jsonBody,
-      },
+      `Everflow clicks from ${stamp(from)}`,
     );
     const clicks = (JSON.parse(body) as { clicks?: EverflowClick[] }).clicks ?? [];
     if (clicks.length >= EVERFLOW_CLICK_CAP && to - from > 2000) {

@@ -32,6 +32,7 @@ import { loadMasterKeyBox, type SecretBox } from './services/secret-box.ts';
 import { settingsService } from './services/settings.ts';
 import { sourceService, type SourceServiceOptions } from './services/sources/service.ts';
 import { usageService } from './services/usage.ts';
+import { userService } from './services/users.ts';
 import { writeWaiter, type WhenWritable } from './services/write-wait.ts';
 
 export interface CoreOptions {
@@ -75,6 +76,8 @@ export function createServices(
     /** "Run now": this Partnergate's own partner API called with a key. */
     apiProbe: apiProbeService(keys),
     settings: settingsService(ctx, keys),
+    /** The people who administer Partnergate, their sign-in and sessions. */
+    users: userService(ctx),
     /** Scheduled feeds (watched folders, URLs, trackers), their runs, id mappings and held rows. */
     sources: sourceService(ctx, { ...o, databaseFile }),
     importCsv: runImport,

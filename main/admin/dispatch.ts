@@ -10,7 +10,8 @@ import {
   type AdminHandlers,
   type AdminMethod,
 } from '../../shared/admin-contract.ts';
-import { isPartnergateError, type ErrorKind } from '../../shared/errors.ts';
+import { forbidden, isPartnergateError, type ErrorKind } from '../../shared/errors.ts';
+import { refusal, type Role } from '../../shared/permissions.ts';
 import { fieldProblems, problemsSentence } from '../../shared/validation.ts';
 import type { WhenWritable } from '../services/write-wait.ts';
 
@@ -34,12 +35,24 @@ export interface AdminCaller {
   actor?: string;
   /** Where the call came from (the admin listener's client address). */
   address?: string;
+  /**
+   * The signed-in person, where people sign in (a team server); absent on the desktop used
+   * alone, whose user is that machine's owner.
+   */
+  user?: { id: number; role: Role };
+}
+
+/** Refuses a call the signed-in person's role does not allow, naming the permission it needs. */
+export function authorizeByRole(method: AdminMethod, caller: AdminCaller): void {
+  if (!caller.user) return;
+  const why = refusal(caller.user.role, method);
+  if (why) throw forbidden('permission_missing', why);
 }
 
 export interface AdminDispatchOptions {
   handlers: AdminHandlers;
   whenWritable: WhenWritable;
-  /** Refuses a call the caller may not make (throws a `forbidden` error); none by default. */
+  /** Refuses a call the caller may not make (throws a `forbidden` error); by role by default. */
   authorize?: (method: AdminMethod, caller: AdminCaller) => void;
   /** Runs a call with the caller as the audit log's actor. */
   runAs?: <T>(caller: AdminCaller, fn: () => T) => T;
@@ -95,7 +108,7 @@ export function adminDispatcher(o: AdminDispatchOptions) {
       };
     }
     try {
-      o.authorize?.(method, caller);
+      (o.authorize ?? authorizeByRole)(method, caller);
       const parsed: unknown = adminContract[method].input.parse(input ?? {});
       const handler = o.handlers[method] as (i: unknown) => unknown;
       const result = await o.whenWritable(() => runAs(caller, () => handler(parsed)), {

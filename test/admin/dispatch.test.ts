@@ -425,6 +425,34 @@ describe('the dispatcher', () => {
     expect((await call('getKey', { id: s.key })).status).toBe(before);
   });
 
+  it('checks the signed-in person’s role for every call, and names the permission a refusal lacks', async () => {
+    const viewer = { user: { id: 7, role: 'viewer' as const } };
+    const refused = await dispatch(
+      'issueKey',
+      { accountId: s.partner, label: 'not allowed', scopes: ['reports:read'] },
+      viewer,
+    );
+    expect(refused).toMatchObject({
+      ok: false,
+      status: 403,
+      error: { code: 'permission_missing' },
+    });
+    expect(!refused.ok && refused.error.message).toMatch(
+      /^Forbidden: issuing, changing and revoking API keys and their whitelists needs the keys:write permission/,
+    );
+    expect((await call('listKeys', {})).some((k) => k.label === 'not allowed')).toBe(false);
+    expect(await dispatch('listKeys', {}, viewer)).toMatchObject({ ok: true });
+    expect(
+      await dispatch(
+        'updateSettings',
+        { defaultExpiryDays: 30 },
+        { user: { id: 8, role: 'manager' } },
+      ),
+    ).toMatchObject({ ok: false, status: 403 });
+    // Without a signed-in person (the desktop app used alone), the machine's owner calls.
+    expect(await dispatch('listKeys', {})).toMatchObject({ ok: true });
+  });
+
   it('writes the caller to the audit log as the one who made the change', async () => {
     const a = await dispatch(
       'updateAccount',

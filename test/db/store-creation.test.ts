@@ -116,11 +116,11 @@ if (!canMount)
 
 describe.skipIf(!canMount)('creating a store on a full disk', () => {
   it('says the disk is full, and the store opens once there is room', () => {
-    const d = smallDisk(256)!;
+    const d = smallDisk(512)!;
     try {
       // Leave 64–128 KiB free: less than a new store needs.
       const filler = join(d.dir, 'filler');
-      writeFileSync(filler, Buffer.alloc(256 * 1024 - 96 * 1024));
+      writeFileSync(filler, Buffer.alloc(512 * 1024 - 96 * 1024));
       const dataDir = join(d.dir, 'data');
       const open = () =>
         openCore({

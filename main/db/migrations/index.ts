@@ -6,6 +6,7 @@ import rateLimitWindows from './005_rate_limit_windows.ts';
 import rowUpdatedAt from './006_row_updated_at.ts';
 import sources from './007_sources.ts';
 import sourceCursor from './008_source_cursor.ts';
+import users from './009_users.ts';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: '006_row_updated_at', sql: rowUpdatedAt },
   { version: 7, name: '007_sources', sql: sources },
   { version: 8, name: '008_source_cursor', sql: sourceCursor },
+  { version: 9, name: '009_users', sql: users },
 ];

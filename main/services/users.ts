@@ -1,0 +1,375 @@
+/**
+ * The people who administer Partnergate, their sign-in and their sessions. Passwords are kept
+ * as scrypt hashes (memory-hard, from Node); session tokens and one-time set-up links as SHA-256
+ * hashes of random secrets. Failed sign-ins are throttled per email and per address. The first
+ * person is the owner, created through a one-time set-up link, never a default password.
+ */
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { conflict, forbidden, invalid, notFound } from '../../shared/errors.ts';
+import { ROLES, ROLE_NAMES, type Role } from '../../shared/permissions.ts';
+import {
+  signInInput,
+  userInviteInput,
+  userSetupInput,
+  type AdminUser,
+  type UserSession,
+} from '../../shared/users.ts';
+import type { z } from 'zod';
+import { userStatements, type UserRow } from '../db/users.ts';
+import type { ServiceContext } from './context.ts';
+import { parseInput } from './validate.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** A set-up link works once, for this long. */
+export const SETUP_LINK_MS = 72 * HOUR;
+/** A session ends after this long unused, and after SESSION_MAX_MS whatever happens. */
+export const SESSION_IDLE_MS = 12 * HOUR;
+export const SESSION_MAX_MS = 7 * 24 * HOUR;
+/** Failed sign-ins counted per email and per address over this window; at the limit, refused. */
+export const THROTTLE_WINDOW_MS = 15 * MINUTE;
+export const THROTTLE_LIMIT = 5;
+
+const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+
+const hashToken = (t: string) => createHash('sha256').update(t).digest();
+const newToken = () => randomBytes(32).toString('base64url');
+
+function scryptAsync(password: string, salt: Buffer, n = SCRYPT.N): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, 32, { ...SCRYPT, N: n }, (e, key) => (e ? reject(e) : resolve(key))),
+  );
+}
+
+/** `scrypt$N$r$p$salt$hash`, base64url parts. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, n, , , salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), Number(n));
+  const want = Buffer.from(hash, 'base64url');
+  return want.length === key.length && timingSafeEqual(want, key);
+}
+
+/** A password hash to compare with when the email is unknown, so both take the same time. */
+let decoy: Promise<string> | null = null;
+
+export function userService(ctx: ServiceContext) {
+  const sql = userStatements(ctx.db);
+  const failures = new Map<string, number[]>();
+
+  const view = (u: UserRow): AdminUser => ({
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    allPartners: u.allPartners,
+    partnerIds: u.partnerIds,
+    pending: u.passwordHash === null,
+    disabled: u.disabled,
+    createdAt: u.createdAt,
+    lastSignInAt: u.lastSignInAt,
+  });
+  const row = (id: number) => {
+    const u = sql.get(id);
+    if (!u) throw notFound('user', id);
+    return u;
+  };
+  const audited = (u: AdminUser) => ({
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    allPartners: u.allPartners,
+    partnerIds: u.partnerIds,
+    disabled: u.disabled,
+  });
+
+  /** The last owner who can sign in stays one. */
+  function keepAnOwner(u: UserRow, next: { role: Role; disabled: boolean } | null): void {
+    const stillOwner = next !== null && next.role === 'owner' && !next.disabled;
+    if (
+      u.role === 'owner' &&
+      !u.disabled &&
+      u.passwordHash &&
+      !stillOwner &&
+      sql.activeOwners() <= 1
+    )
+      throw conflict(
+        'last_owner',
+        `${u.name} is the only owner: make someone else owner first, so Partnergate keeps someone who can manage people and settings.`,
+      );
+  }
+
+  function checkPartners(ids: readonly number[]): void {
+    const partners = new Set(ctx.sql.accounts.partnerIds());
+    const unknown = ids.filter((p) => !partners.has(p));
+    if (unknown.length)
+      throw invalid(
+        'not_a_partner',
+        `${unknown.map((p) => `#${p}`).join(', ')} ${unknown.length === 1 ? 'is not a partner' : 'are not partners'} (affiliates or introducing brokers).`,
+        [{ field: 'partnerIds', message: 'not a partner' }],
+      );
+  }
+
+  function throttled(keys: string[], now: number): boolean {
+    return keys.some(
+      (k) =>
+        (failures.get(k) ?? []).filter((t) => t > now - THROTTLE_WINDOW_MS).length >=
+        THROTTLE_LIMIT,
+    );
+  }
+  function fail(keys: string[], now: number): void {
+    for (const k of keys)
+      failures.set(k, [
+        ...(failures.get(k) ?? []).filter((t) => t > now - THROTTLE_WINDOW_MS),
+        now,
+      ]);
+  }
+
+  function newLink(userId: number): { token: string; expiresAt: number } {
+    const token = newToken();
+    const expiresAt = ctx.now() + SETUP_LINK_MS;
+    sql.dropLinks(userId);
+    sql.addLink(hashToken(token), userId, expiresAt);
+    return { token, expiresAt };
+  }
+
+  return {
+    /** Whether anyone administers this store yet (else `serve` offers the owner's set-up link). */
+    hasUsers(): boolean {
+      return sql.count() > 0;
+    },
+    list(): AdminUser[] {
+      return sql.list().map(view);
+    },
+    get(id: number): AdminUser {
+      return view(row(id));
+    },
+    /**
+     * The owner's one-time set-up link, on a store nobody administers yet: it creates the owner
+     * (their email, name and password are given with it). Asking again replaces the link.
+     */
+    ownerSetupLink(): { token: string; expiresAt: number } {
+      return ctx.write(() => {
+        if (sql.list().some((u) => u.role === 'owner' && u.passwordHash))
+          throw conflict('owner_exists', 'Partnergate has an owner already; they invite people.');
+        const pending = sql.list().find((u) => u.role === 'owner');
+        const id =
+          pending?.id ??
+          sql.insert(
+            { email: 'owner@setup.invalid', name: 'Owner', role: 'owner', allPartners: true },
+            ctx.now(),
+          );
+        return newLink(id);
+      });
+    },
+    /** Invites a person: they get a one-time link to choose their password. */
+    invite(input: z.input<typeof userInviteInput>): {
+      user: AdminUser;
+      token: string;
+      expiresAt: number;
+    } {
+      const i = parseInput(userInviteInput, input, 'invitation');
+      checkPartners(i.partnerIds);
+      return ctx.write(() => {
+        if (sql.byEmail(i.email))
+          throw conflict('email_taken', `${i.email} already has an account.`);
+        const id = sql.insert(
+          {
+            email: i.email,
+            name: i.name,
+            role: i.role,
+            allPartners: i.role !== 'manager' || i.allPartners,
+          },
+          ctx.now(),
+        );
+        sql.setPartners(id, i.role === 'manager' && !i.allPartners ? i.partnerIds : []);
+        const link = newLink(id);
+        const u = view(row(id));
+        ctx.audit('user.invite', 'user', id, null, audited(u));
+        return { user: u, ...link };
+      });
+    },
+    /** A new link for someone who lost theirs, or to reset a forgotten password (ends their sessions). */
+    resetLink(id: number): { token: string; expiresAt: number } {
+      const u = row(id);
+      return ctx.write(() => {
+        sql.endSessionsOf(u.id);
+        const link = newLink(u.id);
+        ctx.audit('user.reset_link', 'user', u.id, null, { email: u.email });
+        return link;
+      });
+    },
+    /** Uses a set-up link: sets the password (and, for the owner, their email and name). */
+    async completeSetup(input: z.input<typeof userSetupInput>): Promise<AdminUser> {
+      const i = parseInput(userSetupInput, input, 'set-up');
+      const link = sql.link(hashToken(i.token));
+      if (!link || link.expiresAt < ctx.now())
+        throw forbidden(
+          'setup_link_invalid',
+          'This set-up link is not valid (used already, expired after 72 hours, or replaced by a newer one); ask for a new one.',
+        );
+      const u = row(link.userId);
+      const owner = u.role === 'owner' && u.passwordHash === null;
+      if (owner && (!i.email || !i.name))
+        throw invalid(
+          'owner_details_missing',
+          'The owner gives their email and name with their password.',
+          [
+            ...(i.email ? [] : [{ field: 'email', message: 'is needed' }]),
+            ...(i.name ? [] : [{ field: 'name', message: 'is needed' }]),
+          ],
+        );
+      const hash = await hashPassword(i.password);
+      return ctx.write(() => {
+        if (!sql.link(hashToken(i.token)))
+          throw forbidden('setup_link_invalid', 'This set-up link was used meanwhile.');
+        if (owner) {
+          const other = sql.byEmail(i.email!);
+          if (other && other.id !== u.id)
+            throw conflict('email_taken', `${i.email} already has an account.`);
+          sql.setIdentity(u.id, i.email!, i.name!);
+        }
+        sql.setPassword(u.id, hash);
+        sql.dropLinks(u.id);
+        sql.endSessionsOf(u.id);
+        const v = view(row(u.id));
+        ctx.audit('user.setup', 'user', u.id, null, { email: v.email });
+        return v;
+      });
+    },
+    /**
+     * Signs a person in: a session token (kept by the browser in an HttpOnly cookie). Wrong
+     * email or password say the same thing; five failures in 15 minutes for an email or an
+     * address refuse the next tries until the window passes.
+     */
+    async signIn(
+      input: z.input<typeof signInInput>,
+      address: string | null,
+    ): Promise<{ token: string; user: AdminUser; expiresAt: number }> {
+      const i = parseInput(signInInput, input, 'sign-in');
+      const now = ctx.now();
+      const keys = [`email:${i.email.toLowerCase()}`, ...(address ? [`address:${address}`] : [])];
+      if (throttled(keys, now))
+        throw forbidden(
+          'sign_in_throttled',
+          `Too many failed sign-ins for this email or from this address; try again in ${THROTTLE_WINDOW_MS / MINUTE} minutes, or ask an admin for a new set-up link.`,
+        );
+      const u = sql.byEmail(i.email);
+      const ok = u?.passwordHash
+        ? await verifyPassword(i.password, u.passwordHash)
+        : (await verifyPassword(i.password, await (decoy ??= hashPassword(newToken())))) && false;
+      if (!u || !ok || u.disabled) {
+        fail(keys, now);
+        throw forbidden(
+          u?.disabled && ok ? 'user_disabled' : 'sign_in_failed',
+          u?.disabled && ok
+            ? 'This account is disabled; an admin can enable it again.'
+            : 'The email or the password is wrong.',
+        );
+      }
+      const token = newToken();
+      const expiresAt = now + SESSION_IDLE_MS;
+      ctx.write(() => {
+        sql.addSession(hashToken(token), {
+          userId: u.id,
+          createdAt: now,
+          lastSeenAt: now,
+          expiresAt: now + SESSION_MAX_MS,
+          address,
+        });
+        sql.signedIn(u.id, now);
+      });
+      failures.delete(keys[0]!);
+      return { token, user: view(row(u.id)), expiresAt };
+    },
+    /**
+     * The person a session token belongs to, while it lives (it ends 12 hours unused, or 7 days
+     * after sign-in); null otherwise. Each use keeps it alive.
+     */
+    session(token: string): { user: AdminUser; sessionId: number } | null {
+      const s = sql.session(hashToken(token));
+      const now = ctx.now();
+      if (!s || s.expiresAt <= now || s.lastSeenAt + SESSION_IDLE_MS <= now) return null;
+      const u = sql.get(s.userId);
+      if (!u || u.disabled) return null;
+      if (now - s.lastSeenAt > MINUTE) ctx.write(() => sql.touch(s.id, now));
+      return { user: view(u), sessionId: s.id };
+    },
+    signOut(token: string): void {
+      const s = sql.session(hashToken(token));
+      if (s) ctx.write(() => sql.endSession(s.id));
+    },
+    /** Ends every session of a person ("sign out everywhere", or an admin ending them). */
+    endSessions(userId: number): { ended: number } {
+      const u = row(userId);
+      return ctx.write(() => {
+        const ended = sql.endSessionsOf(u.id);
+        ctx.audit('user.sessions_ended', 'user', u.id, null, { ended });
+        return { ended };
+      });
+    },
+    sessions(userId: number): UserSession[] {
+      return sql.sessionsOf(row(userId).id).map(({ userId: _u, ...s }) => s);
+    },
+    setRole(id: number, role: Role): AdminUser {
+      if (!(ROLES as readonly string[]).includes(role))
+        throw invalid(
+          'unknown_role',
+          `"${role as string}" is not a role; the roles are ${ROLES.join(', ')}.`,
+        );
+      const u = row(id);
+      keepAnOwner(u, { role, disabled: u.disabled });
+      return ctx.write(() => {
+        const before = view(u);
+        sql.update({ ...u, role, allPartners: role !== 'manager' || u.allPartners });
+        const after = view(row(id));
+        ctx.audit('user.role', 'user', id, { role: before.role }, { role: after.role });
+        return after;
+      });
+    },
+    /** Which partners an account manager works on: all, or these. */
+    setPartners(id: number, o: { allPartners: boolean; partnerIds: number[] }): AdminUser {
+      const u = row(id);
+      checkPartners(o.partnerIds);
+      return ctx.write(() => {
+        const before = view(u);
+        sql.update({ ...u, allPartners: o.allPartners });
+        sql.setPartners(id, o.allPartners ? [] : o.partnerIds);
+        const after = view(row(id));
+        ctx.audit('user.partners', 'user', id, audited(before), audited(after));
+        return after;
+      });
+    },
+    /** Disables (sessions end at once) or enables a person. */
+    setDisabled(id: number, disabled: boolean): AdminUser {
+      const u = row(id);
+      keepAnOwner(u, { role: u.role, disabled });
+      return ctx.write(() => {
+        sql.update({ ...u, disabled });
+        if (disabled) sql.endSessionsOf(id);
+        const after = view(row(id));
+        ctx.audit(disabled ? 'user.disable' : 'user.enable', 'user', id, null, { email: u.email });
+        return after;
+      });
+    },
+    remove(id: number): { id: number } {
+      const u = row(id);
+      keepAnOwner(u, null);
+      return ctx.write(() => {
+        sql.remove(id);
+        ctx.audit('user.remove', 'user', id, audited(view(u)), null);
+        return { id };
+      });
+    },
+    /** The role's words, for messages. */
+    roleName: (r: Role) => ROLE_NAMES[r],
+  };
+}
+
+export type UserService = ReturnType<typeof userService>;

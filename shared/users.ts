@@ -1,0 +1,65 @@
+/** The people who administer Partnergate: what the CLI and the admin UI send and see. */
+import { z } from 'zod';
+import { ROLES, type Role } from './permissions.ts';
+import { id } from './schemas.ts';
+
+export const email = z
+  .string()
+  .trim()
+  .max(254)
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address, e.g. ann@example.com');
+
+/** Long enough to resist guessing; nothing else is imposed (a passphrase is welcome). */
+export const password = z
+  .string()
+  .min(12, 'must be at least 12 characters')
+  .max(1000, 'must be at most 1,000 characters');
+
+export const userInviteInput = z.object({
+  email,
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  role: z
+    .enum(ROLES)
+    .refine(
+      (r) => r !== 'owner',
+      'must be admin, manager or viewer: there is one owner, who sets Partnergate up',
+    ),
+  /** An account manager: every partner, or only these. */
+  allPartners: z.boolean().default(false),
+  partnerIds: z.array(id).max(10_000).default([]),
+});
+
+export const userSetupInput = z.object({
+  token: z.string().min(20).max(200),
+  password,
+  /** The owner's, on the first start (an invited person's were given by whoever invited them). */
+  email: email.optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+});
+
+export const signInInput = z.object({
+  email,
+  password: z.string().min(1, 'must not be empty').max(1000),
+});
+
+export interface AdminUser {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  allPartners: boolean;
+  partnerIds: number[];
+  /** Invited, the set-up link not used yet. */
+  pending: boolean;
+  disabled: boolean;
+  createdAt: number;
+  lastSignInAt: number | null;
+}
+
+export interface UserSession {
+  id: number;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  address: string | null;
+}

@@ -73,7 +73,7 @@ describe('admin commands while another process writes all the time', () => {
         accountId: partner.id,
         label: 'k',
         scopes: ['reports:read'],
-        expiresAt: NOW + 86_400_000,
+        expiresAt: Date.now() + 86_400_000,
       });
       const load = [0, 1].map(() =>
         start('write-load.ts', [dir, String(partner.id), String(offer.id)]),

@@ -1,8 +1,11 @@
 /**
  * The admin UI in a browser: the built renderer and the admin contract over HTTP, on 127.0.0.1
- * only. A random token, printed once as part of a URL fragment (never sent in a request line or
- * logged), is exchanged by the page for an HttpOnly SameSite=Strict session cookie; every call
- * then needs that cookie, this listener's own Origin and Host (no DNS rebinding), and JSON.
+ * only. Until anyone administers the store, a random token, printed once as part of a URL
+ * fragment (never sent in a request line or logged), is exchanged by the page for an HttpOnly
+ * SameSite=Strict session cookie; once people exist, they sign in with email and password (or a
+ * one-time set-up link) and their session goes in the same cookie, and every call is checked
+ * against their role. Every call needs the cookie, this listener's own Origin and Host (no DNS
+ * rebinding), and JSON.
  */
 import { CLI } from '../../shared/cli-name.ts';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -13,7 +16,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { AdminError, UploadedFile } from '../../shared/admin-contract.ts';
 import { PartnergateError } from '../../shared/errors.ts';
-import { adminError, type AdminDispatch } from '../admin/dispatch.ts';
+import { adminError, type AdminCaller, type AdminDispatch } from '../admin/dispatch.ts';
+import type { UserService } from '../services/users.ts';
+import type { AdminUser } from '../../shared/users.ts';
 import { ADMIN_CSP } from '../../shared/content-security-policy.ts';
 
 export const SESSION_COOKIE = 'pg_admin';
@@ -30,6 +35,11 @@ export interface AdminWebOptions {
   imports: { receive(body: Readable, name: string, maxBytes?: number): Promise<UploadedFile> };
   maxUploadBytes?: number;
   logger?: boolean | object;
+  /** The people who sign in; without them (or before any exists) the one-time link signs in. */
+  users?: Pick<
+    UserService,
+    'hasUsers' | 'signIn' | 'session' | 'signOut' | 'completeSetup' | 'endSessions'
+  >;
 }
 
 export interface RunningAdminWeb {
@@ -69,11 +79,24 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     return t;
   };
 
-  const sessionOf = (req: FastifyRequest): string | null => {
+  const cookieOf = (req: FastifyRequest): string | null => {
     const cookie = req.headers.cookie ?? '';
     const m = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([A-Za-z0-9_-]+)`).exec(cookie);
-    return m && sessions.has(m[1]!) ? m[1]! : null;
+    return m ? m[1]! : null;
   };
+  /** The signed-in browser: a person's session, or (before anyone administers) the link's. */
+  const sessionOf = (req: FastifyRequest): { token: string; user: AdminUser | null } | null => {
+    const token = cookieOf(req);
+    if (!token) return null;
+    const person = o.users?.session(token);
+    if (person) return { token, user: person.user };
+    return sessions.has(token) && !o.users?.hasUsers() ? { token, user: null } : null;
+  };
+  const setCookie = (reply: FastifyReply, value: string) =>
+    void reply.header(
+      'set-cookie',
+      `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/`,
+    );
 
   const refuse = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.status(status).send({ error: { code, message, details: [] } satisfies AdminError });
@@ -112,7 +135,14 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     }
     if (req.url !== '/admin/session' && !sessionOf(req)) {
       close();
-      return refuse(reply, 401, 'not_signed_in', `Sign in with the link \`${CLI} serve\` printed.`);
+      return refuse(
+        reply,
+        401,
+        'not_signed_in',
+        o.users?.hasUsers()
+          ? 'Sign in with your email and password.'
+          : `Sign in with the link \`${CLI} serve\` printed.`,
+      );
     }
   });
 
@@ -133,9 +163,41 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
   });
 
   app.post('/admin/session', { bodyLimit: 4096 }, async (req, reply) => {
-    const token = (req.body as { token?: unknown } | null)?.token;
-    const match =
-      typeof token === 'string' ? [...tokens].find((t) => sameSecret(t, token)) : undefined;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const str = (k: string) => (typeof body[k] === 'string' ? body[k] : undefined);
+    // A person: their email and password, or their one-time set-up link and new password.
+    if (o.users && (str('email') !== undefined || str('setup') !== undefined)) {
+      try {
+        let email = str('email');
+        if (str('setup') !== undefined) {
+          const u = await o.users.completeSetup({
+            token: str('setup')!,
+            password: str('password') ?? '',
+            ...(email !== undefined && { email }),
+            ...(str('name') !== undefined && { name: str('name')! }),
+          });
+          email = u.email;
+        }
+        const s = await o.users.signIn(
+          { email: email ?? '', password: str('password') ?? '' },
+          req.ip,
+        );
+        setCookie(reply, s.token);
+        return { ok: true, user: s.user };
+      } catch (e) {
+        const { status, error } = adminError(e);
+        return reply.status(status === 403 ? 401 : status).send({ error });
+      }
+    }
+    const token = str('token');
+    if (o.users?.hasUsers())
+      return refuse(
+        reply,
+        401,
+        'users_enabled',
+        'People sign in to this Partnergate with their email and password; a sign-in link no longer does.',
+      );
+    const match = token !== undefined ? [...tokens].find((t) => sameSecret(t, token)) : undefined;
     if (!match)
       return refuse(
         reply,
@@ -146,14 +208,41 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     tokens.delete(match);
     const sid = randomBytes(32).toString('base64url');
     sessions.add(sid);
-    void reply.header('set-cookie', `${SESSION_COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/`);
-    return { ok: true };
+    setCookie(reply, sid);
+    return { ok: true, user: null };
   });
 
-  app.get('/admin/session', (req) => Promise.resolve({ signedIn: sessionOf(req) !== null }));
+  app.get('/admin/session', (req) => {
+    const s = sessionOf(req);
+    return Promise.resolve({
+      signedIn: s !== null,
+      users: o.users?.hasUsers() ?? false,
+      user: s?.user ?? null,
+    });
+  });
+
+  /** Signs this browser out; `everywhere: true` ends every session of the person. */
+  app.post('/admin/session/end', (req, reply) => {
+    const s = sessionOf(req)!;
+    const everywhere = (req.body as { everywhere?: unknown } | null)?.everywhere === true;
+    if (s.user && everywhere) o.users!.endSessions(s.user.id);
+    else if (s.user) o.users!.signOut(s.token);
+    else sessions.delete(s.token);
+    setCookie(reply, 'x; Max-Age=0');
+    return Promise.resolve({ ok: true });
+  });
 
   app.post('/admin/api/:method', async (req, reply) => {
-    const a = await o.dispatch((req.params as { method: string }).method, req.body ?? {});
+    const user = sessionOf(req)?.user;
+    // A person's calls are checked against their role and written to the audit log as theirs.
+    const caller: AdminCaller = user
+      ? {
+          actor: `${user.email} (${req.ip})`,
+          address: req.ip,
+          user: { id: user.id, role: user.role },
+        }
+      : { address: req.ip };
+    const a = await o.dispatch((req.params as { method: string }).method, req.body ?? {}, caller);
     if (a.ok) return { result: a.result };
     return reply.status(a.status).send({ error: a.error });
   });

@@ -46,6 +46,7 @@ export async function startHeadless(core: Core, o: HeadlessOptions): Promise<Run
           log: (e, method) => console.error(`admin call ${method} failed:`, e),
         }),
         imports: core.imports,
+        users: core.users,
         logger: { level: 'warn' },
       });
     } catch (e) {

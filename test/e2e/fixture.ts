@@ -77,6 +77,7 @@ export async function adminSession(
     rendererDir: RENDERER_DIR,
     dispatch: createAdminDispatch(core, listener),
     imports: core.imports,
+    users: core.users,
   });
   const context = await browser.newContext({ viewport: { width: o.width ?? 1440, height: 960 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: admin.origin });

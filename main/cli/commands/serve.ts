@@ -89,7 +89,18 @@ export function registerServeCommand(program: Command, app: CliApp): void {
       lines.push(
         `API reference: ${status.addresses.at(-1)?.url ?? `http://127.0.0.1:${status.port}`}/api/v1/docs`,
       );
-      if (admin) lines.push(`Admin UI (open once; it signs this browser in): ${admin.loginUrl}`);
+      // Before anyone administers the store, the one-time link signs a browser in as this
+      // machine's owner, and a set-up link makes the first person, the owner, for a team.
+      const ownerSetup =
+        admin && !core.users.hasUsers()
+          ? `${admin.origin}/#setup=${core.users.ownerSetupLink().token}&owner=1`
+          : null;
+      if (admin && core.users.hasUsers())
+        lines.push(`Admin UI (people sign in with their email and password): ${admin.origin}/`);
+      else if (admin) {
+        lines.push(`Admin UI (open once; it signs this browser in): ${admin.loginUrl}`);
+        lines.push(`To work as a team, create the owner (one-time link, 72 hours): ${ownerSetup}`);
+      }
       lines.push('Press Ctrl-C to stop.');
       app.print(
         cmd,
@@ -98,7 +109,8 @@ export function registerServeCommand(program: Command, app: CliApp): void {
           host: status.host,
           addresses: status.addresses,
           demo,
-          adminUrl: admin?.loginUrl ?? null,
+          adminUrl: admin ? (core.users.hasUsers() ? `${admin.origin}/` : admin.loginUrl) : null,
+          ownerSetupUrl: ownerSetup,
         },
         () => `${lines.join('\n')}\n`,
       );

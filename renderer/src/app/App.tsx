@@ -8,6 +8,7 @@ import {
   Group,
   Loader,
   MantineProvider,
+  Menu,
   NavLink,
   Notification,
   Paper,
@@ -23,7 +24,8 @@ import { useEffect } from 'react';
 import { IconExternalLink, IconMoon, IconSun } from '@tabler/icons-react';
 import { useSession } from '../stores/session.ts';
 import { useRouter, type Page } from '../lib/router.ts';
-import { useToasts } from '../lib/notify.ts';
+import { notify, useToasts } from '../lib/notify.ts';
+import { ROLE_NAMES } from '../../../shared/permissions.ts';
 import { PartnersPage } from '../features/partners/PartnersPage.tsx';
 import { PartnerPage } from '../features/partners/PartnerPage.tsx';
 import { ReportsPage } from '../features/reports/ReportsPage.tsx';
@@ -42,6 +44,7 @@ import type { ApiPanelSlot, KeysSlot } from '../components/slots.ts';
 import { useAbout } from '../stores/about.ts';
 import { useListener } from '../stores/listener.ts';
 import { useSettings } from '../stores/settings.ts';
+import { SetupForm, SignInForm } from './SignIn.tsx';
 import { useSources } from '../stores/sources.ts';
 
 const theme = createTheme({
@@ -179,6 +182,32 @@ function ListenerBadge() {
   );
 }
 
+/** The signed-in person (a team server), with signing out here or everywhere. */
+function SignedInAs() {
+  const { user, signOut } = useSession(useShallow((s) => ({ user: s.user, signOut: s.signOut })));
+  if (!user) return null;
+  const out = (everywhere: boolean) =>
+    void signOut(everywhere).catch((e: unknown) => notify.error('Not signed out', e));
+  return (
+    <Menu position="bottom-end">
+      <Menu.Target>
+        <Button size="compact-sm" variant="default" data-testid="signed-in-as">
+          {user.name} · {ROLE_NAMES[user.role]}
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>{user.email}</Menu.Label>
+        <Menu.Item onClick={() => out(false)} data-testid="sign-out">
+          Sign out
+        </Menu.Item>
+        <Menu.Item onClick={() => out(true)} data-testid="sign-out-everywhere">
+          Sign out everywhere
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
 /** Says plainly when the partners and data shown are generated, not a real network. */
 function DemoBadge() {
   const { about, load } = useAbout(useShallow((s) => ({ about: s.about, load: s.load })));
@@ -287,6 +316,7 @@ function Shell() {
           <GlobalSearch />
           <Group gap="xs">
             <ListenerBadge />
+            <SignedInAs />
             <ThemeToggle />
           </Group>
         </Group>
@@ -329,6 +359,8 @@ function Gate() {
       </Center>
     );
   }
+  if (state === 'needs-sign-in') return <SignInForm />;
+  if (state === 'needs-setup') return <SetupForm />;
   if (state !== 'signed-in') {
     return (
       <Center h="100vh">

@@ -9,6 +9,7 @@ import {
   type UploadedFile,
 } from '../../../shared/admin-contract.ts';
 import type { DesktopBridge } from '../../../shared/desktop-bridge.ts';
+import type { AdminUser } from '../../../shared/users.ts';
 
 declare global {
   interface Window {
@@ -79,29 +80,71 @@ export async function uploadFile(file: File): Promise<UploadedFile> {
 /** The desktop's event subscriptions; in a browser there is no main process to hear from. */
 export const desktop: Pick<DesktopBridge, 'on'> | null = window.api ?? null;
 
-let signingIn: Promise<'signed-in' | 'needs-link'> | null = null;
+export type SignInState = 'signed-in' | 'needs-link' | 'needs-sign-in' | 'needs-setup';
+
+interface SessionAnswer {
+  signedIn: boolean;
+  /** People sign in to this Partnergate (email and password). */
+  users: boolean;
+  user: AdminUser | null;
+}
+
+let signingIn: Promise<{ state: SignInState; user: AdminUser | null }> | null = null;
+/** A one-time set-up link's secret, taken from the URL (and out of the history) on load. */
+let setupToken: string | null = null;
+let setupOwner = false;
+
+/** Whether the set-up link is the owner's (who gives their email and name with it). */
+export const setupIsOwners = () => setupOwner;
 
 /** Web mode: trade the one-time token in the URL fragment for the session cookie (once per page). */
-export function signIn(): Promise<'signed-in' | 'needs-link'> {
+export function signIn(): Promise<{ state: SignInState; user: AdminUser | null }> {
   signingIn ??= exchangeToken();
   return signingIn;
 }
 
-async function exchangeToken(): Promise<'signed-in' | 'needs-link'> {
-  if (isDesktop) return 'signed-in';
-  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+async function exchangeToken(): Promise<{ state: SignInState; user: AdminUser | null }> {
+  if (isDesktop) return { state: 'signed-in', user: null };
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('token');
+  setupToken = params.get('setup') ?? setupToken;
+  setupOwner ||= params.get('owner') === '1';
+  if (token || setupToken) history.replaceState(null, '', location.pathname);
+  if (setupToken) return { state: 'needs-setup', user: null };
   if (token) {
-    history.replaceState(null, '', location.pathname);
     try {
       await post('/admin/session', { token });
-      return 'signed-in';
+      return { state: 'signed-in', user: null };
     } catch {
       /* fall through: maybe already signed in */
     }
   }
   const res = await fetch('/admin/session', { credentials: 'same-origin' });
-  const s = (await res.json()) as { signedIn: boolean };
-  return s.signedIn ? 'signed-in' : 'needs-link';
+  const s = (await res.json()) as SessionAnswer;
+  if (s.signedIn) return { state: 'signed-in', user: s.user };
+  return { state: s.users ? 'needs-sign-in' : 'needs-link', user: null };
+}
+
+/** Signs a person in with email and password (the session cookie is set by the answer). */
+export async function signInWithPassword(email: string, password: string): Promise<AdminUser> {
+  return ((await post('/admin/session', { email, password })) as { user: AdminUser }).user;
+}
+
+/** Uses the set-up link this page was opened with: sets the password, then signs in. */
+export async function completeSetup(o: {
+  password: string;
+  email?: string;
+  name?: string;
+}): Promise<AdminUser> {
+  const user = ((await post('/admin/session', { setup: setupToken, ...o })) as { user: AdminUser })
+    .user;
+  setupToken = null;
+  return user;
+}
+
+/** Signs this browser out, or (`everywhere`) every browser the person is signed in on. */
+export async function signOut(everywhere = false): Promise<void> {
+  await post('/admin/session/end', { everywhere });
 }
 
 export function errorMessage(e: unknown): string {

@@ -1,26 +1,55 @@
 /**
  * Whether this page may use the admin UI: the desktop app always; a browser once it has traded
- * the one-time link for its session cookie. Also connects the desktop app's announcements.
+ * the one-time link for its session cookie, or once its person signed in (or set up their
+ * account from a one-time link). Also connects the desktop app's announcements.
  */
 import { create } from 'zustand';
-import { desktop, signIn } from '../lib/api.ts';
+import type { AdminUser } from '../../../shared/users.ts';
+import {
+  completeSetup,
+  desktop,
+  signIn,
+  signInWithPassword,
+  setupIsOwners,
+  signOut,
+  type SignInState,
+} from '../lib/api.ts';
 import { connectDesktopEvents } from './desktop-events.ts';
 
 interface SessionState {
-  state: 'checking' | 'signed-in' | 'needs-link' | 'error';
+  state: 'checking' | SignInState | 'error';
+  /** The signed-in person; null on the desktop and for the one-time link's browser. */
+  user: AdminUser | null;
+  /** The set-up link this page opened is the owner's (who gives their email and name). */
+  setupForOwner: boolean;
   check: () => Promise<void>;
+  signIn: (email: string, password: string) => Promise<void>;
+  setup: (o: { password: string; email?: string; name?: string }) => Promise<void>;
+  signOut: (everywhere?: boolean) => Promise<void>;
   /** Applies what the desktop main process announces; returns the unsubscribe. */
   listen: () => () => void;
 }
 
 export const useSession = create<SessionState>((set) => ({
   state: 'checking',
+  user: null,
+  setupForOwner: false,
   async check() {
     try {
-      set({ state: await signIn() });
+      set({ ...(await signIn()), setupForOwner: setupIsOwners() });
     } catch {
       set({ state: 'error' });
     }
+  },
+  async signIn(email, password) {
+    set({ state: 'signed-in', user: await signInWithPassword(email, password) });
+  },
+  async setup(o) {
+    set({ state: 'signed-in', user: await completeSetup(o) });
+  },
+  async signOut(everywhere = false) {
+    await signOut(everywhere);
+    set({ state: 'needs-sign-in', user: null });
   },
   listen: () => connectDesktopEvents(desktop),
 }));

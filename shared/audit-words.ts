@@ -43,6 +43,13 @@ const FIELD_WORDS: Record<string, string> = {
   audience: 'shared with',
   description: 'description',
   dataset: 'dataset',
+  schedule: 'schedule',
+  config: 'settings',
+  mapping: 'columns',
+  credential: 'credential',
+  role: 'role',
+  partnerIds: 'partners',
+  allPartners: 'every partner',
 };
 
 function valueWords(field: string, v: unknown): string {
@@ -140,6 +147,38 @@ export function auditSummary(
       return `Changed report ${quoted(str(after.name))}${changed}`;
     case 'report.delete':
       return `Deleted report ${quoted(str(before.name))}`;
+    case 'source.add':
+      return `Added source ${quoted(str(after.name))} (${str(after.kind) ?? '?'}, ${str(after.dataset) ?? '?'}, ${str(after.schedule) ?? '?'})`;
+    case 'source.update':
+      return `Changed source ${quoted(str(after.name))}${changed}`;
+    case 'source.remove':
+      return `Removed source ${quoted(str(before.name))}`;
+    case 'source.pause':
+      return `Paused source #${e.entityId ?? '?'}`;
+    case 'source.resume':
+      return `Resumed source #${e.entityId ?? '?'}`;
+    case 'source.map':
+      return `Mapped tracker ${str(after.kind) ?? '?'} ${str(after.externalId) ?? '?'} of source #${e.entityId ?? '?'} to #${num(after.localId) ?? '?'}`;
+    case 'source.unmap':
+      return `Removed the mapping of tracker ${str(before.kind) ?? '?'} ${str(before.externalId) ?? '?'} from source #${e.entityId ?? '?'}`;
+    case 'user.invite':
+      return `Invited ${str(after.name) ?? '?'} <${str(after.email) ?? '?'}> as ${str(after.role) ?? '?'}`;
+    case 'user.setup':
+      return `${str(after.email) ?? 'Someone'} set their password`;
+    case 'user.role':
+      return `Changed the role of person #${e.entityId ?? '?'}: ${str(before.role) ?? '?'} → ${str(after.role) ?? '?'}`;
+    case 'user.partners':
+      return `Changed the partners of ${str(after.name) ?? 'a person'}${changed}`;
+    case 'user.disable':
+      return `Disabled ${str(after.email) ?? 'a person'}`;
+    case 'user.enable':
+      return `Enabled ${str(after.email) ?? 'a person'}`;
+    case 'user.sessions_ended':
+      return `Ended ${plural(num(after.ended) ?? 0, 'session')} of person #${e.entityId ?? '?'}`;
+    case 'user.reset_link':
+      return `Sent ${str(after.email) ?? 'a person'} a new set-up link`;
+    case 'user.remove':
+      return `Removed ${str(before.name) ?? 'a person'} <${str(before.email) ?? '?'}>`;
     default:
       if (e.action.startsWith('import.'))
         return `Imported ${num(after.imported) ?? 0} ${e.action.slice('import.'.length)} from ${str(after.file) ?? 'a file'}${num(after.rejected) ? ` (${plural(num(after.rejected) ?? 0, 'row')} rejected)` : ''}`;

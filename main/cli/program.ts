@@ -15,6 +15,7 @@ import { registerWhitelistCommands } from './commands/whitelist.ts';
 import { registerReportCommands } from './commands/reports.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerSourceCommands } from './commands/sources.ts';
+import { registerUserCommands } from './commands/users.ts';
 import { registerSettingsCommands } from './commands/settings.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
@@ -104,6 +105,7 @@ export function buildProgram(io: CliIo): {
   registerReportCommands(program, app);
   registerDataCommands(program, app);
   registerSourceCommands(program, app);
+  registerUserCommands(program, app);
   registerSettingsCommands(program, app);
   registerServeCommand(program, app);
   registerDoctorCommand(program, app);

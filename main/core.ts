@@ -32,6 +32,7 @@ import { loadMasterKeyBox, type SecretBox } from './services/secret-box.ts';
 import { settingsService } from './services/settings.ts';
 import { sourceService, type SourceServiceOptions } from './services/sources/service.ts';
 import { usageService } from './services/usage.ts';
+import { tlsService } from './services/tls.ts';
 import { userService } from './services/users.ts';
 import { writeWaiter, type WhenWritable } from './services/write-wait.ts';
 
@@ -78,6 +79,8 @@ export function createServices(
     settings: settingsService(ctx, keys),
     /** The people who administer Partnergate, their sign-in and sessions. */
     users: userService(ctx),
+    /** HTTPS: Partnergate's own CA and the server certificate it signs, or the operator's. */
+    tls: tlsService({ dataDir: o.dataDir, secretBox: ctx.secretBox, now: ctx.now }),
     /** Scheduled feeds (watched folders, URLs, trackers), their runs, id mappings and held rows. */
     sources: sourceService(ctx, { ...o, databaseFile }),
     importCsv: runImport,

@@ -8,6 +8,7 @@ import {
   settingsSchema,
   type LegacySettingsFiles,
   type Settings,
+  type SettingsInput,
 } from '../shared/settings.ts';
 
 /** Where settings live and how they change; the desktop implements it over electron-store. */
@@ -117,7 +118,7 @@ export function confSettingsStore(dataDir: string): SettingsStore {
 }
 
 /** Settings held in memory, for tests and one-off tools. */
-export function memorySettingsStore(initial: Partial<Settings> = {}): SettingsStore {
+export function memorySettingsStore(initial: SettingsInput = {}): SettingsStore {
   let current = settingsSchema.parse(initial);
   return {
     get: () => current,

@@ -6,7 +6,7 @@
  */
 import type { KeyExportRow } from './key-export.ts';
 import { z } from 'zod';
-import { SECRET_POLICIES, THEMES } from './settings.ts';
+import { HTTPS_MODES, SECRET_POLICIES, THEMES, type HttpsMode } from './settings.ts';
 import {
   accountCreateInput,
   accountListInput,
@@ -40,6 +40,16 @@ import {
   type WhitelistReport,
 } from './schemas.ts';
 import type { Settings } from './settings.ts';
+import type { Role } from './permissions.ts';
+import {
+  accessTokenCreateInput,
+  totpCode,
+  userInviteInput,
+  type AccessToken,
+  type AdminUser,
+  type UserSession,
+  type WhoAmI,
+} from './users.ts';
 import {
   sourceAddInput,
   sourceMapInput,
@@ -87,6 +97,25 @@ export interface ListenerStatus {
   addresses: ListenerAddressView[];
   /** Why the last start failed (port taken, address not on this machine), if it did. */
   error: { code: string; message: string } | null;
+  /** When to serve HTTPS (saved setting). */
+  httpsMode: HttpsMode;
+  /** The certificate served, while running over HTTPS. */
+  https: ListenerTls | null;
+  /** Running beyond loopback over plain HTTP (chosen): keys travel in clear. */
+  clearBeyondLoopback: boolean;
+}
+
+/** The certificate the partner listener serves, and how a partner trusts it. */
+export interface ListenerTls {
+  source: 'own-ca' | 'operator';
+  /** Partnergate's CA certificate (PEM), for partners to trust; null for an operator's own. */
+  caPem: string | null;
+  /** SHA-256 of the CA certificate, colon hex, to compare by eye. */
+  caFingerprint: string | null;
+  /** The server key's pin, as `curl --pinnedpubkey` takes it. */
+  pin: string;
+  names: string[];
+  notAfter: number;
 }
 
 export interface RefusedAddress {
@@ -225,6 +254,7 @@ export const adminContract = {
       host: z.string().trim().min(1).max(100),
       port: z.int().min(0).max(65535),
       startOnLaunch: z.boolean().optional(),
+      https: z.enum(HTTPS_MODES).optional(),
     }),
   ),
   /** Calls the partner API from the server side, as a partner would, and shows the answer. */
@@ -269,6 +299,36 @@ export const adminContract = {
   mapSourceId: method<SourceMapResult>()(sourceMapInput),
   unmapSourceId: method<{ removed: boolean }>()(sourceMapInput.omit({ localId: true })),
 
+  /** The caller and what they may do (the UI shows only what they can use). */
+  whoAmI: method<WhoAmI>()(none),
+  listUsers: method<AdminUser[]>()(none),
+  /** Answers with the person and their one-time set-up link's token (shown once). */
+  inviteUser: method<{ user: AdminUser; token: string; expiresAt: number }>()(userInviteInput),
+  updateUser: method<AdminUser>()(
+    z.object({
+      id,
+      role: z.enum(['owner', 'admin', 'manager', 'viewer']).optional(),
+      allPartners: z.boolean().optional(),
+      partnerIds: z.array(id).max(10_000).optional(),
+      disabled: z.boolean().optional(),
+    }),
+  ),
+  removeUser: method<{ id: number }>()(z.object({ id })),
+  userSessions: method<UserSession[]>()(z.object({ id })),
+  endUserSessions: method<{ ended: number }>()(z.object({ id })),
+  /** A new one-time set-up link for a person (a lost invitation, a forgotten password). */
+  userSetupLink: method<{ token: string; expiresAt: number }>()(z.object({ id })),
+  /** Turns off a person's authenticator codes (they lost their phone). */
+  resetTwoFactor: method<AdminUser>()(z.object({ id })),
+
+  /** The caller's own sign-in: an authenticator app, and access tokens for scripts. */
+  beginTwoFactor: method<{ secret: string; uri: string }>()(none),
+  confirmTwoFactor: method<AdminUser>()(z.object({ code: totpCode })),
+  disableTwoFactor: method<AdminUser>()(none),
+  listTokens: method<AccessToken[]>()(none),
+  createToken: method<{ token: AccessToken; secret: string }>()(accessTokenCreateInput),
+  revokeToken: method<AccessToken>()(z.object({ id })),
+
   getSettings: method<Settings>()(none),
   updateSettings: method<Settings>()(
     z.object({
@@ -292,9 +352,30 @@ export type AdminOutput<M extends AdminMethod> = NonNullable<AdminContract[M]['o
 /** What the renderer calls: one async function per method (the preload's `window.api`). */
 export type AdminApi = { [M in AdminMethod]: (input: AdminInput<M>) => Promise<AdminOutput<M>> };
 
-/** What main implements: one function per method, given parsed input. */
+/** Who makes an admin call: for the permission check, the partner scope and the audit log. */
+export interface AdminCaller {
+  /** Written to the audit log as the one who made the change (default: the core's actor). */
+  actor?: string;
+  /** Where the call came from (the admin listener's client address). */
+  address?: string;
+  /**
+   * The signed-in person, where people sign in (a team server); absent on the desktop used
+   * alone, whose user is that machine's owner.
+   */
+  user?: {
+    id: number;
+    role: Role;
+    /** The partners they work on (an account manager's assigned ones); all when absent. */
+    partners?: 'all' | readonly number[];
+  };
+}
+
+/** What main implements: one function per method, given parsed input and who calls. */
 export type AdminHandlers = {
-  [M in AdminMethod]: (input: AdminParsedInput<M>) => AdminOutput<M> | Promise<AdminOutput<M>>;
+  [M in AdminMethod]: (
+    input: AdminParsedInput<M>,
+    caller: AdminCaller,
+  ) => AdminOutput<M> | Promise<AdminOutput<M>>;
 };
 
 export const ADMIN_METHODS = Object.keys(adminContract) as AdminMethod[];

@@ -179,6 +179,14 @@ export function auditSummary(
       return `Sent ${str(after.email) ?? 'a person'} a new set-up link`;
     case 'user.remove':
       return `Removed ${str(before.name) ?? 'a person'} <${str(before.email) ?? '?'}>`;
+    case 'user.two_factor_on':
+      return `${str(after.email) ?? 'Someone'} turned on sign-in codes from an authenticator app`;
+    case 'user.two_factor_off':
+      return `Turned off sign-in codes for ${str(after.email) ?? 'a person'}`;
+    case 'user.token_create':
+      return `Created access token ${quoted(str(after.token))} of person #${e.entityId ?? '?'}`;
+    case 'user.token_revoke':
+      return `Revoked access token ${quoted(str(after.token))} of person #${e.entityId ?? '?'}`;
     default:
       if (e.action.startsWith('import.'))
         return `Imported ${num(after.imported) ?? 0} ${e.action.slice('import.'.length)} from ${str(after.file) ?? 'a file'}${num(after.rejected) ? ` (${plural(num(after.rejected) ?? 0, 'row')} rejected)` : ''}`;

@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   'usage:read': 'seeing usage, the dashboard and the audit log',
   'listener:manage': 'starting, stopping and moving the partner listener',
   'settings:manage': 'changing settings',
+  'users:manage': 'inviting people and changing their roles, partners and sessions',
+  'self:manage': 'managing your own sign-in (authenticator app, access tokens)',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -34,7 +36,7 @@ export const ROLE_NAMES: Record<Role, string> = {
 };
 
 const ALL = Object.keys(PERMISSIONS) as Permission[];
-const READS = ALL.filter((p) => p.endsWith(':read'));
+const READS = [...ALL.filter((p) => p.endsWith(':read')), 'self:manage' as const];
 
 /** What each role holds. An account manager's partner permissions reach their partners only. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -109,6 +111,22 @@ export const METHOD_PERMISSIONS: Record<AdminMethod, Permission> = {
   runSource: 'sources:manage',
   mapSourceId: 'sources:manage',
   unmapSourceId: 'sources:manage',
+
+  whoAmI: 'self:manage',
+  listUsers: 'users:manage',
+  inviteUser: 'users:manage',
+  updateUser: 'users:manage',
+  removeUser: 'users:manage',
+  userSessions: 'users:manage',
+  endUserSessions: 'users:manage',
+  userSetupLink: 'users:manage',
+  resetTwoFactor: 'users:manage',
+  beginTwoFactor: 'self:manage',
+  confirmTwoFactor: 'self:manage',
+  disableTwoFactor: 'self:manage',
+  listTokens: 'self:manage',
+  createToken: 'self:manage',
+  revokeToken: 'self:manage',
 
   getSettings: 'usage:read',
   updateSettings: 'settings:manage',

@@ -10,6 +10,9 @@ export type SecretPolicy = (typeof SECRET_POLICIES)[number];
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
 
+export const HTTPS_MODES = ['beyond-loopback', 'always', 'never'] as const;
+export type HttpsMode = (typeof HTTPS_MODES)[number];
+
 /** The settings file's layout version; `migrateSettings` brings older files up to it. */
 export const SETTINGS_VERSION = 1;
 
@@ -30,6 +33,14 @@ export const settingsSchema = z.object({
       startOnLaunch: z.boolean().default(true),
       /** Proxies whose X-Forwarded-For is believed; empty means the socket address is the client. */
       trustedProxies: z.array(z.string()).default([]),
+      /**
+       * HTTPS: on every address but loopback (the default), on all, or never (keys then travel in
+       * clear beyond this machine: an explicit choice, warned about while it lasts).
+       */
+      https: z.enum(HTTPS_MODES).default('beyond-loopback'),
+      /** The operator's own certificate and key (PEM files); else Partnergate's own CA signs one. */
+      certFile: z.string().min(1).nullable().default(null),
+      keyFile: z.string().min(1).nullable().default(null),
     })
     .prefault({}),
   keys: z

@@ -1,6 +1,6 @@
 /** The people who administer Partnergate: what the CLI and the admin UI send and see. */
 import { z } from 'zod';
-import { ROLES, type Role } from './permissions.ts';
+import { ROLES, type Permission, type Role } from './permissions.ts';
 import { id } from './schemas.ts';
 
 export const email = z
@@ -37,10 +37,47 @@ export const userSetupInput = z.object({
   name: z.string().trim().min(1).max(200).optional(),
 });
 
+/** A code from an authenticator app (RFC 6238: six digits, a new one every 30 seconds). */
+export const totpCode = z
+  .string()
+  .trim()
+  .regex(/^\d{6}$/, 'must be the 6 digits your authenticator app shows');
+
 export const signInInput = z.object({
   email,
   password: z.string().min(1, 'must not be empty').max(1000),
+  /** The second factor, for people who turned it on. */
+  code: totpCode.optional(),
 });
+
+/** A personal access token's secret starts with this (so a leaked one is recognisable). */
+export const ACCESS_TOKEN_PREFIX = 'pgu_';
+
+export const accessTokenCreateInput = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(100),
+  /** Days it works for; null: until revoked. */
+  expiresInDays: z.int().min(1).max(366).nullable().default(90),
+});
+
+/** A personal access token as its person sees it: the secret is shown once, when created. */
+export interface AccessToken {
+  id: number;
+  name: string;
+  /** The secret's first characters, to tell tokens apart. */
+  prefix: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  lastUsedAddress: string | null;
+  status: 'active' | 'expired' | 'revoked';
+}
+
+/** What a signed-in person (or the desktop's owner) is, and may do: the UI hides the rest. */
+export interface WhoAmI {
+  /** Null on the desktop used alone, whose user is that machine's owner. */
+  user: AdminUser | null;
+  permissions: Permission[];
+}
 
 export interface AdminUser {
   id: number;
@@ -52,6 +89,8 @@ export interface AdminUser {
   /** Invited, the set-up link not used yet. */
   pending: boolean;
   disabled: boolean;
+  /** Signs in with an authenticator app's code besides the password. */
+  twoFactor: boolean;
   createdAt: number;
   lastSignInAt: number | null;
 }

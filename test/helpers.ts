@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { openCore, type Core, type CoreOptions } from '../main/core.ts';
 import { memorySettingsStore } from '../main/settings-store.ts';
 import { masterKeyBox } from '../main/services/secret-box.ts';
-import type { Settings } from '../shared/settings.ts';
+import type { SettingsInput } from '../shared/settings.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -36,7 +36,7 @@ export function testClock(start = Date.UTC(2026, 10, 21, 12, 0, 0)): TestClock {
 export function testCore(
   o: {
     clock?: TestClock;
-    settings?: Partial<Settings>;
+    settings?: SettingsInput;
     dataDir?: string;
     sourceRetry?: CoreOptions['sourceRetry'];
   } = {},

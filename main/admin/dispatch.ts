@@ -6,17 +6,20 @@
 import { z } from 'zod';
 import {
   adminContract,
+  type AdminCaller,
   type AdminError,
   type AdminHandlers,
   type AdminMethod,
 } from '../../shared/admin-contract.ts';
 import { forbidden, isPartnergateError, type ErrorKind } from '../../shared/errors.ts';
-import { refusal, type Role } from '../../shared/permissions.ts';
+import { refusal } from '../../shared/permissions.ts';
 import { fieldProblems, problemsSentence } from '../../shared/validation.ts';
 import type { WhenWritable } from '../services/write-wait.ts';
 
 /** How long an admin change waits for another process's write lock (an import committing). */
 export const ADMIN_WRITE_WAIT_MS = 15_000;
+
+export type { AdminCaller };
 
 export type AdminAnswer =
   { ok: true; result: unknown } | { ok: false; status: number; error: AdminError };
@@ -28,19 +31,6 @@ const STATUS_OF_KIND: Record<ErrorKind, number> = {
   forbidden: 403,
   environment: 503,
 };
-
-/** Who makes an admin call: for the permission check and the audit log. */
-export interface AdminCaller {
-  /** Written to the audit log as the one who made the change (default: the core's actor). */
-  actor?: string;
-  /** Where the call came from (the admin listener's client address). */
-  address?: string;
-  /**
-   * The signed-in person, where people sign in (a team server); absent on the desktop used
-   * alone, whose user is that machine's owner.
-   */
-  user?: { id: number; role: Role };
-}
 
 /** Refuses a call the signed-in person's role does not allow, naming the permission it needs. */
 export function authorizeByRole(method: AdminMethod, caller: AdminCaller): void {
@@ -54,6 +44,11 @@ export interface AdminDispatchOptions {
   whenWritable: WhenWritable;
   /** Refuses a call the caller may not make (throws a `forbidden` error); by role by default. */
   authorize?: (method: AdminMethod, caller: AdminCaller) => void;
+  /** Which partners the caller reaches: checked on the parsed input, applied to the answer. */
+  scope?: {
+    check(method: AdminMethod, input: unknown, caller: AdminCaller): void;
+    after(method: AdminMethod, result: unknown, caller: AdminCaller): unknown;
+  };
   /** Runs a call with the caller as the audit log's actor. */
   runAs?: <T>(caller: AdminCaller, fn: () => T) => T;
   /** Turns a storage failure into an environment error naming the store. */
@@ -110,11 +105,19 @@ export function adminDispatcher(o: AdminDispatchOptions) {
     try {
       (o.authorize ?? authorizeByRole)(method, caller);
       const parsed: unknown = adminContract[method].input.parse(input ?? {});
-      const handler = o.handlers[method] as (i: unknown) => unknown;
-      const result = await o.whenWritable(() => runAs(caller, () => handler(parsed)), {
-        waitMs: ADMIN_WRITE_WAIT_MS,
-      });
-      return { ok: true, result };
+      const handler = o.handlers[method] as (i: unknown, c: AdminCaller) => unknown;
+      const result = await o.whenWritable(
+        () =>
+          runAs(caller, () => {
+            o.scope?.check(method, parsed, caller);
+            return handler(parsed, caller);
+          }),
+        { waitMs: ADMIN_WRITE_WAIT_MS },
+      );
+      return {
+        ok: true,
+        result: o.scope ? runAs(caller, () => o.scope!.after(method, result, caller)) : result,
+      };
     } catch (raw) {
       const e = o.explainError(raw);
       const { status, error } = adminError(e);

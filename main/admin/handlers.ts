@@ -2,11 +2,24 @@
  * The admin contract, implemented once over the services: each handler is one call. The
  * dispatcher parsed the input with the contract's schema before a handler sees it.
  */
-import type { AdminHandlers } from '../../shared/admin-contract.ts';
+import type { AdminCaller, AdminHandlers } from '../../shared/admin-contract.ts';
+import { conflict } from '../../shared/errors.ts';
+import { ROLE_PERMISSIONS } from '../../shared/permissions.ts';
 import type { Core } from '../core.ts';
 import { PRODUCT_VERSION } from '../version.ts';
 import type { ListenerController } from '../api/listener-controller.ts';
 import { adminDispatcher, type AdminDispatchOptions } from './dispatch.ts';
+import { partnerScope } from './partner-scope.ts';
+
+/** The signed-in person's id, for calls about one's own sign-in. */
+function signedIn(c: AdminCaller): number {
+  if (!c.user)
+    throw conflict(
+      'no_people',
+      'Authenticator codes and access tokens belong to people who sign in; on this computer used alone nobody signs in.',
+    );
+  return c.user.id;
+}
 
 export function createAdminHandlers(core: Core, listener: ListenerController): AdminHandlers {
   return {
@@ -68,6 +81,37 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     mapSourceId: (i) => core.sources.map(i),
     unmapSourceId: (i) => core.sources.unmap(i),
 
+    whoAmI: (_i, c) =>
+      c.user
+        ? { user: core.users.get(c.user.id), permissions: [...ROLE_PERMISSIONS[c.user.role]] }
+        : { user: null, permissions: [...ROLE_PERMISSIONS.owner] },
+    listUsers: () => core.users.list(),
+    inviteUser: (i) => core.users.invite(i),
+    updateUser: ({ id, role, allPartners, partnerIds, disabled }, c) => {
+      if (allPartners !== undefined || partnerIds !== undefined) {
+        const u = core.users.get(id);
+        core.users.setPartners(id, {
+          allPartners: allPartners ?? (partnerIds ? false : u.allPartners),
+          partnerIds: partnerIds ?? u.partnerIds,
+        });
+      }
+      if (role !== undefined) core.users.setRole(id, role, c.user?.role);
+      if (disabled !== undefined) core.users.setDisabled(id, disabled, c.user?.role);
+      return core.users.get(id);
+    },
+    removeUser: ({ id }, c) => core.users.remove(id, c.user?.role),
+    userSessions: ({ id }) => core.users.sessions(id),
+    endUserSessions: ({ id }) => core.users.endSessions(id),
+    userSetupLink: ({ id }) => core.users.resetLink(id),
+    resetTwoFactor: ({ id }) => core.users.disableTwoFactor(id),
+
+    beginTwoFactor: (_i, c) => core.users.beginTwoFactor(signedIn(c)),
+    confirmTwoFactor: ({ code }, c) => core.users.confirmTwoFactor(signedIn(c), code),
+    disableTwoFactor: (_i, c) => core.users.disableTwoFactor(signedIn(c)),
+    listTokens: (_i, c) => core.users.tokens(signedIn(c)),
+    createToken: (i, c) => core.users.createToken(signedIn(c), i),
+    revokeToken: ({ id }, c) => core.users.revokeToken(signedIn(c), id),
+
     getSettings: () => core.settings.get(),
     updateSettings: (u) => core.settings.apply(u),
     secretStorage: () => core.settings.secretStorage(),
@@ -90,6 +134,7 @@ export function createAdminDispatch(
     whenWritable: core.whenWritable,
     explainError: (e) => core.explainError(e),
     runAs: (caller, fn) => core.runAs(caller.actor, fn),
+    scope: partnerScope(core),
     ...(o.log && { log: o.log }),
     ...(o.authorize && { authorize: o.authorize }),
   });

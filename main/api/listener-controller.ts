@@ -4,8 +4,20 @@
  */
 import { isPartnergateError } from '../../shared/errors.ts';
 import type { ListenerStatus } from '../../shared/admin-contract.ts';
+import type { HttpsMode } from '../../shared/settings.ts';
+import type { Server as TlsServer } from 'node:tls';
 import type { Core } from '../core.ts';
-import { startPartnerListener, type RunningListener } from './listener.ts';
+import { machineNames, type TlsMaterial } from '../services/tls.ts';
+import { isLoopbackHost, startPartnerListener, type RunningListener } from './listener.ts';
+
+export interface TlsChoice {
+  https?: HttpsMode;
+  /** The operator's certificate and key files (PEM). */
+  operator?: { certFile: string; keyFile: string };
+}
+
+/** How often a running HTTPS listener checks its certificate (expiry, new addresses). */
+const RENEW_CHECK_MS = 60 * 60_000;
 import type { PartnerApiOptions } from './server.ts';
 
 export class ListenerController {
@@ -14,20 +26,29 @@ export class ListenerController {
   private readonly core: Core;
   private readonly options: PartnerApiOptions;
   private readonly watchers = new Set<(s: ListenerStatus) => void>();
+  private renewTimer: NodeJS.Timeout | null = null;
 
-  constructor(core: Core, options: PartnerApiOptions = {}) {
+  private readonly tlsChoice: TlsChoice;
+
+  /** `tls` overrides the saved HTTPS choice for this run (`serve --plain-http`, `--tls-cert`). */
+  constructor(core: Core, options: PartnerApiOptions = {}, tls: TlsChoice = {}) {
     this.core = core;
     this.options = options;
+    this.tlsChoice = tls;
   }
 
   status(): ListenerStatus {
     const s = this.core.settings.get().listener;
+    const tls = this.running?.tls ?? null;
     return {
       running: this.running !== null,
       host: this.running?.host ?? s.host,
       port: this.running?.port ?? s.port,
       addresses: this.running?.addresses ?? [],
       error: this.lastError,
+      httpsMode: this.tlsChoice.https ?? s.https,
+      https: tls && (({ key: _k, cert: _c, ...shown }) => shown)(tls),
+      clearBeyondLoopback: this.running !== null && !tls && !isLoopbackHost(this.running.host),
     };
   }
 
@@ -38,6 +59,7 @@ export class ListenerController {
   }
 
   private changed(): ListenerStatus {
+    this.watchCertificate();
     const s = this.status();
     for (const w of this.watchers) w(s);
     return s;
@@ -47,14 +69,57 @@ export class ListenerController {
     return this.running;
   }
 
+  /**
+   * The certificate for a listener on `host`: HTTPS on every address but loopback unless the
+   * saved choice says always or never; the operator's files when given, else our own CA's.
+   */
+  private async tlsFor(host: string, mode?: HttpsMode): Promise<TlsMaterial | null> {
+    const s = this.core.settings.get().listener;
+    const https = mode ?? this.tlsChoice.https ?? s.https;
+    if (https === 'never' || (https === 'beyond-loopback' && isLoopbackHost(host))) return null;
+    const operator =
+      this.tlsChoice.operator ??
+      (s.certFile && s.keyFile ? { certFile: s.certFile, keyFile: s.keyFile } : undefined);
+    return this.core.tls.material({ names: machineNames([host]), ...(operator && { operator }) });
+  }
+
   /** A listener on an address, with the saved proxies and this controller's options. */
-  private bind(host: string, port: number): Promise<RunningListener> {
+  private async bind(host: string, port: number, mode?: HttpsMode): Promise<RunningListener> {
     return startPartnerListener(this.core, {
       trustedProxies: this.core.settings.get().listener.trustedProxies,
       ...this.options,
       host,
       port,
+      tls: await this.tlsFor(host, mode),
     });
+  }
+
+  /**
+   * Renews a running listener's certificate when it nears expiry or an address of the machine
+   * is new, without a restart (open connections keep the old one).
+   */
+  async renewCertificate(): Promise<boolean> {
+    const r = this.running;
+    if (!r?.tls) return false;
+    const next = await this.tlsFor(r.host);
+    if (!next || next.cert === r.tls.cert || this.running !== r) return false;
+    (r.app.server as unknown as TlsServer).setSecureContext({
+      key: next.key,
+      cert: next.cert,
+    });
+    r.tls = next;
+    this.changed();
+    return true;
+  }
+
+  private watchCertificate(): void {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.renewTimer = null;
+    if (!this.running?.tls) return;
+    this.renewTimer = setInterval(() => {
+      this.renewCertificate().catch((e: unknown) => console.error('certificate renewal:', e));
+    }, RENEW_CHECK_MS);
+    this.renewTimer.unref();
   }
 
   async start(overrides: { host?: string; port?: number } = {}): Promise<ListenerStatus> {
@@ -87,6 +152,7 @@ export class ListenerController {
     host: string;
     port: number;
     startOnLaunch?: boolean | undefined;
+    https?: HttpsMode | undefined;
   }): Promise<ListenerStatus> {
     const save = () =>
       this.core.settings.update((s) => ({
@@ -96,6 +162,7 @@ export class ListenerController {
           host: c.host,
           port: c.port,
           ...(c.startOnLaunch !== undefined && { startOnLaunch: c.startOnLaunch }),
+          ...(c.https !== undefined && { https: c.https }),
         },
       }));
     const old = this.running;
@@ -103,7 +170,7 @@ export class ListenerController {
       save();
       return this.changed();
     }
-    const open = () => this.bind(c.host, c.port);
+    const open = () => this.bind(c.host, c.port, c.https);
     let moved: RunningListener;
     try {
       moved = await open();

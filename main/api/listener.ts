@@ -7,15 +7,18 @@ import type { FastifyInstance } from 'fastify';
 import { networkInterfaces } from 'node:os';
 import { PartnergateError } from '../../shared/errors.ts';
 import type { Core } from '../core.ts';
+import type { TlsMaterial } from '../services/tls.ts';
 import { buildPartnerApi, type PartnerApiOptions } from './server.ts';
 
-export interface ListenerOptions extends PartnerApiOptions {
+export interface ListenerOptions extends Omit<PartnerApiOptions, 'https'> {
   host: string;
   port: number;
+  /** Serve HTTPS with this certificate; plain HTTP when null or absent. */
+  tls?: TlsMaterial | null;
 }
 
 export interface ListenerAddress {
-  /** e.g. `http://192.168.1.20:8787` */
+  /** e.g. `https://192.168.1.20:8787` */
   url: string;
   address: string;
   family: 4 | 6;
@@ -29,7 +32,14 @@ export interface RunningListener {
   host: string;
   port: number;
   addresses: ListenerAddress[];
+  /** The certificate served, when HTTPS. */
+  tls: TlsMaterial | null;
   close(): Promise<void>;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function kindOf(address: string, family: 4 | 6, internal: boolean): ListenerAddress['kind'] {
@@ -45,14 +55,15 @@ function kindOf(address: string, family: 4 | 6, internal: boolean): ListenerAddr
   return 'other';
 }
 
-const urlOf = (address: string, family: 4 | 6, port: number) =>
-  `http://${family === 6 ? `[${address}]` : address}:${port}`;
+const urlOf = (address: string, family: 4 | 6, port: number, scheme: 'http' | 'https') =>
+  `${scheme}://${family === 6 ? `[${address}]` : address}:${port}`;
 
 /** The addresses a listener bound to `host` answers on. */
 export function listenerAddresses(
   host: string,
   port: number,
   interfaces = networkInterfaces(),
+  scheme: 'http' | 'https' = 'http',
 ): ListenerAddress[] {
   const wildcard = host === '0.0.0.0' || host === '::' || host === '';
   const out: ListenerAddress[] = [];
@@ -63,7 +74,7 @@ export function listenerAddresses(
       const matches = wildcard ? host !== '0.0.0.0' || family === 4 : i.address === host;
       if (matches)
         out.push({
-          url: urlOf(i.address, family, port),
+          url: urlOf(i.address, family, port, scheme),
           address: i.address,
           family,
           kind: kindOf(i.address, family, i.internal),
@@ -74,7 +85,7 @@ export function listenerAddresses(
   if (out.length === 0 && !wildcard) {
     const family = host.includes(':') ? 6 : 4;
     out.push({
-      url: urlOf(host, family, port),
+      url: urlOf(host, family, port, scheme),
       address: host,
       family,
       kind: kindOf(host, family, false),
@@ -89,7 +100,11 @@ export async function startPartnerListener(
   core: Core,
   o: ListenerOptions,
 ): Promise<RunningListener> {
-  const { app } = await buildPartnerApi(core, o);
+  const { tls, ...api } = o;
+  const { app } = await buildPartnerApi(core, {
+    ...api,
+    ...(tls && { https: { key: tls.key, cert: tls.cert } }),
+  });
   try {
     await app.listen({ host: o.host, port: o.port, ipv6Only: false });
   } catch (e) {
@@ -124,7 +139,8 @@ export async function startPartnerListener(
     app,
     host: o.host,
     port,
-    addresses: listenerAddresses(o.host, port),
+    addresses: listenerAddresses(o.host, port, undefined, tls ? 'https' : 'http'),
+    tls: tls ?? null,
     close: () => app.close(),
   };
 }

@@ -59,6 +59,8 @@ export interface PartnerApiOptions {
    * before it is answered 503 `database_busy` with Retry-After. The event loop runs meanwhile.
    */
   writeWaitMs?: number;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP without. */
+  https?: { key: string; cert: string } | null;
 }
 
 const AUTH_FAILURE_WINDOW_MS = 60_000;
@@ -142,7 +144,9 @@ export async function buildPartnerApi(
     // Partners call from spreadsheets and scripts: be lenient with trailing slashes, and with
     // an HTTP/1.1 request without Host (the listener answers on every name alike).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    http: { requireHostHeader: false },
+    ...(o.https
+      ? { https: { key: o.https.key, cert: o.https.cert, requireHostHeader: false } }
+      : { http: { requireHostHeader: false } }),
     // Requests arriving while the listener stops get the one error shape (see onRequest).
     return503OnClosing: false,
     clientErrorHandler: answerClientError,

@@ -1,9 +1,21 @@
 import type { Role } from '../../shared/permissions.ts';
-import type { AdminUser } from '../../shared/users.ts';
+import type { AccessToken, AdminUser } from '../../shared/users.ts';
 import type { Db } from './connection.ts';
 
 /** A person as stored: what the admin sees of them, and their password's hash. */
-export type UserRow = Omit<AdminUser, 'pending'> & { passwordHash: string | null };
+export type UserRow = Omit<AdminUser, 'pending' | 'twoFactor'> & {
+  passwordHash: string | null;
+  /** The sealed TOTP secret once confirmed; one being enrolled; the last time step used. */
+  totpSealed: Buffer | null;
+  totpPending: Buffer | null;
+  totpLastStep: number | null;
+};
+
+/** A personal access token as stored (its secret only as a hash). */
+export type AccessTokenRow = Omit<AccessToken, 'status'> & {
+  userId: number;
+  revokedAt: number | null;
+};
 
 interface RawUser {
   id: number;
@@ -15,6 +27,9 @@ interface RawUser {
   disabled: number;
   created_at: number;
   last_sign_in_at: number | null;
+  totp_sealed: Buffer | null;
+  totp_pending: Buffer | null;
+  totp_last_step: number | null;
 }
 
 export interface SessionRow {
@@ -70,6 +85,46 @@ export function userStatements(db: Db) {
   const sessionsOf = db.prepare(`SELECT id, user_id, created_at, last_seen_at, expires_at, address
     FROM user_sessions WHERE user_id = ? ORDER BY last_seen_at DESC`);
 
+  const setTotp = db.prepare(`UPDATE users SET totp_sealed = @sealed, totp_pending = @pending,
+    totp_last_step = @lastStep WHERE id = @id`);
+  const insertToken = db.prepare(`INSERT INTO access_tokens
+    (user_id, name, token_hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`);
+  const tokenCols = `id, user_id, name, prefix, created_at, expires_at, last_used_at,
+    last_used_address, revoked_at`;
+  const tokenByHash = db.prepare(`SELECT ${tokenCols} FROM access_tokens WHERE token_hash = ?`);
+  const tokenById = db.prepare(`SELECT ${tokenCols} FROM access_tokens WHERE id = ?`);
+  const tokensOf = db.prepare(
+    `SELECT ${tokenCols} FROM access_tokens WHERE user_id = ? ORDER BY created_at DESC, id DESC`,
+  );
+  const tokenUsed = db.prepare(
+    `UPDATE access_tokens SET last_used_at = ?, last_used_address = ? WHERE id = ?`,
+  );
+  const revokeToken = db.prepare(
+    `UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+  );
+  const toToken = (r: {
+    id: number;
+    user_id: number;
+    name: string;
+    prefix: string;
+    created_at: number;
+    expires_at: number | null;
+    last_used_at: number | null;
+    last_used_address: string | null;
+    revoked_at: number | null;
+  }): AccessTokenRow => ({
+    id: r.id,
+    userId: r.user_id,
+    name: r.name,
+    prefix: r.prefix,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    lastUsedAt: r.last_used_at,
+    lastUsedAddress: r.last_used_address,
+    revokedAt: r.revoked_at,
+  });
+  type RawToken = Parameters<typeof toToken>[0];
+
   const toUser = (r: RawUser): UserRow => ({
     id: r.id,
     email: r.email,
@@ -81,6 +136,9 @@ export function userStatements(db: Db) {
     disabled: r.disabled === 1,
     createdAt: r.created_at,
     lastSignInAt: r.last_sign_in_at,
+    totpSealed: r.totp_sealed,
+    totpPending: r.totp_pending,
+    totpLastStep: r.totp_last_step,
   });
   const toSession = (r: {
     id: number;
@@ -163,6 +221,38 @@ export function userStatements(db: Db) {
     },
     endSessionsOf(userId: number): number {
       return endSessionsOf.run(userId).changes;
+    },
+    setTotp(
+      id: number,
+      t: { sealed: Buffer | null; pending: Buffer | null; lastStep: number | null },
+    ): void {
+      setTotp.run({ id, ...t });
+    },
+    addToken(
+      tokenHash: Buffer,
+      t: Pick<AccessTokenRow, 'userId' | 'name' | 'prefix' | 'createdAt' | 'expiresAt'>,
+    ): number {
+      return Number(
+        insertToken.run(t.userId, t.name, tokenHash, t.prefix, t.createdAt, t.expiresAt)
+          .lastInsertRowid,
+      );
+    },
+    token(tokenHash: Buffer): AccessTokenRow | undefined {
+      const r = tokenByHash.get(tokenHash) as RawToken | undefined;
+      return r && toToken(r);
+    },
+    tokenById(id: number): AccessTokenRow | undefined {
+      const r = tokenById.get(id) as RawToken | undefined;
+      return r && toToken(r);
+    },
+    tokensOf(userId: number): AccessTokenRow[] {
+      return (tokensOf.all(userId) as RawToken[]).map(toToken);
+    },
+    tokenUsed(id: number, at: number, address: string | null): void {
+      tokenUsed.run(at, address, id);
+    },
+    revokeToken(id: number, at: number): boolean {
+      return revokeToken.run(at, id).changes === 1;
     },
     sessionsOf(userId: number): SessionRow[] {
       return (sessionsOf.all(userId) as Parameters<typeof toSession>[0][]).map(toSession);

@@ -159,8 +159,8 @@ async function start(): Promise<void> {
     log: (e, method) => console.error(`admin call ${method} failed`, e),
     decorate: (handlers) => ({
       ...handlers,
-      updateSettings: (input) => {
-        const next = handlers.updateSettings(input);
+      updateSettings: (input, caller) => {
+        const next = handlers.updateSettings(input, caller);
         applyTheme(settings);
         return next;
       },

@@ -1,6 +1,6 @@
 /**
  * The admin UI in a browser: the built renderer and the admin contract over HTTP, on 127.0.0.1
- * only. Until anyone administers the store, a random token, printed once as part of a URL
+ * (or beyond it, only over HTTPS and only to people who sign in). Until anyone administers the store, a random token, printed once as part of a URL
  * fragment (never sent in a request line or logged), is exchanged by the page for an HttpOnly
  * SameSite=Strict session cookie; once people exist, they sign in with email and password (or a
  * one-time set-up link) and their session goes in the same cookie, and every call is checked
@@ -20,6 +20,7 @@ import { adminError, type AdminCaller, type AdminDispatch } from '../admin/dispa
 import type { UserService } from '../services/users.ts';
 import type { AdminUser } from '../../shared/users.ts';
 import { ADMIN_CSP } from '../../shared/content-security-policy.ts';
+import { isLoopbackHost } from '../api/listener.ts';
 
 export const SESSION_COOKIE = 'pg_admin';
 
@@ -28,6 +29,14 @@ const MAX_CALL_BYTES = 1024 * 1024;
 
 export interface AdminWebOptions {
   port: number;
+  /**
+   * Where to listen: 127.0.0.1 by default. Any other address needs `tls` and `users`: beyond
+   * this machine the admin UI is only served over HTTPS, to people who sign in.
+   */
+  host?: string;
+  tls?: { key: string; cert: string } | null;
+  /** The names and addresses people reach it by (its certificate's), for the Host check. */
+  names?: readonly string[];
   /** The built renderer (index.html and assets). */
   rendererDir: string;
   dispatch: AdminDispatch;
@@ -38,7 +47,7 @@ export interface AdminWebOptions {
   /** The people who sign in; without them (or before any exists) the one-time link signs in. */
   users?: Pick<
     UserService,
-    'hasUsers' | 'signIn' | 'session' | 'signOut' | 'completeSetup' | 'endSessions'
+    'hasUsers' | 'signIn' | 'session' | 'signOut' | 'completeSetup' | 'endSessions' | 'tokenUser'
   >;
 }
 
@@ -67,9 +76,23 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
       `The admin UI is not built (no ${join(o.rendererDir, 'index.html')}); run \`npm run build\`, or serve with --no-admin-ui.`,
     );
   }
+  const host = o.host ?? '127.0.0.1';
+  const loopback = isLoopbackHost(host);
+  if (!loopback && (!o.tls || !o.users))
+    throw new PartnergateError(
+      'environment',
+      'admin_needs_https',
+      `The admin UI answers beyond this machine (${host}) only over HTTPS with people signing in; keep it on 127.0.0.1, or serve it with a certificate (the default unless plain HTTP was chosen).`,
+    );
   const tokens = new Set<string>();
   const sessions = new Set<string>();
-  const app = Fastify({ logger: o.logger ?? false, bodyLimit: MAX_CALL_BYTES });
+  const app = Fastify({
+    logger: o.logger ?? false,
+    bodyLimit: MAX_CALL_BYTES,
+    ...(o.tls && { https: { key: o.tls.key, cert: o.tls.cert } }),
+  }) as unknown as FastifyInstance;
+  /** Requests made with a person's access token (scripts, `partnergate --server`). */
+  const tokenUsers = new WeakMap<FastifyRequest, AdminUser>();
   let origins: string[] = [];
   let allowedHosts: string[] = [];
 
@@ -95,8 +118,12 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
   const setCookie = (reply: FastifyReply, value: string) =>
     void reply.header(
       'set-cookie',
-      `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/`,
+      `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/${o.tls ? '; Secure' : ''}`,
     );
+  const bearerOf = (req: FastifyRequest): string | null => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    return m ? m[1]! : null;
+  };
 
   const refuse = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.status(status).send({ error: { code, message, details: [] } satisfies AdminError });
@@ -119,9 +146,46 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     const close = () => {
       if (hasBody) void reply.header('connection', 'close');
     };
-    if (!allowedHosts.includes(req.headers.host ?? '')) {
+    if (!allowedHosts.includes((req.headers.host ?? '').toLowerCase())) {
       close();
-      return refuse(reply, 421, 'wrong_host', 'This admin listener only answers on 127.0.0.1.');
+      return refuse(
+        reply,
+        421,
+        'wrong_host',
+        `This admin listener only answers as ${allowedHosts.join(', ')}.`,
+      );
+    }
+    // A script with a person's access token: no cookie, no browser, so no Origin to check.
+    const bearer = bearerOf(req);
+    if (bearer !== null && req.url.startsWith('/admin/') && req.url !== '/admin/session') {
+      const person = o.users?.tokenUser(bearer, req.ip);
+      if (!person) {
+        close();
+        return refuse(
+          reply,
+          401,
+          'token_invalid',
+          'This access token is not valid (revoked, expired, or its person disabled); create a new one in the admin UI under your name.',
+        );
+      }
+      tokenUsers.set(req, person);
+      return;
+    }
+    // Beyond this machine, only people: until the owner exists, only their set-up link works.
+    if (
+      !loopback &&
+      !isLoopbackHost(req.ip.replace(/^::ffff:/, '')) &&
+      req.url.startsWith('/admin/') &&
+      !o.users!.hasUsers() &&
+      req.url !== '/admin/session'
+    ) {
+      close();
+      return refuse(
+        reply,
+        403,
+        'owner_needed',
+        `Beyond this machine the admin UI is for people who sign in: create the owner first with the set-up link \`${CLI} serve\` printed.`,
+      );
     }
     if (!hasBody) return;
     if (!origins.includes(req.headers.origin ?? '')) {
@@ -179,7 +243,11 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
           email = u.email;
         }
         const s = await o.users.signIn(
-          { email: email ?? '', password: str('password') ?? '' },
+          {
+            email: email ?? '',
+            password: str('password') ?? '',
+            ...(str('code') !== undefined && { code: str('code')! }),
+          },
           req.ip,
         );
         setCookie(reply, s.token);
@@ -190,6 +258,13 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
       }
     }
     const token = str('token');
+    if (!loopback && !isLoopbackHost(req.ip.replace(/^::ffff:/, '')))
+      return refuse(
+        reply,
+        403,
+        'owner_needed',
+        'The one-time sign-in link works on this machine only; beyond it, people sign in (create the owner with the set-up link).',
+      );
     if (o.users?.hasUsers())
       return refuse(
         reply,
@@ -233,13 +308,17 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
   });
 
   app.post('/admin/api/:method', async (req, reply) => {
-    const user = sessionOf(req)?.user;
+    const user = tokenUsers.get(req) ?? sessionOf(req)?.user;
     // A person's calls are checked against their role and written to the audit log as theirs.
     const caller: AdminCaller = user
       ? {
           actor: `${user.email} (${req.ip})`,
           address: req.ip,
-          user: { id: user.id, role: user.role },
+          user: {
+            id: user.id,
+            role: user.role,
+            partners: user.allPartners ? 'all' : user.partnerIds,
+          },
         }
       : { address: req.ip };
     const a = await o.dispatch((req.params as { method: string }).method, req.body ?? {}, caller);
@@ -282,22 +361,29 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     return refuse(reply, 404, 'not_found', `There is no ${req.method} ${req.url}.`);
   });
 
-  await app.listen({ host: '127.0.0.1', port: o.port }).catch((e: NodeJS.ErrnoException) => {
+  await app.listen({ host, port: o.port }).catch((e: NodeJS.ErrnoException) => {
     void app.close();
     if (e.code === 'EADDRINUSE') {
       throw new PartnergateError(
         'environment',
         'port_in_use',
-        `Port ${o.port} on 127.0.0.1 (the admin UI) is already in use; choose another with --admin-port, or --no-admin-ui.`,
+        `Port ${o.port} on ${host} (the admin UI) is already in use; choose another with --admin-port, or --no-admin-ui.`,
       );
     }
     throw e;
   });
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : o.port;
-  const origin = `http://127.0.0.1:${port}`;
-  origins = [origin, `http://localhost:${port}`];
-  allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+  const scheme = o.tls ? 'https' : 'http';
+  const hostPort = (n: string) => `${n.includes(':') ? `[${n}]` : n}:${port}`;
+  const names = loopback
+    ? ['127.0.0.1', 'localhost', ...(host === '::1' ? ['::1'] : [])]
+    : [...new Set(['127.0.0.1', 'localhost', ...(o.names ?? []), host])].filter(
+        (n) => n !== '0.0.0.0' && n !== '::',
+      );
+  allowedHosts = names.map((n) => hostPort(n).toLowerCase());
+  origins = allowedHosts.map((h) => `${scheme}://${h}`);
+  const origin = `${scheme}://${hostPort(loopback || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)}`;
   const newLoginUrl = () => `${origin}/#token=${newToken()}`;
   return { app, port, origin, loginUrl: newLoginUrl(), newLoginUrl, close: () => app.close() };
 }

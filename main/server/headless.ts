@@ -1,12 +1,14 @@
 /**
- * The headless bootstrap: the partner API listener and, on 127.0.0.1, the admin UI, over one
- * open core. `partnergate serve` calls this; it knows nothing of the command line.
+ * The headless bootstrap: the partner API listener and the admin UI (on 127.0.0.1, or beyond it
+ * over HTTPS to people who sign in), over one open core. `partnergate serve` calls this; it knows nothing of the command line.
  */
 import { fileURLToPath } from 'node:url';
 import type { ListenerStatus } from '../../shared/admin-contract.ts';
 import { PartnergateError } from '../../shared/errors.ts';
 import type { Core } from '../core.ts';
-import { ListenerController } from '../api/listener-controller.ts';
+import { ListenerController, type TlsChoice } from '../api/listener-controller.ts';
+import { isLoopbackHost } from '../api/listener.ts';
+import { machineNames } from '../services/tls.ts';
 import { createAdminDispatch } from '../admin/handlers.ts';
 import { startAdminWeb, type RunningAdminWeb } from './admin-web.ts';
 
@@ -19,6 +21,10 @@ export interface HeadlessOptions {
   /** `null` turns the admin UI off. */
   adminPort: number | null;
   trustedProxies?: readonly string[] | undefined;
+  /** Where the admin UI listens: 127.0.0.1 unless given; beyond it, only over HTTPS. */
+  adminHost?: string | undefined;
+  /** This run's HTTPS choice and certificate files, over the saved ones. */
+  tls?: TlsChoice;
 }
 
 export interface RunningHeadless {
@@ -29,17 +35,37 @@ export interface RunningHeadless {
 }
 
 export async function startHeadless(core: Core, o: HeadlessOptions): Promise<RunningHeadless> {
-  const controller = new ListenerController(core, {
-    ...(o.trustedProxies?.length && { trustedProxies: o.trustedProxies }),
-    logger: { level: 'warn' } as never,
-  });
+  const controller = new ListenerController(
+    core,
+    {
+      ...(o.trustedProxies?.length && { trustedProxies: o.trustedProxies }),
+      logger: { level: 'warn' } as never,
+    },
+    o.tls,
+  );
   const status = await controller.start({ host: o.host, port: o.port });
   if (!status.running)
     throw new PartnergateError('environment', status.error!.code, status.error!.message);
   let admin: RunningAdminWeb | null = null;
   if (o.adminPort !== null) {
     try {
+      const adminHost = o.adminHost ?? '127.0.0.1';
+      const saved = core.settings.get().listener;
+      const operator =
+        o.tls?.operator ??
+        (saved.certFile && saved.keyFile
+          ? { certFile: saved.certFile, keyFile: saved.keyFile }
+          : undefined);
+      // Beyond this machine the admin UI is served over HTTPS only (refused without it).
+      const tls = isLoopbackHost(adminHost)
+        ? null
+        : await core.tls.material({
+            names: machineNames([adminHost]),
+            ...(operator && { operator }),
+          });
       admin = await startAdminWeb({
+        host: adminHost,
+        ...(tls && { tls: { key: tls.key, cert: tls.cert }, names: tls.names }),
         port: o.adminPort,
         rendererDir: RENDERER_DIR,
         dispatch: createAdminDispatch(core, controller, {

@@ -196,6 +196,13 @@ export function ipRuleService(ctx: ServiceContext) {
       });
     },
 
+    /** The key a whitelist rule belongs to. */
+    keyOfRule(ruleId: number): number {
+      const r = sql.ipRules.get(ruleId);
+      if (!r) throw notFound('whitelist rule', ruleId);
+      return r.keyId;
+    },
+
     check(keyId: number, address: string): AddressCheck {
       keyOf(keyId);
       if (!address.trim()) throw invalid('invalid_ip', 'Give an address to test.');

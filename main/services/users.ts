@@ -5,17 +5,23 @@
  * person is the owner, created through a one-time set-up link, never a default password.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
+import { PRODUCT_NAME } from '../../shared/brand.ts';
 import { conflict, forbidden, invalid, notFound } from '../../shared/errors.ts';
 import { ROLES, ROLE_NAMES, type Role } from '../../shared/permissions.ts';
 import {
+  ACCESS_TOKEN_PREFIX,
+  accessTokenCreateInput,
   signInInput,
+  totpCode,
+  type AccessToken,
   userInviteInput,
   userSetupInput,
   type AdminUser,
   type UserSession,
 } from '../../shared/users.ts';
 import type { z } from 'zod';
-import { userStatements, type UserRow } from '../db/users.ts';
+import { userStatements, type AccessTokenRow, type UserRow } from '../db/users.ts';
 import type { ServiceContext } from './context.ts';
 import { parseInput } from './validate.ts';
 
@@ -56,6 +62,28 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return want.length === key.length && timingSafeEqual(want, key);
 }
 
+/** RFC 6238 as authenticator apps expect it: SHA-1, six digits, 30-second steps. */
+const TOTP_PERIOD_S = 30;
+function totpFor(secretBase32: string, label: string): TOTP {
+  return new TOTP({
+    issuer: PRODUCT_NAME,
+    label,
+    algorithm: 'SHA1',
+    digits: 6,
+    period: TOTP_PERIOD_S,
+    secret: Secret.fromBase32(secretBase32),
+  });
+}
+
+/**
+ * The time step a code belongs to (this one, or one step either side for a clock a little off),
+ * or null when it matches none.
+ */
+function totpStep(secretBase32: string, code: string, now: number): number | null {
+  const delta = totpFor(secretBase32, '').validate({ token: code, timestamp: now, window: 1 });
+  return delta === null ? null : Math.floor(now / 1000 / TOTP_PERIOD_S) + delta;
+}
+
 /** A password hash to compare with when the email is unknown, so both take the same time. */
 let decoy: Promise<string> | null = null;
 
@@ -71,6 +99,7 @@ export function userService(ctx: ServiceContext) {
     allPartners: u.allPartners,
     partnerIds: u.partnerIds,
     pending: u.passwordHash === null,
+    twoFactor: u.totpSealed !== null,
     disabled: u.disabled,
     createdAt: u.createdAt,
     lastSignInAt: u.lastSignInAt,
@@ -89,6 +118,16 @@ export function userService(ctx: ServiceContext) {
     disabled: u.disabled,
   });
 
+  /** Only an owner makes someone owner, or changes, disables or removes an owner. */
+  function ownersByOwners(u: UserRow, by: Role | undefined, becomes?: Role): void {
+    if (by === undefined || by === 'owner') return;
+    if (u.role === 'owner' || becomes === 'owner')
+      throw forbidden(
+        'owner_only',
+        'Forbidden: only an owner makes someone owner, or changes, disables or removes an owner.',
+      );
+  }
+
   /** The last owner who can sign in stays one. */
   function keepAnOwner(u: UserRow, next: { role: Role; disabled: boolean } | null): void {
     const stillOwner = next !== null && next.role === 'owner' && !next.disabled;
@@ -103,6 +142,25 @@ export function userService(ctx: ServiceContext) {
         'last_owner',
         `${u.name} is the only owner: make someone else owner first, so Partnergate keeps someone who can manage people and settings.`,
       );
+  }
+
+  const totpOf = (u: UserRow) => ({
+    sealed: u.totpSealed,
+    pending: u.totpPending,
+    lastStep: u.totpLastStep,
+  });
+
+  function tokenView(t: AccessTokenRow): AccessToken {
+    const { userId: _u, revokedAt, ...rest } = t;
+    return {
+      ...rest,
+      status:
+        revokedAt !== null
+          ? 'revoked'
+          : t.expiresAt !== null && t.expiresAt <= ctx.now()
+            ? 'expired'
+            : 'active',
+    };
   }
 
   function checkPartners(ids: readonly number[]): void {
@@ -273,6 +331,25 @@ export function userService(ctx: ServiceContext) {
             : 'The email or the password is wrong.',
         );
       }
+      // The second factor: asked for only once the password is right; a code works once.
+      let step: number | null = null;
+      if (u.totpSealed) {
+        if (i.code === undefined)
+          throw forbidden(
+            'second_factor_needed',
+            'Enter the 6-digit code your authenticator app shows for Partnergate.',
+          );
+        step = totpStep(await ctx.secretBox.open(u.totpSealed), i.code, now);
+        if (step === null || step <= (u.totpLastStep ?? -1)) {
+          fail(keys, now);
+          throw forbidden(
+            'second_factor_wrong',
+            step === null
+              ? 'That code is wrong or has expired; enter the one your authenticator app shows now.'
+              : 'That code was used already; wait for the next one.',
+          );
+        }
+      }
       const token = newToken();
       const expiresAt = now + SESSION_IDLE_MS;
       ctx.write(() => {
@@ -284,6 +361,7 @@ export function userService(ctx: ServiceContext) {
           address,
         });
         sql.signedIn(u.id, now);
+        if (step !== null) sql.setTotp(u.id, { ...totpOf(u), lastStep: step });
       });
       failures.delete(keys[0]!);
       return { token, user: view(row(u.id)), expiresAt };
@@ -317,13 +395,14 @@ export function userService(ctx: ServiceContext) {
     sessions(userId: number): UserSession[] {
       return sql.sessionsOf(row(userId).id).map(({ userId: _u, ...s }) => s);
     },
-    setRole(id: number, role: Role): AdminUser {
+    setRole(id: number, role: Role, by?: Role): AdminUser {
       if (!(ROLES as readonly string[]).includes(role))
         throw invalid(
           'unknown_role',
           `"${role as string}" is not a role; the roles are ${ROLES.join(', ')}.`,
         );
       const u = row(id);
+      ownersByOwners(u, by, role);
       keepAnOwner(u, { role, disabled: u.disabled });
       return ctx.write(() => {
         const before = view(u);
@@ -346,9 +425,16 @@ export function userService(ctx: ServiceContext) {
         return after;
       });
     },
-    /** Disables (sessions end at once) or enables a person. */
-    setDisabled(id: number, disabled: boolean): AdminUser {
+    /** Gives an account manager who works on some partners one more (a partner they added). */
+    assign(id: number, accountId: number): void {
       const u = row(id);
+      if (u.allPartners || u.partnerIds.includes(accountId)) return;
+      ctx.write(() => sql.setPartners(id, [...u.partnerIds, accountId]));
+    },
+    /** Disables (sessions end at once) or enables a person. */
+    setDisabled(id: number, disabled: boolean, by?: Role): AdminUser {
+      const u = row(id);
+      ownersByOwners(u, by);
       keepAnOwner(u, { role: u.role, disabled });
       return ctx.write(() => {
         sql.update({ ...u, disabled });
@@ -358,8 +444,9 @@ export function userService(ctx: ServiceContext) {
         return after;
       });
     },
-    remove(id: number): { id: number } {
+    remove(id: number, by?: Role): { id: number } {
       const u = row(id);
+      ownersByOwners(u, by);
       keepAnOwner(u, null);
       return ctx.write(() => {
         sql.remove(id);
@@ -367,6 +454,99 @@ export function userService(ctx: ServiceContext) {
         return { id };
       });
     },
+    /**
+     * Starts turning on the second factor: a new secret, as the text and the otpauth:// link an
+     * authenticator app takes (shown as a QR code). It counts once a code from it is confirmed.
+     */
+    async beginTwoFactor(id: number): Promise<{ secret: string; uri: string }> {
+      const u = row(id);
+      const secret = new Secret({ size: 20 }).base32;
+      const sealed = await ctx.secretBox.seal(secret);
+      ctx.write(() => sql.setTotp(u.id, { ...totpOf(row(id)), pending: sealed }));
+      return { secret, uri: totpFor(secret, u.email).toString() };
+    },
+    /** Turns the second factor on with a code from the app set up by `beginTwoFactor`. */
+    async confirmTwoFactor(id: number, code: string): Promise<AdminUser> {
+      const u = row(id);
+      const c = parseInput(totpCode, code, 'code');
+      if (!u.totpPending)
+        throw conflict(
+          'two_factor_not_started',
+          'Start setting up the authenticator app first; then enter its code.',
+        );
+      const step = totpStep(await ctx.secretBox.open(u.totpPending), c, ctx.now());
+      if (step === null)
+        throw invalid(
+          'second_factor_wrong',
+          'That code does not match; check the app’s clock and enter the code it shows now.',
+          [{ field: 'code', message: 'does not match' }],
+        );
+      return ctx.write(() => {
+        sql.setTotp(u.id, { sealed: u.totpPending, pending: null, lastStep: step });
+        ctx.audit('user.two_factor_on', 'user', u.id, null, { email: u.email });
+        return view(row(id));
+      });
+    },
+    /** Turns the second factor off (the person themself, or an admin for someone who lost it). */
+    disableTwoFactor(id: number): AdminUser {
+      const u = row(id);
+      return ctx.write(() => {
+        sql.setTotp(u.id, { sealed: null, pending: null, lastStep: null });
+        if (u.totpSealed) ctx.audit('user.two_factor_off', 'user', u.id, null, { email: u.email });
+        return view(row(id));
+      });
+    },
+
+    /**
+     * A personal access token: the person's scripts (`partnergate --server URL`) call the admin
+     * contract with it, held to that person's role and partners. The secret is returned once.
+     */
+    createToken(
+      userId: number,
+      input: z.input<typeof accessTokenCreateInput>,
+    ): { token: AccessToken; secret: string } {
+      const u = row(userId);
+      const i = parseInput(accessTokenCreateInput, input, 'token');
+      const secret = `${ACCESS_TOKEN_PREFIX}${newToken()}`;
+      const now = ctx.now();
+      return ctx.write(() => {
+        const id = sql.addToken(hashToken(secret), {
+          userId: u.id,
+          name: i.name,
+          prefix: secret.slice(0, ACCESS_TOKEN_PREFIX.length + 6),
+          createdAt: now,
+          expiresAt: i.expiresInDays === null ? null : now + i.expiresInDays * 24 * HOUR,
+        });
+        ctx.audit('user.token_create', 'user', u.id, null, { token: i.name });
+        return { token: tokenView(sql.tokenById(id)!), secret };
+      });
+    },
+    tokens(userId: number): AccessToken[] {
+      return sql.tokensOf(row(userId).id).map(tokenView);
+    },
+    /** Revokes a token of `userId`'s (a token of someone else's is not found). */
+    revokeToken(userId: number, tokenId: number): AccessToken {
+      const t = sql.tokenById(tokenId);
+      if (!t || t.userId !== userId) throw notFound('access token', tokenId);
+      return ctx.write(() => {
+        sql.revokeToken(t.id, ctx.now());
+        ctx.audit('user.token_revoke', 'user', userId, null, { token: t.name });
+        return tokenView(sql.tokenById(t.id)!);
+      });
+    },
+    /** The person a token belongs to, while it and they are active; null otherwise. */
+    tokenUser(secret: string, address: string | null): AdminUser | null {
+      if (!secret.startsWith(ACCESS_TOKEN_PREFIX)) return null;
+      const t = sql.token(hashToken(secret));
+      if (!t || tokenView(t).status !== 'active') return null;
+      const u = sql.get(t.userId);
+      if (!u || u.disabled || u.passwordHash === null) return null;
+      const now = ctx.now();
+      if (t.lastUsedAt === null || now - t.lastUsedAt > MINUTE || t.lastUsedAddress !== address)
+        ctx.write(() => sql.tokenUsed(t.id, now, address));
+      return view(u);
+    },
+
     /** The role's words, for messages. */
     roleName: (r: Role) => ROLE_NAMES[r],
   };

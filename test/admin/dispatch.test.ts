@@ -15,7 +15,8 @@ import {
 import { forbidden } from '../../shared/errors.ts';
 import { ListenerController } from '../../main/api/listener-controller.ts';
 import { createAdminDispatch } from '../../main/admin/handlers.ts';
-import type { AdminDispatch } from '../../main/admin/dispatch.ts';
+import type { AdminCaller, AdminDispatch } from '../../main/admin/dispatch.ts';
+import { Secret, TOTP } from 'otpauth';
 import { openCore, type Core } from '../../main/core.ts';
 import { memorySettingsStore } from '../../main/settings-store.ts';
 import { masterKeyBox } from '../../main/services/secret-box.ts';
@@ -68,7 +69,22 @@ const s = {
   upload: '',
   job: '',
   source: 0,
+  user: 0,
+  totpSecret: '',
+  token: 0,
 };
+
+/** The invited person, signed in (as the admin listener would name them). */
+const person = () => ({ user: { id: s.user, role: 'manager' as const, partners: [s.partner] } });
+async function callAs<M extends AdminMethod>(
+  caller: AdminCaller,
+  method: M,
+  input: AdminInput<M>,
+): Promise<AdminOutput<M>> {
+  const a = await dispatch(method, input, caller);
+  if (!a.ok) throw new Error(`${method}: ${a.error.code}: ${a.error.message}`);
+  return a.result as AdminOutput<M>;
+}
 
 /** One case per method: call it through the dispatcher and check what came back. */
 const CASES: { [M in AdminMethod]: () => Promise<void> } = {
@@ -396,6 +412,78 @@ const CASES: { [M in AdminMethod]: () => Promise<void> } = {
   removeSource: async () => {
     expect(await call('removeSource', { id: s.source })).toEqual({ id: s.source });
     expect(await call('listSources', {})).toEqual([]);
+  },
+  inviteUser: async () => {
+    const r = await call('inviteUser', { email: 'mia@example.com', name: 'Mia', role: 'viewer' });
+    expect(r.user).toMatchObject({ email: 'mia@example.com', role: 'viewer', pending: true });
+    expect(r.token.length).toBeGreaterThan(30);
+    s.user = r.user.id;
+  },
+  listUsers: async () => {
+    expect((await call('listUsers', {})).map((u) => u.email)).toEqual(['mia@example.com']);
+  },
+  updateUser: async () => {
+    expect(
+      await call('updateUser', { id: s.user, role: 'manager', partnerIds: [s.partner] }),
+    ).toMatchObject({ role: 'manager', allPartners: false, partnerIds: [s.partner] });
+  },
+  userSessions: async () => {
+    expect(await call('userSessions', { id: s.user })).toEqual([]);
+  },
+  endUserSessions: async () => {
+    expect(await call('endUserSessions', { id: s.user })).toEqual({ ended: 0 });
+  },
+  userSetupLink: async () => {
+    expect((await call('userSetupLink', { id: s.user })).token.length).toBeGreaterThan(30);
+  },
+  whoAmI: async () => {
+    const alone = await call('whoAmI', {});
+    expect(alone.user).toBeNull();
+    expect(alone.permissions).toContain('users:manage');
+    const mia = await callAs(person(), 'whoAmI', {});
+    expect(mia.user?.email).toBe('mia@example.com');
+    expect(mia.permissions).toContain('keys:write');
+    expect(mia.permissions).not.toContain('users:manage');
+  },
+  beginTwoFactor: async () => {
+    expect(await dispatch('beginTwoFactor', {})).toMatchObject({
+      ok: false,
+      error: { code: 'no_people' },
+    });
+    const r = await callAs(person(), 'beginTwoFactor', {});
+    expect(r.uri).toMatch(/^otpauth:\/\/totp\/Partnergate:mia%40example\.com\?/);
+    s.totpSecret = r.secret;
+  },
+  confirmTwoFactor: async () => {
+    const code = new TOTP({ secret: Secret.fromBase32(s.totpSecret) }).generate();
+    expect(await callAs(person(), 'confirmTwoFactor', { code })).toMatchObject({
+      twoFactor: true,
+    });
+  },
+  resetTwoFactor: async () => {
+    expect(await call('resetTwoFactor', { id: s.user })).toMatchObject({ twoFactor: false });
+  },
+  disableTwoFactor: async () => {
+    expect(await callAs(person(), 'disableTwoFactor', {})).toMatchObject({ twoFactor: false });
+  },
+  createToken: async () => {
+    const r = await callAs(person(), 'createToken', { name: 'nightly script' });
+    expect(r.secret).toMatch(/^pgu_/);
+    expect(r.token).toMatchObject({ name: 'nightly script', status: 'active' });
+    s.token = r.token.id;
+  },
+  listTokens: async () => {
+    expect((await callAs(person(), 'listTokens', {})).map((t) => t.name)).toEqual([
+      'nightly script',
+    ]);
+  },
+  revokeToken: async () => {
+    expect(await callAs(person(), 'revokeToken', { id: s.token })).toMatchObject({
+      status: 'revoked',
+    });
+  },
+  removeUser: async () => {
+    expect(await call('removeUser', { id: s.user })).toEqual({ id: s.user });
   },
 };
 

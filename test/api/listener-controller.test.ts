@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { get as httpsGet } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenerController } from '../../main/api/listener-controller.ts';
 import { testCore } from '../helpers.ts';
@@ -62,9 +63,17 @@ describe('moving the partner listener', () => {
     expect(core.settings.get().listener.port).toBe(next);
 
     // The same port on every address of this machine: the old binding must go first.
+    // Beyond loopback it serves HTTPS (the default), with Partnergate's own CA.
     const wider = await listener.configure({ host: '0.0.0.0', port: next });
     expect(wider).toMatchObject({ running: true, host: '0.0.0.0', port: next });
-    expect(await answers(next)).toBe(401);
+    expect(await answers(next)).toBe('refused');
+    const status = await new Promise((resolve, reject) =>
+      httpsGet(`https://127.0.0.1:${next}/api/v1/me`, { ca: wider.https!.caPem! }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject),
+    );
+    expect(status).toBe(401);
     await listener.stop();
   });
 });

@@ -30,6 +30,9 @@ const running: ListenerStatus = {
     { url: 'http://10.8.0.2:8787', address: '10.8.0.2', family: 4, kind: 'vpn', interface: 'tun0' },
   ],
   error: null,
+  httpsMode: 'beyond-loopback',
+  https: null,
+  clearBeyondLoopback: false,
 };
 const stopped: ListenerStatus = { ...running, running: false, addresses: [] };
 

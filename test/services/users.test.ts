@@ -6,6 +6,7 @@ import {
   THROTTLE_WINDOW_MS,
   verifyPassword,
 } from '../../main/services/users.ts';
+import { Secret, TOTP } from 'otpauth';
 import { storeOf, testClock, testCore } from '../helpers.ts';
 
 const code = async (p: Promise<unknown> | (() => unknown)) => {
@@ -245,5 +246,56 @@ describe('people who administer Partnergate', () => {
       .pluck()
       .get(owner.id) as string;
     expect(await verifyPassword('a brand new passphrase', hash)).toBe(true);
+  });
+
+  it('ask for an authenticator code once turned on; a wrong or reused code does not sign in', async () => {
+    const { core, clock, owner } = await withOwner();
+    const olga = { email: 'olga@network.example', password: 'correct horse battery' };
+    const { secret, uri } = await core.users.beginTwoFactor(owner.id);
+    expect(uri).toContain('issuer=Partnergate');
+    // Not on until a code from the app is confirmed.
+    expect((await core.users.signIn(olga, null)).user.twoFactor).toBe(false);
+    const app = new TOTP({ secret: Secret.fromBase32(secret) });
+    expect(await code(core.users.confirmTwoFactor(owner.id, '000000'))).toBe('second_factor_wrong');
+    await core.users.confirmTwoFactor(owner.id, app.generate({ timestamp: clock.now() }));
+
+    expect(await code(core.users.signIn(olga, null))).toBe('second_factor_needed');
+    expect(await code(core.users.signIn({ ...olga, code: '123456' }, null))).toBe(
+      'second_factor_wrong',
+    );
+    // The code confirmed a moment ago was used: the next 30-second step's works, once.
+    clock.advance(30_000);
+    const now = app.generate({ timestamp: clock.now() });
+    expect((await core.users.signIn({ ...olga, code: now }, null)).user.twoFactor).toBe(true);
+    expect(await code(core.users.signIn({ ...olga, code: now }, null))).toBe('second_factor_wrong');
+    // A wrong password never reaches the code question.
+    expect(await code(core.users.signIn({ ...olga, password: 'wrong one!!!' }, null))).toBe(
+      'sign_in_failed',
+    );
+    core.users.disableTwoFactor(owner.id);
+    expect((await core.users.signIn(olga, null)).user.twoFactor).toBe(false);
+  });
+
+  it('give a person access tokens that act as them until revoked or expired', async () => {
+    const { core, clock, owner } = await withOwner();
+    const { token, secret } = core.users.createToken(owner.id, {
+      name: 'nightly',
+      expiresInDays: 1,
+    });
+    expect(core.users.tokenUser(secret, '10.0.0.9')?.email).toBe('olga@network.example');
+    expect(core.users.tokens(owner.id)[0]).toMatchObject({
+      lastUsedAddress: '10.0.0.9',
+      status: 'active',
+    });
+    expect(core.users.tokenUser(`${secret}x`, null)).toBeNull();
+    clock.advance(25 * 3600_000);
+    expect(core.users.tokenUser(secret, null)).toBeNull();
+    expect(core.users.tokens(owner.id)[0]!.status).toBe('expired');
+    const other = core.users.createToken(owner.id, { name: 'forever', expiresInDays: null });
+    core.users.revokeToken(owner.id, other.token.id);
+    expect(core.users.tokenUser(other.secret, null)).toBeNull();
+    expect(token.prefix).toBe(secret.slice(0, 10));
+    const stored = storeOf(core).prepare(`SELECT * FROM access_tokens`).all();
+    expect(JSON.stringify(stored)).not.toContain(secret.slice(4));
   });
 });

@@ -13,6 +13,10 @@ interface ServeFlags {
   adminPort: string;
   adminUi: boolean;
   trustProxy: string[];
+  adminHost?: string;
+  plainHttp?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /**
@@ -52,7 +56,9 @@ async function openForServe(app: CliApp, cmd: Command): Promise<{ core: Core; de
 export function registerServeCommand(program: Command, app: CliApp): void {
   program
     .command('serve')
-    .description('start the partner API listener and the admin UI on 127.0.0.1 (until Ctrl-C)')
+    .description(
+      'start the partner API listener and the admin UI (on 127.0.0.1 unless --admin-host) until Ctrl-C',
+    )
     .option(
       '--host <address>',
       'where partners reach the API: 127.0.0.1 (this machine), 0.0.0.0 or :: (every interface), or one address (default: the settings’ listener host)',
@@ -64,6 +70,16 @@ export function registerServeCommand(program: Command, app: CliApp): void {
     .option('--admin-port <n>', 'admin UI port on 127.0.0.1; 0 picks a free one', '8788')
     .option('--no-admin-ui', 'serve the partner API only')
     .option(
+      '--admin-host <address>',
+      'serve the admin UI beyond this machine too (e.g. 0.0.0.0): only over HTTPS, to people who sign in',
+    )
+    .option(
+      '--plain-http',
+      'serve the partner API over plain HTTP beyond loopback (keys then travel in clear; HTTPS is the default)',
+    )
+    .option('--tls-cert <file>', 'your own certificate (PEM) instead of Partnergate’s own CA')
+    .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
+    .option(
       '--trust-proxy <address>',
       'believe X-Forwarded-For from this proxy address or CIDR (repeatable)',
       (v: string, p: string[]) => [...p, v],
@@ -72,6 +88,11 @@ export function registerServeCommand(program: Command, app: CliApp): void {
     .action(async (o: ServeFlags, cmd: Command) => {
       // The server stack loads only for this command, so every other command starts quickly.
       const { startHeadless } = await import('../../server/headless.ts');
+      if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
+        throw invalid(
+          'tls_files_incomplete',
+          '--tls-cert and --tls-key go together: give the certificate and its private key.',
+        );
       const { core, demo } = await openForServe(app, cmd);
       const settings = core.settings.get();
       const running = await startHeadless(core, {
@@ -79,6 +100,11 @@ export function registerServeCommand(program: Command, app: CliApp): void {
         port: parsePort(o.port, '--port') ?? settings.listener.port,
         adminPort: o.adminUi ? parsePort(o.adminPort, '--admin-port')! : null,
         trustedProxies: o.trustProxy.length ? o.trustProxy : settings.listener.trustedProxies,
+        adminHost: o.adminHost,
+        tls: {
+          ...(o.plainHttp && { https: 'never' as const }),
+          ...(o.tlsCert && o.tlsKey && { operator: { certFile: o.tlsCert, keyFile: o.tlsKey } }),
+        },
       });
       const { status, admin } = running;
       const lines = [
@@ -89,6 +115,18 @@ export function registerServeCommand(program: Command, app: CliApp): void {
       lines.push(
         `API reference: ${status.addresses.at(-1)?.url ?? `http://127.0.0.1:${status.port}`}/api/v1/docs`,
       );
+      if (status.https?.caFingerprint)
+        lines.push(
+          `HTTPS with Partnergate's own certificate authority. Partners trust it with the CA file ${core.tls.caFile}`,
+          `  (curl --cacert partnergate-ca.pem …), or pin the server key: --pinnedpubkey '${status.https.pin}'`,
+          `  CA fingerprint (SHA-256), to compare by phone: ${status.https.caFingerprint}`,
+        );
+      else if (status.https)
+        lines.push(`HTTPS with your certificate; its key pin: ${status.https.pin}`);
+      if (status.clearBeyondLoopback)
+        lines.push(
+          'WARNING: plain HTTP beyond this machine (--plain-http): API keys travel in clear on the network.',
+        );
       // Before anyone administers the store, the one-time link signs a browser in as this
       // machine's owner, and a set-up link makes the first person, the owner, for a team.
       const ownerSetup =
@@ -108,6 +146,12 @@ export function registerServeCommand(program: Command, app: CliApp): void {
           port: status.port,
           host: status.host,
           addresses: status.addresses,
+          https: status.https && {
+            caFingerprint: status.https.caFingerprint,
+            pin: status.https.pin,
+            caFile: status.https.caPem ? core.tls.caFile : null,
+          },
+          clearBeyondLoopback: status.clearBeyondLoopback,
           demo,
           adminUrl: admin ? (core.users.hasUsers() ? `${admin.origin}/` : admin.loginUrl) : null,
           ownerSetupUrl: ownerSetup,

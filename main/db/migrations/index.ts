@@ -7,6 +7,7 @@ import rowUpdatedAt from './006_row_updated_at.ts';
 import sources from './007_sources.ts';
 import sourceCursor from './008_source_cursor.ts';
 import users from './009_users.ts';
+import totpAndTokens from './010_totp_and_tokens.ts';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: '007_sources', sql: sources },
   { version: 8, name: '008_source_cursor', sql: sourceCursor },
   { version: 9, name: '009_users', sql: users },
+  { version: 10, name: '010_totp_and_tokens', sql: totpAndTokens },
 ];

@@ -43,6 +43,9 @@ describe('desktop events', () => {
       port: 8787,
       addresses: [],
       error: null,
+      httpsMode: 'beyond-loopback',
+      https: null,
+      clearBeyondLoopback: false,
     };
     emit('listener', status);
     expect(useListener.getState().status).toEqual(status);

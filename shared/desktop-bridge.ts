@@ -26,6 +26,8 @@ export const PAGES = [
   'import',
   'sources',
   'settings',
+  'people',
+  'account',
 ] as const;
 export type Page = (typeof PAGES)[number];
 

@@ -25,7 +25,10 @@ import { IconExternalLink, IconMoon, IconSun } from '@tabler/icons-react';
 import { useSession } from '../stores/session.ts';
 import { useRouter, type Page } from '../lib/router.ts';
 import { notify, useToasts } from '../lib/notify.ts';
-import { ROLE_NAMES } from '../../../shared/permissions.ts';
+import { ROLE_NAMES, type Permission } from '../../../shared/permissions.ts';
+import { useMe } from '../stores/me.ts';
+import { PeoplePage } from '../features/people/PeoplePage.tsx';
+import { AccountPage } from '../features/account/AccountPage.tsx';
 import { PartnersPage } from '../features/partners/PartnersPage.tsx';
 import { PartnerPage } from '../features/partners/PartnerPage.tsx';
 import { ReportsPage } from '../features/reports/ReportsPage.tsx';
@@ -56,17 +59,19 @@ const theme = createTheme({
   },
 });
 
-const NAV: { page: Page; label: string }[] = [
-  { page: 'partners', label: 'Partners' },
-  { page: 'keys', label: 'API keys' },
-  { page: 'offers', label: 'Offers' },
-  { page: 'reports', label: 'Reports' },
-  { page: 'dashboard', label: 'Dashboard' },
-  { page: 'listener', label: 'Listener' },
-  { page: 'import', label: 'Import' },
-  { page: 'sources', label: 'Sources' },
-  { page: 'audit', label: 'Audit log' },
-  { page: 'settings', label: 'Settings' },
+/** The pages, each shown to those whose role holds its permission. */
+const NAV: { page: Page; label: string; needs: Permission }[] = [
+  { page: 'partners', label: 'Partners', needs: 'partners:read' },
+  { page: 'keys', label: 'API keys', needs: 'keys:read' },
+  { page: 'offers', label: 'Offers', needs: 'partners:read' },
+  { page: 'reports', label: 'Reports', needs: 'reports:read' },
+  { page: 'dashboard', label: 'Dashboard', needs: 'usage:read' },
+  { page: 'listener', label: 'Listener', needs: 'usage:read' },
+  { page: 'import', label: 'Import', needs: 'data:import' },
+  { page: 'sources', label: 'Sources', needs: 'sources:read' },
+  { page: 'audit', label: 'Audit log', needs: 'usage:read' },
+  { page: 'people', label: 'People', needs: 'users:manage' },
+  { page: 'settings', label: 'Settings', needs: 'usage:read' },
 ];
 
 function Toasts() {
@@ -172,12 +177,16 @@ function ListenerBadge() {
     <Badge
       component="button"
       onClick={() => go('listener')}
-      color={status.running ? 'teal' : 'gray'}
+      color={status.clearBeyondLoopback ? 'red' : status.running ? 'teal' : 'gray'}
       variant="light"
       style={{ cursor: 'pointer' }}
       data-testid="listener-badge"
     >
-      {status.running ? `API listening on :${status.port}` : 'API stopped'}
+      {status.clearBeyondLoopback
+        ? `API on :${status.port} over plain HTTP`
+        : status.running
+          ? `API listening on :${status.port}${status.https ? ' (HTTPS)' : ''}`
+          : 'API stopped'}
     </Badge>
   );
 }
@@ -185,6 +194,7 @@ function ListenerBadge() {
 /** The signed-in person (a team server), with signing out here or everywhere. */
 function SignedInAs() {
   const { user, signOut } = useSession(useShallow((s) => ({ user: s.user, signOut: s.signOut })));
+  const go = useRouter((s) => s.go);
   if (!user) return null;
   const out = (everywhere: boolean) =>
     void signOut(everywhere).catch((e: unknown) => notify.error('Not signed out', e));
@@ -197,6 +207,9 @@ function SignedInAs() {
       </Menu.Target>
       <Menu.Dropdown>
         <Menu.Label>{user.email}</Menu.Label>
+        <Menu.Item onClick={() => go('account')} data-testid="your-sign-in">
+          Your sign-in (authenticator, tokens)
+        </Menu.Item>
         <Menu.Item onClick={() => out(false)} data-testid="sign-out">
           Sign out
         </Menu.Item>
@@ -279,6 +292,11 @@ function Shell() {
   const { route, go } = useRouter(useShallow((s) => ({ route: s.route, go: s.go })));
   const listen = useSession((s) => s.listen);
   useEffect(() => listen(), [listen]);
+  const { me, loadMe } = useMe(useShallow((s) => ({ me: s.me, loadMe: s.load })));
+  useEffect(() => {
+    loadMe().catch((e: unknown) => notify.error('Your permissions could not be read', e));
+  }, [loadMe]);
+  const nav = NAV.filter((n) => me?.permissions.includes(n.needs));
   const page =
     route.page === 'partners' && route.id ? (
       <PartnerPage id={route.id} keys={keysPanel} />
@@ -300,6 +318,10 @@ function Shell() {
       <SettingsPage />
     ) : route.page === 'sources' ? (
       <SourcesPage id={route.id} />
+    ) : route.page === 'people' ? (
+      <PeoplePage />
+    ) : route.page === 'account' ? (
+      <AccountPage />
     ) : (
       <ImportPage />
     );
@@ -322,7 +344,7 @@ function Shell() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="Main">
-        {NAV.map((n) => (
+        {nav.map((n) => (
           <NavLink
             key={n.page}
             label={n.label}

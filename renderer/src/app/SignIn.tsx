@@ -14,7 +14,8 @@ import {
   Title,
 } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
-import { useSession } from '../stores/session.ts';
+import { needsSecondFactor, useSession } from '../stores/session.ts';
+import { CodeInput } from '../components/ShownOnce.tsx';
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -35,14 +36,19 @@ export function SignInForm() {
   const signIn = useSession((s) => s.signIn);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  // Asked for once the password is right, for people who turned on an authenticator app.
+  const [code, setCode] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
-    signIn(email, password)
-      .catch((x: unknown) => setError(messageOf(x)))
+    signIn(email, password, code ?? undefined)
+      .catch((x: unknown) => {
+        if (needsSecondFactor(x)) setCode('');
+        else setError(messageOf(x));
+      })
       .finally(() => setBusy(false));
   };
   return (
@@ -66,6 +72,16 @@ export function SignInForm() {
             required
             data-testid="sign-in-password"
           />
+          {code !== null && (
+            <CodeInput
+              label="Code from your authenticator app"
+              description="Six digits; a new one every 30 seconds."
+              value={code}
+              onChange={setCode}
+              autoFocus
+              testId="sign-in-code"
+            />
+          )}
           {error && (
             <Alert color="red" data-testid="sign-in-error">
               {error}

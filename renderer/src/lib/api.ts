@@ -126,8 +126,16 @@ async function exchangeToken(): Promise<{ state: SignInState; user: AdminUser | 
 }
 
 /** Signs a person in with email and password (the session cookie is set by the answer). */
-export async function signInWithPassword(email: string, password: string): Promise<AdminUser> {
-  return ((await post('/admin/session', { email, password })) as { user: AdminUser }).user;
+export async function signInWithPassword(
+  email: string,
+  password: string,
+  code?: string,
+): Promise<AdminUser> {
+  return (
+    (await post('/admin/session', { email, password, ...(code && { code }) })) as {
+      user: AdminUser;
+    }
+  ).user;
 }
 
 /** Uses the set-up link this page was opened with: sets the password, then signs in. */

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ListenerStatus } from '../../../shared/admin-contract.ts';
 import { api } from '../lib/api.ts';
+import type { HttpsMode } from '../../../shared/settings.ts';
 
 interface ListenerState {
   status: ListenerStatus | null;
@@ -8,7 +9,7 @@ interface ListenerState {
   load: () => Promise<void>;
   start: () => Promise<ListenerStatus>;
   stop: () => Promise<void>;
-  configure: (host: string, port: number) => Promise<ListenerStatus>;
+  configure: (host: string, port: number, https?: HttpsMode) => Promise<ListenerStatus>;
 }
 
 export const useListener = create<ListenerState>((set) => {
@@ -34,8 +35,8 @@ export const useListener = create<ListenerState>((set) => {
     async stop() {
       set({ status: await busy(api.stopListener({})) });
     },
-    async configure(host, port) {
-      const status = await busy(api.configureListener({ host, port }));
+    async configure(host, port, https) {
+      const status = await busy(api.configureListener({ host, port, ...(https && { https }) }));
       set({ status });
       return status;
     },

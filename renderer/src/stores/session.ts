@@ -6,6 +6,7 @@
 import { create } from 'zustand';
 import type { AdminUser } from '../../../shared/users.ts';
 import {
+  AdminCallError,
   completeSetup,
   desktop,
   signIn,
@@ -23,7 +24,7 @@ interface SessionState {
   /** The set-up link this page opened is the owner's (who gives their email and name). */
   setupForOwner: boolean;
   check: () => Promise<void>;
-  signIn: (email: string, password: string) => Promise<void>;
+  signIn: (email: string, password: string, code?: string) => Promise<void>;
   setup: (o: { password: string; email?: string; name?: string }) => Promise<void>;
   signOut: (everywhere?: boolean) => Promise<void>;
   /** Applies what the desktop main process announces; returns the unsubscribe. */
@@ -41,8 +42,8 @@ export const useSession = create<SessionState>((set) => ({
       set({ state: 'error' });
     }
   },
-  async signIn(email, password) {
-    set({ state: 'signed-in', user: await signInWithPassword(email, password) });
+  async signIn(email, password, code) {
+    set({ state: 'signed-in', user: await signInWithPassword(email, password, code) });
   },
   async setup(o) {
     set({ state: 'signed-in', user: await completeSetup(o) });
@@ -53,3 +54,7 @@ export const useSession = create<SessionState>((set) => ({
   },
   listen: () => connectDesktopEvents(desktop),
 }));
+
+/** A sign-in refused only for want of the authenticator app's code (the password was right). */
+export const needsSecondFactor = (e: unknown): boolean =>
+  e instanceof AdminCallError && e.code === 'second_factor_needed';

@@ -9,6 +9,7 @@ import { KeyActionDialog, type Action } from './KeyActionDialog.tsx';
 import { IssueKeyForm } from './KeyForm.tsx';
 import { KeysTable } from './KeysTable.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
+import { useCan } from '../../stores/me.ts';
 
 /** Downloads keys as a file, named for what they are. */
 export function exportKeys(keys: readonly ApiKey[], name: string, format: 'csv' | 'json') {
@@ -30,6 +31,7 @@ export function KeysPanel({ account, apiPanel }: { account: Account; apiPanel: A
   const all = useKeys((s) => s.keys);
   const load = useKeys((s) => s.load);
   const [issuing, setIssuing] = useState(false);
+  const canIssue = useCan('keys:write');
   const [action, setAction] = useState<Action>(null);
   const [panelFor, setPanelFor] = useState<ApiKey | null>(null);
   useEffect(() => {
@@ -58,14 +60,16 @@ export function KeysPanel({ account, apiPanel }: { account: Account; apiPanel: A
           >
             Export CSV
           </Button>
-          <Button
-            size="xs"
-            onClick={() => setIssuing(true)}
-            disabled={account.status === 'suspended'}
-            data-testid="issue-key"
-          >
-            Issue key
-          </Button>
+          {canIssue && (
+            <Button
+              size="xs"
+              onClick={() => setIssuing(true)}
+              disabled={account.status === 'suspended'}
+              data-testid="issue-key"
+            >
+              Issue key
+            </Button>
+          )}
         </Group>
       </Group>
       {keys.length === 0 ? (

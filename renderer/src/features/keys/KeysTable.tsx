@@ -27,6 +27,7 @@ import {
   shownStatus,
   type ShownKeyStatus,
 } from '../../../../shared/key-expiry.ts';
+import { useCan } from '../../stores/me.ts';
 
 const STATUS_COLOR: Record<ShownKeyStatus, string> = {
   active: 'teal',
@@ -104,6 +105,9 @@ export function KeysTable({
   const [open, setOpen] = useState<number | null>(null);
   const [now] = useState(() => Date.now());
   const columns = 6 + (showPartner ? 1 : 0) + (selection ? 1 : 0);
+  // What the caller's role cannot do is shown, but not offered.
+  const canWrite = useCan('keys:write');
+  const canReveal = useCan('keys:reveal');
   const allSelected =
     !!selection && keys.length > 0 && keys.every((k) => selection.selected.has(k.id));
   return (
@@ -170,7 +174,8 @@ export function KeysTable({
                       </Group>
                       <Text size="xs" c="dimmed">
                         #{k.id} · <Code fz="xs">{k.displayPrefix}…</Code> · created{' '}
-                        {formatDate(k.createdAt)} by {k.createdBy}
+                        {formatDate(k.createdAt)} by{' '}
+                        <span data-testid={`key-created-by-${k.id}`}>{k.createdBy}</span>
                       </Text>
                       <RotationLink
                         words="Replaced by"
@@ -270,14 +275,14 @@ export function KeysTable({
                           </Menu.Target>
                           <Menu.Dropdown>
                             <Menu.Item
-                              disabled={k.status === 'revoked'}
+                              disabled={k.status === 'revoked' || !canWrite}
                               onClick={() => onAction({ kind: 'edit', key: k })}
                               data-testid={`edit-key-${k.id}`}
                             >
                               Edit…
                             </Menu.Item>
                             <Menu.Item
-                              disabled={!k.secretRetained || k.status === 'revoked'}
+                              disabled={!k.secretRetained || k.status === 'revoked' || !canReveal}
                               onClick={() =>
                                 reveal(k.id)
                                   .then((s) => copyText(s))
@@ -292,14 +297,14 @@ export function KeysTable({
                               Copy key{!k.secretRetained ? ' (shown once)' : ''}
                             </Menu.Item>
                             <Menu.Item
-                              disabled={k.status === 'revoked' || !!k.replacedByKeyId}
+                              disabled={k.status === 'revoked' || !!k.replacedByKeyId || !canWrite}
                               onClick={() => onAction({ kind: 'extend', key: k })}
                               data-testid={`extend-key-${k.id}`}
                             >
                               Change expiry…
                             </Menu.Item>
                             <Menu.Item
-                              disabled={k.status !== 'active' || !!k.replacedByKeyId}
+                              disabled={k.status !== 'active' || !!k.replacedByKeyId || !canWrite}
                               onClick={() => onAction({ kind: 'rotate', key: k })}
                               data-testid={`rotate-key-${k.id}`}
                             >
@@ -307,7 +312,7 @@ export function KeysTable({
                             </Menu.Item>
                             <Menu.Item
                               color="red"
-                              disabled={k.status === 'revoked'}
+                              disabled={k.status === 'revoked' || !canWrite}
                               onClick={() => onAction({ kind: 'revoke', key: k })}
                               data-testid={`revoke-${k.id}`}
                             >

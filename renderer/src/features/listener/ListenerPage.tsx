@@ -7,6 +7,7 @@ import {
   Group,
   NumberInput,
   Paper,
+  Select,
   Stack,
   Table,
   Text,
@@ -17,6 +18,9 @@ import { useEffect, useState } from 'react';
 import type { ListenerStatus } from '../../../../shared/admin-contract.ts';
 import { notify } from '../../lib/notify.ts';
 import { useListener } from '../../stores/listener.ts';
+import { useCan } from '../../stores/me.ts';
+import { download, formatDate } from '../../lib/format.ts';
+import { HTTPS_MODES, type HttpsMode } from '../../../../shared/settings.ts';
 
 function report(s: ListenerStatus) {
   if (s.running) notify.ok('Listener running', `Port ${s.port}`);
@@ -38,6 +42,7 @@ function AddressForm({
   );
   const [host, setHost] = useState(initialHost);
   const [port, setPort] = useState<number>(initialPort);
+  const canManage = useCan('listener:manage');
   return (
     <form
       onSubmit={(e) => {
@@ -62,10 +67,12 @@ function AddressForm({
           w={120}
           data-testid="listener-port"
         />
-        <Button type="submit" variant="default" loading={busy}>
-          Save address
-        </Button>
-        {running ? (
+        {canManage && (
+          <Button type="submit" variant="default" loading={busy}>
+            Save address
+          </Button>
+        )}
+        {!canManage ? null : running ? (
           <Button
             color="red"
             variant="light"
@@ -93,6 +100,89 @@ function AddressForm({
         )}
       </Group>
     </form>
+  );
+}
+
+const HTTPS_WORDS: Record<HttpsMode, string> = {
+  'beyond-loopback': 'HTTPS beyond this machine (recommended)',
+  always: 'HTTPS everywhere, this machine too',
+  never: 'Plain HTTP everywhere (keys travel in clear on the network)',
+};
+
+/**
+ * How partners reach the API securely: the certificate served, the CA they trust (download it,
+ * compare its fingerprint by phone), or the standing warning when plain HTTP was chosen.
+ */
+function HttpsPanel({ status }: { status: ListenerStatus }) {
+  const configure = useListener((s) => s.configure);
+  const canManage = useCan('listener:manage');
+  const tls = status.https;
+  return (
+    <Paper withBorder p="md" data-testid="listener-https">
+      <Stack gap="sm">
+        <Title order={5}>HTTPS</Title>
+        {status.clearBeyondLoopback && (
+          <Alert
+            color="red"
+            variant="light"
+            title="Keys travel in clear"
+            data-testid="clear-http-warning"
+          >
+            The API answers beyond this machine over plain HTTP: anyone on the network path can read
+            partners’ keys and data. Choose HTTPS below unless a TLS proxy stands in front.
+          </Alert>
+        )}
+        <Select
+          label="When to serve HTTPS"
+          data={HTTPS_MODES.map((m) => ({ value: m, label: HTTPS_WORDS[m] }))}
+          value={status.httpsMode}
+          disabled={!canManage}
+          allowDeselect={false}
+          onChange={(v) =>
+            v &&
+            void configure(status.host, status.port, v).then(report, (e: unknown) =>
+              notify.error('Not changed', e),
+            )
+          }
+          w={420}
+          data-testid="listener-https-mode"
+        />
+        {tls?.caPem && (
+          <>
+            <Text size="sm">
+              Partnergate’s own certificate authority signs this listener’s certificate. Partners
+              trust it once: send them the CA file (their cURL uses <Code>--cacert</Code>), and have
+              them compare its fingerprint with you by phone.
+            </Text>
+            <Text size="sm">
+              CA fingerprint (SHA-256):{' '}
+              <Code data-testid="ca-fingerprint">{tls.caFingerprint}</Code>
+            </Text>
+            <Text size="sm">
+              Server key pin: <Code data-testid="tls-pin">{tls.pin}</Code>
+            </Text>
+            <Group>
+              <Button
+                variant="default"
+                onClick={() => download('partnergate-ca.pem', tls.caPem!, 'application/x-pem-file')}
+                data-testid="download-ca"
+              >
+                Download CA certificate
+              </Button>
+              <Text size="xs" c="dimmed">
+                Covers {tls.names.join(', ')}; renewed before {formatDate(tls.notAfter)}.
+              </Text>
+            </Group>
+          </>
+        )}
+        {tls && !tls.caPem && (
+          <Text size="sm">
+            Serving your own certificate (key pin <Code>{tls.pin}</Code>), valid until{' '}
+            {formatDate(tls.notAfter)}.
+          </Text>
+        )}
+      </Stack>
+    </Paper>
   );
 }
 
@@ -162,6 +252,7 @@ export function ListenerPage() {
           />
         </Stack>
       </Paper>
+      <HttpsPanel status={status} />
     </Stack>
   );
 }

@@ -21,6 +21,7 @@ import { useKeys } from '../../stores/keys.ts';
 import { AccountForm } from './AccountForm.tsx';
 import { KIND_LABEL, STATUS_COLOR } from './labels.ts';
 import { filterAccounts, usePartnerList } from './store.ts';
+import { useCan } from '../../stores/me.ts';
 
 export function PartnersPage() {
   const accounts = useAccounts((s) => s.accounts);
@@ -40,14 +41,17 @@ export function PartnersPage() {
     );
   }, [load, loadKeys]);
   const rows = useMemo(() => filterAccounts(accounts, keys, filter), [accounts, keys, filter]);
+  const canAdd = useCan('partners:write');
 
   return (
     <Stack gap="sm" data-testid="partners-page">
       <Group justify="space-between">
         <Title order={3}>Partners</Title>
-        <Button onClick={() => setAdding(true)} data-testid="add-partner">
-          Add partner
-        </Button>
+        {canAdd && (
+          <Button onClick={() => setAdding(true)} data-testid="add-partner">
+            Add partner
+          </Button>
+        )}
       </Group>
       <Group gap="sm" align="flex-end">
         <TextInput

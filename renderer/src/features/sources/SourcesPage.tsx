@@ -31,6 +31,7 @@ import { useRouter } from '../../lib/router.ts';
 import { useAccounts } from '../../stores/accounts.ts';
 import { useSources } from '../../stores/sources.ts';
 import { SourceForm } from './SourceForm.tsx';
+import { useCan } from '../../stores/me.ts';
 
 /** How a source stands, in one word and a color. */
 export function sourceState(s: Source): { label: string; color: string; why: string } {
@@ -133,6 +134,7 @@ function SourceList() {
   const { sources, load } = useSources();
   const go = useRouter((s) => s.go);
   const [adding, setAdding] = useState({ open: false, n: 0 });
+  const canManage = useCan('sources:manage');
   useEffect(() => {
     load().catch((e: unknown) => notify.error('Could not load sources', e));
   }, [load]);
@@ -150,9 +152,14 @@ function SourceList() {
             schedule. Rows sent again update what is stored.
           </Text>
         </div>
-        <Button onClick={() => setAdding({ open: true, n: adding.n + 1 })} data-testid="add-source">
-          Add source
-        </Button>
+        {canManage && (
+          <Button
+            onClick={() => setAdding({ open: true, n: adding.n + 1 })}
+            data-testid="add-source"
+          >
+            Add source
+          </Button>
+        )}
       </Group>
       <Paper withBorder>
         <Table.ScrollContainer minWidth={800}>

@@ -15,13 +15,29 @@ export interface ApiRequest {
   secret: string;
   /** The key may be sent in the URL (spreadsheets can do nothing else). */
   allowQueryAuth: boolean;
+  /**
+   * HTTPS with Partnergate's own certificate authority: the file partners save its CA as, and
+   * the server key's pin. Absent for plain HTTP and for a publicly trusted certificate.
+   */
+  trust?: { caFile: string; pin: string } | null;
 }
 
+/** The name partners save Partnergate's CA certificate under, in every snippet. */
+export const CA_FILE = 'partnergate-ca.pem';
+
 export type SnippetTarget =
-  'curl' | 'curl-cmd' | 'powershell' | 'httpie' | 'python' | 'fetch' | 'spreadsheet';
+  | 'curl'
+  | 'curl-pinned'
+  | 'curl-cmd'
+  | 'powershell'
+  | 'httpie'
+  | 'python'
+  | 'fetch'
+  | 'spreadsheet';
 
 export const SNIPPET_LABELS: Record<SnippetTarget, string> = {
   curl: 'cURL (bash/zsh)',
+  'curl-pinned': 'cURL, pinned key (no CA file)',
   'curl-cmd': 'cURL (Windows cmd)',
   powershell: 'PowerShell',
   httpie: 'HTTPie',
@@ -68,26 +84,58 @@ function cmdQuote(s: string): string {
 /** The request in one tool; `null` when this key cannot be used that way (a URL, for a key
  * that may not be sent in one). */
 export function snippet(target: SnippetTarget, r: ApiRequest): string | null {
+  const ca = r.trust?.caFile;
   switch (target) {
     case 'curl':
-      return viaSnippetz('shell', 'curl', r);
+      return viaSnippetz('shell', 'curl', r).replace(
+        /^curl /,
+        ca ? `curl --cacert ${ca} ` : 'curl ',
+      );
+    case 'curl-pinned':
+      // Checks the server's key itself instead of the CA: nothing to install, one line to paste.
+      if (!r.trust) return null;
+      return viaSnippetz('shell', 'curl', r).replace(
+        /^curl /,
+        `curl --insecure --pinnedpubkey '${r.trust.pin}' `,
+      );
     case 'curl-cmd':
-      return `curl ${cmdQuote(requestUrl(r))} ^\n  --header ${cmdQuote(`Authorization: Bearer ${r.secret}`)}`;
+      return `curl ${ca ? `--cacert ${ca} ` : ''}${cmdQuote(requestUrl(r))} ^\n  --header ${cmdQuote(`Authorization: Bearer ${r.secret}`)}`;
     case 'powershell':
-      return viaSnippetz('powershell', 'restmethod', r);
+      return `${
+        ca
+          ? `# Once, to trust Partnergate's certificate authority (Windows, this user):\n# Import-Certificate -FilePath .\\${ca} -CertStoreLocation Cert:\\CurrentUser\\Root\n`
+          : ''
+      }${viaSnippetz('powershell', 'restmethod', r)}`;
     case 'httpie':
-      return viaSnippetz('shell', 'httpie', r);
+      return viaSnippetz('shell', 'httpie', r).replace(
+        /^http /,
+        ca ? `http --verify=${ca} ` : 'http ',
+      );
     case 'python':
-      return `import requests\n\nresponse = ${viaSnippetz('python', 'requests', r)}\nresponse.raise_for_status()\nprint(response.json())`;
+      return `import requests\n\nresponse = ${viaSnippetz('python', 'requests', r).replace(
+        /^(\s*)headers=\{/m,
+        ca ? `$1verify="${ca}",\n$1headers={` : '$1headers={',
+      )}\nresponse.raise_for_status()\nprint(response.json())`;
     case 'fetch':
-      return `const response = await ${viaSnippetz('js', 'fetch', r).replace(/^fetch/, 'fetch')};\nconsole.log(await response.json());`;
-    case 'spreadsheet':
+      return `${
+        ca
+          ? `// Node.js: trust Partnergate's certificate authority with\n// NODE_EXTRA_CA_CERTS=${ca} node this-script.mjs\n`
+          : ''
+      }const response = await ${viaSnippetz('js', 'fetch', r)};\nconsole.log(await response.json());`;
+    case 'spreadsheet': {
       // Without the key's permission a URL would only be refused: there is no snippet.
       if (!r.allowQueryAuth) return null;
+      const url = requestUrl(r, { format: 'csv', api_key: r.secret });
       return [
-        `Google Sheets:  =IMPORTDATA("${requestUrl(r, { format: 'csv', api_key: r.secret }).replace(/"/g, '""')}")`,
-        `Excel (Data → From Web / Power Query):  ${requestUrl(r, { format: 'csv', api_key: r.secret })}`,
+        `Google Sheets:  =IMPORTDATA("${url.replace(/"/g, '""')}")`,
+        `Excel (Data → From Web / Power Query):  ${url}`,
+        ...(ca
+          ? [
+              `HTTPS with a private certificate authority: Excel works once ${ca} is imported into Windows' Trusted Root store (see PowerShell). Google Sheets cannot: it fetches from Google's servers, which neither trust a private CA nor reach a LAN address. For Sheets, serve a certificate from a public CA (serve --tls-cert/--tls-key) on an address the internet reaches, or pull with Excel or a script.`,
+            ]
+          : []),
       ].join('\n\n');
+    }
   }
 }
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ListenerController } from '../../main/api/listener-controller.ts';
 import { machineNames } from '../../main/services/tls.ts';
+import { CA_FILE, snippet, type ApiRequest } from '../../shared/snippets.ts';
 import { tempDir, testClock, testCore } from '../helpers.ts';
 
 const DAY = 86_400_000;
@@ -98,6 +99,51 @@ describe('HTTPS on the partner listener', () => {
       const refused = await curl(['-k', '--pinnedpubkey', status.https!.pin, url2]);
       expect(refused.code).toBe(90); // SSL public key does not match pinned public key
       await expect(httpsGet(url2, caPem, secret)).rejects.toThrow(/certificate/);
+    } finally {
+      await listener.stop();
+    }
+  });
+
+  it('runs the API panel’s snippets unmodified against HTTPS with our CA', async () => {
+    const core = testCore({
+      settings: { listener: { host: '0.0.0.0', port: 0, startOnLaunch: true } },
+    });
+    const secret = await partnerWithKey(core);
+    const listener = new ListenerController(core);
+    const status = await listener.start();
+    const dir = tempDir();
+    writeFileSync(join(dir, CA_FILE), status.https!.caPem!);
+    const request: ApiRequest = {
+      baseUrl: `https://127.0.0.1:${status.port}`,
+      path: '/api/v1/me',
+      query: {},
+      secret,
+      allowQueryAuth: false,
+      trust: { caFile: CA_FILE, pin: status.https!.pin },
+    };
+    const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(cmd, args, { cwd: dir, env: { ...process.env, ...env } }, (e, out, err) =>
+          e ? reject(new Error(`${cmd}: ${err || e.message}`)) : resolve(out),
+        ),
+      );
+    try {
+      const acme = { account: { name: 'Acme' } };
+      for (const t of ['curl', 'curl-pinned'] as const)
+        expect(JSON.parse(await run('bash', ['-c', snippet(t, request)!])), t).toMatchObject(acme);
+      const node = join(dir, 'call.mjs');
+      writeFileSync(node, snippet('fetch', request)!);
+      expect(
+        await run(process.execPath, [node], { NODE_EXTRA_CA_CERTS: join(dir, CA_FILE) }),
+      ).toContain("name: 'Acme'");
+      const hasRequests = await run('python3', ['-c', 'import requests']).then(
+        () => true,
+        () => false,
+      );
+      if (hasRequests) {
+        writeFileSync(join(dir, 'call.py'), snippet('python', request)!);
+        expect(await run('python3', ['call.py'])).toContain("'name': 'Acme'");
+      } else process.stderr.write('python snippet not run: python3 has no requests module\n');
     } finally {
       await listener.stop();
     }

@@ -2,6 +2,11 @@ import { expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { browserSuite, openPartner } from './fixture.ts';
 import { request } from '../api/http.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 browserSuite('the API panel in a browser', (open) => {
   it('shows the whole host, says which time zones apply, and gives a spreadsheet URL only once the key may be sent in one', async () => {
@@ -45,6 +50,48 @@ browserSuite('the API panel in a browser', (open) => {
     expect(r.headers['content-type']).toMatch(/^text\/csv/);
     expect(parse(r.text).length).toBeGreaterThan(0);
     await s.shot('51-api-panel-spreadsheet');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('serves HTTPS with our own CA, shows its fingerprint, and the copied cURL command works against it', async () => {
+    const s = await open({ width: 1280 });
+    const { page } = s;
+    const { key } = await s.localKey(5, 'Over HTTPS');
+    await page.getByTestId('nav-listener').click();
+    await page.getByTestId('listener-https-mode').click();
+    await page.getByRole('option', { name: /HTTPS everywhere/ }).click();
+    await page.getByTestId('ca-fingerprint').waitFor();
+    const status = s.listener.status();
+    expect(status.https?.caFingerprint).toBeTruthy();
+    expect(await page.getByTestId('ca-fingerprint').innerText()).toBe(status.https!.caFingerprint);
+    expect(await page.getByTestId('listener-badge').innerText()).toMatch(/HTTPS/i);
+    await s.shot('52-listener-https');
+
+    // The partner's CA file, as the listener page downloads it.
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download-ca').click(),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'pg-partner-'));
+    await file.saveAs(join(dir, 'partnergate-ca.pem'));
+
+    await openPartner(s, 5);
+    await page.getByTestId(`api-panel-${key.id}`).click();
+    const panel = page.getByRole('dialog');
+    await panel.getByTestId('reveal-secret').click();
+    await panel.getByTestId('tab-curl').click();
+    expect(await panel.getByTestId('snippet').innerText()).toMatch(
+      /^curl --cacert partnergate-ca\.pem '?https:\/\//,
+    );
+    await s.shot('53-api-panel-https');
+    await panel.getByTestId('copy-snippet').click();
+    const command = await s.copied();
+    // The partner pastes it in a shell where they saved the CA file (the listener answers from
+    // this process, so the shell runs beside it, not blocking it).
+    const { stdout: out } = await promisify(execFile)('bash', ['-c', command], { cwd: dir });
+    expect(out.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(out) as unknown).not.toThrow();
+    rmSync(dir, { recursive: true, force: true });
     expect(s.errors).toEqual([]);
   });
 });

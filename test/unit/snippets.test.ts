@@ -32,4 +32,30 @@ describe('snippets for partners', () => {
       'curl "http://192.168.1.20:8787/api/v1/reports/3?sub1=50%%25" ^',
     );
   });
+  it('trusts Partnergate’s own CA in every tool when the listener serves HTTPS with it', () => {
+    const https = {
+      ...r,
+      baseUrl: 'https://192.168.1.20:8787',
+      allowQueryAuth: true,
+      trust: { caFile: 'partnergate-ca.pem', pin: 'sha256//abc=' },
+    };
+    expect(snippet('curl', https)!.split('\n')[0]).toMatch(
+      /^curl --cacert partnergate-ca\.pem '?https:/,
+    );
+    expect(snippet('curl-pinned', https)).toMatch(
+      /^curl --insecure --pinnedpubkey 'sha256\/\/abc=' /,
+    );
+    expect(snippet('curl-pinned', r)).toBeNull();
+    expect(snippet('curl-cmd', https)).toMatch(/^curl --cacert partnergate-ca\.pem "https:/);
+    expect(snippet('httpie', https)).toMatch(/^http --verify=partnergate-ca\.pem /);
+    expect(snippet('python', https)).toContain('verify="partnergate-ca.pem",');
+    expect(snippet('powershell', https)).toContain(
+      'Import-Certificate -FilePath .\\partnergate-ca.pem -CertStoreLocation Cert:\\CurrentUser\\Root',
+    );
+    expect(snippet('fetch', https)).toContain('NODE_EXTRA_CA_CERTS=partnergate-ca.pem');
+    expect(snippet('spreadsheet', https)).toContain('Google Sheets cannot');
+    // Plain HTTP, or a publicly trusted certificate: nothing added.
+    expect(snippet('curl', r)).not.toContain('--cacert');
+    expect(snippet('python', r)).not.toContain('verify=');
+  });
 });

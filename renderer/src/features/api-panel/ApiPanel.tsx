@@ -18,6 +18,7 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiProbe } from '../../../../shared/admin-contract.ts';
 import {
+  CA_FILE,
   SNIPPET_LABELS,
   maskSecret,
   requestUrl,
@@ -26,6 +27,7 @@ import {
   type SnippetTarget,
 } from '../../../../shared/snippets.ts';
 import { notify } from '../../lib/notify.ts';
+import { download } from '../../lib/format.ts';
 import type { ApiPanelProps } from '../../components/slots.ts';
 import { useAccounts } from '../../stores/accounts.ts';
 import { useKeys } from '../../stores/keys.ts';
@@ -90,10 +92,16 @@ export function ApiPanel({ keyRecord: given, reportId, onClose }: ApiPanelProps)
       query: shownReport ? { from, to } : NO_QUERY,
       secret: secret ?? `${keyRecord.displayPrefix}…`,
       allowQueryAuth: keyRecord.allowQueryAuth,
+      // HTTPS with Partnergate's own CA: every snippet trusts it (the partner gets the file).
+      trust:
+        host?.startsWith('https:') && status?.https?.caPem
+          ? { caFile: CA_FILE, pin: status.https.pin }
+          : null,
     }),
-    [host, shownReport, from, to, secret, keyRecord],
+    [host, shownReport, from, to, secret, keyRecord, status],
   );
-  const text = snippet(target, request);
+  // The pinned-key cURL exists only with our own CA; on plain HTTP it falls back to cURL.
+  const text = snippet(target === 'curl-pinned' && !request.trust ? 'curl' : target, request);
   const reportZone = allReports.find((r) => String(r.id) === shownReport)?.timezone ?? 'UTC';
   const hasReports = keyRecord.scopes.includes('reports:read');
 
@@ -162,7 +170,7 @@ export function ApiPanel({ keyRecord: given, reportId, onClose }: ApiPanelProps)
           keepMounted={false}
         >
           <Tabs.List>
-            {TARGETS.map((t) => (
+            {TARGETS.filter((t) => t !== 'curl-pinned' || request.trust).map((t) => (
               <Tabs.Tab key={t} value={t} data-testid={`tab-${t}`}>
                 {SNIPPET_LABELS[t]}
               </Tabs.Tab>
@@ -225,6 +233,16 @@ export function ApiPanel({ keyRecord: given, reportId, onClose }: ApiPanelProps)
             )}
           </Group>
           <Group gap="xs">
+            {request.trust && status?.https?.caPem && (
+              <Button
+                size="xs"
+                variant="default"
+                onClick={() => download(CA_FILE, status.https!.caPem!, 'application/x-pem-file')}
+                data-testid="panel-download-ca"
+              >
+                CA file for the partner
+              </Button>
+            )}
             <CopyButton value={text ?? ''}>
               {({ copied, copy }) => (
                 <Button

@@ -170,7 +170,8 @@ function HttpsPanel({ status }: { status: ListenerStatus }) {
                 Download CA certificate
               </Button>
               <Text size="xs" c="dimmed">
-                Covers {tls.names.join(', ')}; renewed before {formatDate(tls.notAfter)}.
+                Covers {tls.names.join(', ')}; valid until {formatDate(tls.notAfter)}, renewed a
+                month before.
               </Text>
             </Group>
           </>

@@ -6,7 +6,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { userInfo } from 'node:os';
-import { isPartnergateError, type PartnergateError } from '../../shared/errors.ts';
+import { isPartnergateError, PartnergateError } from '../../shared/errors.ts';
+import { ADMIN_METHODS, type AdminApi, type AdminMethod } from '../../shared/admin-contract.ts';
 import { openCore, type Core } from '../core.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import { registerAccountCommands } from './commands/accounts.ts';
@@ -34,6 +35,10 @@ export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE };
 export interface GlobalOptions {
   dataDir?: string;
   json?: boolean;
+  /** A team server's admin address: commands that can run there do, as the token's person. */
+  server?: string;
+  token?: string;
+  ca?: string;
 }
 
 /** What every command gets: output helpers and the core, opened on first use and closed after. */
@@ -41,6 +46,11 @@ export interface CliApp {
   io: CliIo;
   globals(cmd: Command): GlobalOptions;
   core(cmd: Command): Core;
+  /**
+   * The admin contract: this machine's store through the admin dispatcher, or with `--server`
+   * a team server's, as the person whose access token is given.
+   */
+  admin(cmd: Command): Promise<AdminApi>;
   /** Prints a result: JSON with `--json`, else the human text. */
   print(cmd: Command, value: unknown, human: () => string): void;
   note(text: string): void;
@@ -65,6 +75,7 @@ export function buildProgram(io: CliIo): {
   explainError: (e: unknown) => unknown;
 } {
   let core: Core | undefined;
+  let admin: AdminApi | undefined;
   let exitCode = EXIT_OK;
   const program = new Command('partnergate')
     .description(
@@ -75,6 +86,15 @@ export function buildProgram(io: CliIo): {
       'where the database lives (default: PARTNERGATE_DATA_DIR, else the per-user app-data folder)',
     )
     .option('--json', 'print machine-readable JSON')
+    .option(
+      '--server <url>',
+      'work on a team server (its admin UI address) instead of this machine’s store',
+    )
+    .option(
+      '--token <token>',
+      'your access token for --server (better: the PARTNERGATE_TOKEN environment variable)',
+    )
+    .option('--ca <file>', 'trust this CA certificate for --server (default: PARTNERGATE_CA)')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -84,11 +104,40 @@ export function buildProgram(io: CliIo): {
     io,
     globals: (cmd) => cmd.optsWithGlobals<GlobalOptions>(),
     core(cmd) {
+      if (app.globals(cmd).server !== undefined)
+        throw new PartnergateError(
+          'invalid',
+          'local_only',
+          `\`${cmd.parent?.name() === 'partnergate' ? '' : `${cmd.parent?.name()} `}${cmd.name()}\` works on this machine's store only; against a team server use the admin UI, or \`call METHOD JSON\` with --server.`,
+        );
       if (!core) {
         const { dir } = resolveDataDir(app.globals(cmd).dataDir, io.env);
         core = openCore({ dataDir: dir, actor: actor(), ...(io.now ? { now: io.now } : {}) });
       }
       return core;
+    },
+    async admin(cmd) {
+      const g = app.globals(cmd);
+      if (g.server !== undefined) {
+        const { remoteAdmin } = await import('./admin-client.ts');
+        return remoteAdmin({
+          server: g.server,
+          token: g.token ?? io.env.PARTNERGATE_TOKEN,
+          caFile: g.ca ?? io.env.PARTNERGATE_CA,
+        });
+      }
+      if (!admin) {
+        const [{ localAdmin }, { createAdminDispatch }, { ListenerController }] = await Promise.all(
+          [
+            import('./admin-client.ts'),
+            import('../admin/handlers.ts'),
+            import('../api/listener-controller.ts'),
+          ],
+        );
+        const c = app.core(cmd);
+        admin = localAdmin(createAdminDispatch(c, new ListenerController(c)), { actor: actor() });
+      }
+      return admin;
     },
     print(cmd, value, human) {
       io.stdout(app.globals(cmd).json ? `${JSON.stringify(value, null, 2)}\n` : human());
@@ -109,6 +158,35 @@ export function buildProgram(io: CliIo): {
   registerSettingsCommands(program, app);
   registerServeCommand(program, app);
   registerDoctorCommand(program, app);
+
+  program
+    .command('call')
+    .description(
+      'make one admin-contract call (what the admin UI does), here or with --server on a team server',
+    )
+    .argument('<method>', 'e.g. listAccounts, issueKey, listKeys')
+    .argument('[input]', 'its input as JSON', '{}')
+    .action(async (method: string, input: string, _o: unknown, cmd: Command) => {
+      if (!(ADMIN_METHODS as readonly string[]).includes(method))
+        throw new PartnergateError(
+          'invalid',
+          'unknown_method',
+          `There is no admin call ${method}; they are: ${ADMIN_METHODS.join(', ')}.`,
+        );
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(input);
+      } catch {
+        throw new PartnergateError(
+          'invalid',
+          'invalid_json',
+          `The input of ${method} is not JSON: ${input.slice(0, 80)}`,
+        );
+      }
+      const api = await app.admin(cmd);
+      const result = await (api[method as AdminMethod] as (i: unknown) => Promise<unknown>)(parsed);
+      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    });
 
   return {
     program,

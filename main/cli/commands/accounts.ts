@@ -99,8 +99,10 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
     .option('--kind <kind>', 'affiliate, ib or employee')
     .option('--status <status>', 'active, onboarding or suspended')
     .option('--search <text>', 'name, email, company or id')
-    .action((o: AccountFlags, cmd: Command) => {
-      const list = app.core(cmd).accounts.list({
+    .action(async (o: AccountFlags, cmd: Command) => {
+      const list = await (
+        await app.admin(cmd)
+      ).listAccounts({
         ...(o.kind && { kind: o.kind }),
         ...(o.status && { status: o.status }),
         ...(o.search && { search: o.search }),

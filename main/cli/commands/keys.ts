@@ -67,8 +67,10 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .command('list')
     .description('list keys')
     .option('--partner <id>', 'only this account’s keys')
-    .action((o: { partner?: string }, cmd: Command) => {
-      const list = app.core(cmd).keys.list(o.partner ? parseId(o.partner, '--partner') : undefined);
+    .action(async (o: { partner?: string }, cmd: Command) => {
+      const list = await (
+        await app.admin(cmd)
+      ).listKeys(o.partner ? { accountId: parseId(o.partner, '--partner') } : {});
       app.print(cmd, list, () =>
         list.length
           ? table(list.map(keyLine), [

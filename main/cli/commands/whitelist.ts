@@ -88,9 +88,9 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
   wl.command('list')
     .description('list a key’s rules, with overlaps and open ranges flagged')
     .requiredOption('--key <id>', 'key id')
-    .action((o: { key: string }, cmd: Command) => {
+    .action(async (o: { key: string }, cmd: Command) => {
       const keyId = parseId(o.key, '--key');
-      const w = app.core(cmd).ipRules.list(keyId);
+      const w = await (await app.admin(cmd)).listRules({ keyId });
       app.print(cmd, w, () => whitelistText(w, keyId));
     });
 

@@ -24,7 +24,7 @@ export type { AdminCaller };
 export type AdminAnswer =
   { ok: true; result: unknown } | { ok: false; status: number; error: AdminError };
 
-const STATUS_OF_KIND: Record<ErrorKind, number> = {
+export const STATUS_OF_KIND: Record<ErrorKind, number> = {
   invalid: 400,
   not_found: 404,
   conflict: 409,

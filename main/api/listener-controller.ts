@@ -9,6 +9,7 @@ import type { Server as TlsServer } from 'node:tls';
 import type { Core } from '../core.ts';
 import { machineNames, type TlsMaterial } from '../services/tls.ts';
 import { isLoopbackHost, startPartnerListener, type RunningListener } from './listener.ts';
+import type { PartnerApiOptions } from './server.ts';
 
 export interface TlsChoice {
   https?: HttpsMode;
@@ -18,7 +19,19 @@ export interface TlsChoice {
 
 /** How often a running HTTPS listener checks its certificate (expiry, new addresses). */
 const RENEW_CHECK_MS = 60 * 60_000;
-import type { PartnerApiOptions } from './server.ts';
+
+/** The operator's certificate files: this run's (`serve --tls-cert`), else the saved ones. */
+export function operatorFiles(
+  choice: TlsChoice,
+  saved: { certFile: string | null; keyFile: string | null },
+): TlsChoice['operator'] {
+  return (
+    choice.operator ??
+    (saved.certFile && saved.keyFile
+      ? { certFile: saved.certFile, keyFile: saved.keyFile }
+      : undefined)
+  );
+}
 
 export class ListenerController {
   private running: RunningListener | null = null;
@@ -77,9 +90,7 @@ export class ListenerController {
     const s = this.core.settings.get().listener;
     const https = mode ?? this.tlsChoice.https ?? s.https;
     if (https === 'never' || (https === 'beyond-loopback' && isLoopbackHost(host))) return null;
-    const operator =
-      this.tlsChoice.operator ??
-      (s.certFile && s.keyFile ? { certFile: s.certFile, keyFile: s.keyFile } : undefined);
+    const operator = operatorFiles(this.tlsChoice, s);
     return this.core.tls.material({ names: machineNames([host]), ...(operator && { operator }) });
   }
 

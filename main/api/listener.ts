@@ -43,7 +43,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 function kindOf(address: string, family: 4 | 6, internal: boolean): ListenerAddress['kind'] {
-  if (internal || address === '::1' || address.startsWith('127.')) return 'loopback';
+  if (internal || isLoopbackHost(address)) return 'loopback';
   if (family === 4) {
     const [a, b] = address.split('.').map(Number) as [number, number];
     if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'lan';

@@ -15,14 +15,12 @@ import {
 } from '../../shared/admin-contract.ts';
 import { PartnergateError, type ErrorKind } from '../../shared/errors.ts';
 import { ACCESS_TOKEN_PREFIX } from '../../shared/users.ts';
-import type { AdminDispatch } from '../admin/dispatch.ts';
+import { STATUS_OF_KIND, type AdminDispatch } from '../admin/dispatch.ts';
 
+/** The error kind an admin answer's status stands for (401, not signed in, as forbidden). */
 const KIND_OF_STATUS: Record<number, ErrorKind> = {
-  400: 'invalid',
+  ...Object.fromEntries(Object.entries(STATUS_OF_KIND).map(([kind, status]) => [status, kind])),
   401: 'forbidden',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
 };
 
 const failure = (status: number, e: AdminError) =>

@@ -1,7 +1,7 @@
 /**
  * The admin UI in a browser: the built renderer and the admin contract over HTTP, on 127.0.0.1
- * (or beyond it, only over HTTPS and only to people who sign in). Until anyone administers the store, a random token, printed once as part of a URL
- * fragment (never sent in a request line or logged), is exchanged by the page for an HttpOnly
+ * (or beyond it, only over HTTPS and only to people who sign in). Until anyone administers the
+ * store, a random token, printed once as part of a URL fragment (never sent in a request line or logged), is exchanged by the page for an HttpOnly
  * SameSite=Strict session cookie; once people exist, they sign in with email and password (or a
  * one-time set-up link) and their session goes in the same cookie, and every call is checked
  * against their role. Every call needs the cookie, this listener's own Origin and Host (no DNS
@@ -120,6 +120,8 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
       'set-cookie',
       `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/${o.tls ? '; Secure' : ''}`,
     );
+  /** A request from this machine (IPv4 loopback may arrive IPv6-mapped). */
+  const fromThisMachine = (req: FastifyRequest) => isLoopbackHost(req.ip.replace(/^::ffff:/, ''));
   const bearerOf = (req: FastifyRequest): string | null => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     return m ? m[1]! : null;
@@ -174,7 +176,7 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     // Beyond this machine, only people: until the owner exists, only their set-up link works.
     if (
       !loopback &&
-      !isLoopbackHost(req.ip.replace(/^::ffff:/, '')) &&
+      !fromThisMachine(req) &&
       req.url.startsWith('/admin/') &&
       !o.users!.hasUsers() &&
       req.url !== '/admin/session'
@@ -258,7 +260,7 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
       }
     }
     const token = str('token');
-    if (!loopback && !isLoopbackHost(req.ip.replace(/^::ffff:/, '')))
+    if (!loopback && !fromThisMachine(req))
       return refuse(
         reply,
         403,

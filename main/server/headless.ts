@@ -1,12 +1,13 @@
 /**
  * The headless bootstrap: the partner API listener and the admin UI (on 127.0.0.1, or beyond it
- * over HTTPS to people who sign in), over one open core. `partnergate serve` calls this; it knows nothing of the command line.
+ * over HTTPS to people who sign in), over one open core. `partnergate serve` calls this; it
+ * knows nothing of the command line.
  */
 import { fileURLToPath } from 'node:url';
 import type { ListenerStatus } from '../../shared/admin-contract.ts';
 import { PartnergateError } from '../../shared/errors.ts';
 import type { Core } from '../core.ts';
-import { ListenerController, type TlsChoice } from '../api/listener-controller.ts';
+import { ListenerController, operatorFiles, type TlsChoice } from '../api/listener-controller.ts';
 import { isLoopbackHost } from '../api/listener.ts';
 import { machineNames } from '../services/tls.ts';
 import { createAdminDispatch } from '../admin/handlers.ts';
@@ -50,12 +51,7 @@ export async function startHeadless(core: Core, o: HeadlessOptions): Promise<Run
   if (o.adminPort !== null) {
     try {
       const adminHost = o.adminHost ?? '127.0.0.1';
-      const saved = core.settings.get().listener;
-      const operator =
-        o.tls?.operator ??
-        (saved.certFile && saved.keyFile
-          ? { certFile: saved.certFile, keyFile: saved.keyFile }
-          : undefined);
+      const operator = operatorFiles(o.tls ?? {}, core.settings.get().listener);
       // Beyond this machine the admin UI is served over HTTPS only (refused without it).
       const tls = isLoopbackHost(adminHost)
         ? null

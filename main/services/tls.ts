@@ -158,6 +158,8 @@ export function tlsService(o: TlsServiceOptions) {
   const now = o.now ?? Date.now;
   const file = (name: string) => join(dir, name);
 
+  const readText = (name: string) =>
+    existsSync(file(name)) ? readFileSync(file(name), 'utf8') : null;
   const write = (name: string, text: string, secret = false) => {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file(name)}.tmp`;
@@ -171,7 +173,7 @@ export function tlsService(o: TlsServiceOptions) {
       const sealed = Buffer.from(readFileSync(file(`${name}.sealed`), 'utf8'), 'base64');
       return o.secretBox.open(sealed);
     }
-    return existsSync(file(name)) ? readFileSync(file(name), 'utf8') : null;
+    return readText(name);
   }
   async function writeKey(name: string, pem: string): Promise<void> {
     if (o.secretBox && (await o.secretBox.describe()).retains) {
@@ -180,7 +182,7 @@ export function tlsService(o: TlsServiceOptions) {
   }
 
   async function ownCa(): Promise<{ certPem: string; keyPem: string }> {
-    const certPem = existsSync(file('ca.crt')) ? readFileSync(file('ca.crt'), 'utf8') : null;
+    const certPem = readText('ca.crt');
     const keyPem = await readKey('ca.key');
     if (certPem && keyPem) return { certPem, keyPem };
     const ca = makeCa(now(), hostname() || 'this machine');
@@ -208,9 +210,7 @@ export function tlsService(o: TlsServiceOptions) {
         keyPem = newRsaKey().privatePem;
         await writeKey('server.key', keyPem);
       }
-      let certPem = existsSync(file('server.crt'))
-        ? readFileSync(file('server.crt'), 'utf8')
-        : null;
+      let certPem = readText('server.crt');
       const current = certPem ? new X509Certificate(certPem) : null;
       const stale =
         !current ||

@@ -14,7 +14,8 @@ import { keyStatements } from '../db/keys.ts';
 import { offerStatements } from '../db/offers.ts';
 import { reportDefinitionStatements } from '../db/report-definitions.ts';
 import { reportQueryRunner } from '../db/report-query.ts';
-import { writeTransaction } from '../db/transactions.ts';
+import { withoutWaiting, writeTransaction } from '../db/transactions.ts';
+import { isBusy } from '../db/storage-errors.ts';
 import type { SettingsStore } from '../settings-store.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -56,6 +57,11 @@ export interface ServiceContext {
   changeGeneration(): number;
   /** Runs `fn` in a write transaction that takes the write lock first (BEGIN IMMEDIATE). */
   write<T>(fn: () => T): T;
+  /**
+   * Bookkeeping on a request's path (a session's or an access token's last use): written at once
+   * when the write lock is free, skipped (false) when another process holds it, never waited for.
+   */
+  writeIfFree(fn: () => void): boolean;
   /** Records an admin change; call inside the same transaction as the change. */
   audit(
     action: string,
@@ -92,6 +98,15 @@ export function createContext(o: ContextOptions): ServiceContext {
     settings: o.settings,
     changeGeneration: () => generation,
     write: (fn) => writeTransaction(o.db, fn),
+    writeIfFree(fn) {
+      try {
+        withoutWaiting(o.db, () => writeTransaction(o.db, fn));
+        return true;
+      } catch (e) {
+        if (isBusy(e)) return false;
+        throw e;
+      }
+    },
     audit(action, entityType, entityId, before, after) {
       generation++;
       sql.audit.insert({ at: now(), actor: actor(), action, entityType, entityId, before, after });

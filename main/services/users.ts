@@ -376,7 +376,8 @@ export function userService(ctx: ServiceContext) {
       if (!s || s.expiresAt <= now || s.lastSeenAt + SESSION_IDLE_MS <= now) return null;
       const u = sql.get(s.userId);
       if (!u || u.disabled) return null;
-      if (now - s.lastSeenAt > MINUTE) ctx.write(() => sql.touch(s.id, now));
+      // Kept alive when the store is free; a busy store costs this request nothing.
+      if (now - s.lastSeenAt > MINUTE) ctx.writeIfFree(() => sql.touch(s.id, now));
       return { user: view(u), sessionId: s.id };
     },
     signOut(token: string): void {
@@ -543,7 +544,7 @@ export function userService(ctx: ServiceContext) {
       if (!u || u.disabled || u.passwordHash === null) return null;
       const now = ctx.now();
       if (t.lastUsedAt === null || now - t.lastUsedAt > MINUTE || t.lastUsedAddress !== address)
-        ctx.write(() => sql.tokenUsed(t.id, now, address));
+        ctx.writeIfFree(() => sql.tokenUsed(t.id, now, address));
       return view(u);
     },
 

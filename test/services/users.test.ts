@@ -6,6 +6,7 @@ import {
   THROTTLE_WINDOW_MS,
   verifyPassword,
 } from '../../main/services/users.ts';
+import Database from 'better-sqlite3';
 import { Secret, TOTP } from 'otpauth';
 import { storeOf, testClock, testCore } from '../helpers.ts';
 
@@ -297,5 +298,29 @@ describe('people who administer Partnergate', () => {
     expect(token.prefix).toBe(secret.slice(0, 10));
     const stored = storeOf(core).prepare(`SELECT * FROM access_tokens`).all();
     expect(JSON.stringify(stored)).not.toContain(secret.slice(4));
+  });
+
+  it('never wait on another process’s write lock to note a session’s or a token’s use', async () => {
+    const { core, clock, owner } = await withOwner();
+    const s = await core.users.signIn(
+      { email: 'olga@network.example', password: 'correct horse battery' },
+      null,
+    );
+    const { secret } = core.users.createToken(owner.id, { name: 'script' });
+    clock.advance(5 * 60_000);
+    // An import in another process holds the write lock.
+    const other = new Database(core.databaseFile);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      expect(core.users.session(s.token)?.user.email).toBe('olga@network.example');
+      expect(core.users.tokenUser(secret, '10.0.0.9')?.email).toBe('olga@network.example');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    // Not noted while the lock was held; noted on the next use.
+    expect(core.users.tokens(owner.id)[0]!.lastUsedAt).toBeNull();
+    core.users.tokenUser(secret, '10.0.0.9');
+    expect(core.users.tokens(owner.id)[0]!.lastUsedAt).toBe(clock.now());
   });
 });

@@ -5,26 +5,11 @@
  * becomes the error the rest of the CLI prints.
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { request as httpRequest } from 'node:http';
-import {
-  ADMIN_METHODS,
-  type AdminApi,
-  type AdminCaller,
-  type AdminError,
-} from '../../shared/admin-contract.ts';
-import { PartnergateError, type ErrorKind } from '../../shared/errors.ts';
+import { ADMIN_METHODS, type AdminApi, type AdminCaller } from '../../shared/admin-contract.ts';
+import { PartnergateError } from '../../shared/errors.ts';
 import { ACCESS_TOKEN_PREFIX } from '../../shared/users.ts';
-import { STATUS_OF_KIND, type AdminDispatch } from '../admin/dispatch.ts';
-
-/** The error kind an admin answer's status stands for (401, not signed in, as forbidden). */
-const KIND_OF_STATUS: Record<number, ErrorKind> = {
-  ...Object.fromEntries(Object.entries(STATUS_OF_KIND).map(([kind, status]) => [status, kind])),
-  401: 'forbidden',
-};
-
-const failure = (status: number, e: AdminError) =>
-  new PartnergateError(KIND_OF_STATUS[status] ?? 'environment', e.code, e.message, e.details);
+import type { AdminDispatch } from '../admin/dispatch.ts';
+import { adminFailure, adminHttp } from '../admin/http-client.ts';
 
 /** The contract over a dispatcher in this process (the local store). */
 export function localAdmin(dispatch: AdminDispatch, caller: AdminCaller): AdminApi {
@@ -33,7 +18,7 @@ export function localAdmin(dispatch: AdminDispatch, caller: AdminCaller): AdminA
       m,
       async (input: unknown) => {
         const a = await dispatch(m, input ?? {}, caller);
-        if (!a.ok) throw failure(a.status, a.error);
+        if (!a.ok) throw adminFailure(a.status, a.error);
         return a.result;
       },
     ]),
@@ -67,57 +52,28 @@ export function remoteAdmin(o: RemoteOptions): AdminApi {
       `--server needs your access token (${ACCESS_TOKEN_PREFIX}…): set PARTNERGATE_TOKEN, or pass --token. Create one in the admin UI under your name → Your sign-in.`,
     );
   const ca = o.caFile ? readCa(o.caFile) : undefined;
-  const call = (method: string, input: unknown) =>
-    new Promise<unknown>((resolve, reject) => {
-      const body = JSON.stringify(input ?? {});
-      const url = new URL(`/admin/api/${method}`, base);
-      const send = url.protocol === 'https:' ? request : httpRequest;
-      const req = send(
-        url,
-        {
-          method: 'POST',
-          ...(ca && { ca }),
-          headers: {
-            authorization: `Bearer ${o.token}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => {
-            let json: { result?: unknown; error?: AdminError };
-            try {
-              json = JSON.parse(text) as typeof json;
-            } catch {
-              return reject(
-                new PartnergateError(
-                  'environment',
-                  'bad_response',
-                  `${base.origin} answered ${res.statusCode} without the admin contract's JSON; is it Partnergate's admin UI address?`,
-                ),
-              );
-            }
-            if (json.error) reject(failure(res.statusCode ?? 500, json.error));
-            else resolve(json.result);
-          });
-        },
+  const call = async (method: string, input: unknown) => {
+    let a;
+    try {
+      a = await adminHttp(new URL(`/admin/api/${method}`, base), {
+        json: input ?? {},
+        headers: { authorization: `Bearer ${o.token}` },
+        ...(ca && { ca }),
+      });
+    } catch (e) {
+      if (e instanceof PartnergateError) throw e;
+      const x = e as NodeJS.ErrnoException;
+      throw new PartnergateError(
+        'environment',
+        'server_unreachable',
+        /certificate|self.signed|UNABLE_TO_VERIFY/i.test(`${x.code} ${x.message}`)
+          ? `${base.origin}'s certificate is not trusted (${x.message}); pass --ca with the server's CA file (partnergate-ca.pem, from its Listener page).`
+          : `${base.origin} cannot be reached: ${x.message}.`,
       );
-      req.on('error', (e: NodeJS.ErrnoException) =>
-        reject(
-          new PartnergateError(
-            'environment',
-            'server_unreachable',
-            /certificate|self.signed|UNABLE_TO_VERIFY/i.test(`${e.code} ${e.message}`)
-              ? `${base.origin}'s certificate is not trusted (${e.message}); pass --ca with the server's CA file (partnergate-ca.pem, from its Listener page).`
-              : `${base.origin} cannot be reached: ${e.message}.`,
-          ),
-        ),
-      );
-      req.end(body);
-    });
+    }
+    if (a.error) throw adminFailure(a.status, a.error);
+    return a.result;
+  };
   return Object.fromEntries(
     ADMIN_METHODS.map((m) => [m, (input: unknown) => call(m, input)]),
   ) as unknown as AdminApi;

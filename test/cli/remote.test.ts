@@ -116,17 +116,69 @@ describe('partnergate --server', () => {
     expect(noToken.stderr).toMatch(/needs your access token \(pgu_…\): set PARTNERGATE_TOKEN/);
     const wrong = await remote(`${ownerToken}x`, ['partner', 'list']);
     expect(wrong.stderr).toMatch(/This access token is not valid/);
-    const local = await remote(ownerToken, [
+    const local = await remote(ownerToken, ['offer', 'list']);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/`offer list` works on this machine's store only/);
+  });
+
+  it('runs the key, partner and whitelist commands on the server, as the token’s person', async () => {
+    const issued = await remote(managerToken, [
+      '--json',
       'key',
       'issue',
       '--partner',
-      '1',
+      String(acme.id),
+      '--label',
+      'nightly sync',
+      '--scopes',
+      'reports:read',
+    ]);
+    expect(issued.stderr).toBe('');
+    const key = issued.json<{ id: number; secret: string }>();
+    expect(key.secret).toMatch(/^pgk_/);
+    expect(core.keys.get(key.id).createdBy).toBe('mia@network.example (127.0.0.1)');
+    const rule = await remote(managerToken, [
+      'whitelist',
+      'add',
+      '--key',
+      String(key.id),
+      '--ip',
+      '203.0.113.7',
+    ]);
+    expect(rule.stdout).toMatch(/Added rule #\d+: 203\.0\.113\.7/);
+    expect(core.ipRules.list(key.id).rules.map((r) => r.text)).toEqual(['203.0.113.7']);
+    const test = await remote(managerToken, [
+      'whitelist',
+      'test',
+      '--key',
+      String(key.id),
+      '--ip',
+      '198.51.100.1',
+    ]);
+    expect(test.code).toBe(1);
+    const revoked = await remote(managerToken, [
+      'key',
+      'revoke',
+      String(key.id),
+      '--reason',
+      'rotated by script',
+    ]);
+    expect(revoked.code).toBe(0);
+    expect(core.keys.get(key.id).status).toBe('revoked');
+
+    // Another manager's partner is refused, naming the permission, and nothing is made.
+    const refused = await remote(managerToken, [
+      'key',
+      'issue',
+      '--partner',
+      String(beta.id),
       '--label',
       'x',
       '--scopes',
       'reports:read',
     ]);
-    expect(local.code).toBe(2);
-    expect(local.stderr).toMatch(/`key issue` works on this machine's store only/);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/for Beta needs the keys:write permission/);
+    expect(core.keys.list(beta.id)).toEqual([]);
   });
 });

@@ -84,8 +84,10 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
     .option('--currency <code>', 'ISO 4217 currency', 'USD')
     .option('--sees-all', 'employees: may read every partner’s data')
     .option('--partners <ids>', 'employees: the partner ids they may read, comma-separated')
-    .action((o: AccountFlags, cmd: Command) => {
-      const a = app.core(cmd).accounts.create({
+    .action(async (o: AccountFlags, cmd: Command) => {
+      const a = await (
+        await app.admin(cmd)
+      ).createAccount({
         kind: o.kind as AccountKind,
         name: o.name ?? '',
         ...accountFields(o),
@@ -118,10 +120,10 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
     .command('show')
     .description('show an account and its keys')
     .argument('<id>', 'account id')
-    .action((id: string, _o: unknown, cmd: Command) => {
-      const core = app.core(cmd);
-      const a = core.accounts.get(parseId(id, 'id'));
-      const keys = core.keys.list(a.id);
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const admin = await app.admin(cmd);
+      const a = await admin.getAccount({ id: parseId(id, 'id') });
+      const keys = await admin.listKeys({ accountId: a.id });
       app.print(
         cmd,
         { ...a, keys },
@@ -146,8 +148,10 @@ export function registerAccountCommands(program: Command, app: CliApp): void {
     .option('--currency <code>')
     .option('--sees-all', 'employees: may read every partner’s data')
     .option('--partners <ids>', 'employees: the partner ids they may read')
-    .action((id: string, o: AccountFlags, cmd: Command) => {
-      const a = app.core(cmd).accounts.update({
+    .action(async (id: string, o: AccountFlags, cmd: Command) => {
+      const a = await (
+        await app.admin(cmd)
+      ).updateAccount({
         id: parseId(id, 'id'),
         ...(o.name !== undefined && { name: o.name }),
         ...accountFields(o),

@@ -50,7 +50,9 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .option('--rate-limit <rate>', 'e.g. 100/min, 10/s, 5000/hour (default 100/min)')
     .option('--query-auth', 'also accept the key in the URL (?api_key=), for spreadsheets')
     .action(async (o: IssueFlags, cmd: Command) => {
-      const issued = await app.core(cmd).keys.issue({
+      const issued = await (
+        await app.admin(cmd)
+      ).issueKey({
         accountId: parseId(o.partner, '--partner'),
         label: o.label,
         scopes: parseScopes(o.scopes),
@@ -94,10 +96,10 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
       'every key (or one account’s) as CSV, with partner names, permissions and whitelist rules; --json for JSON',
     )
     .option('--partner <id>', 'only this account’s keys')
-    .action((o: { partner?: string }, cmd: Command) => {
-      const rows = app
-        .core(cmd)
-        .keys.exportRows(o.partner ? { accountId: parseId(o.partner, '--partner') } : {});
+    .action(async (o: { partner?: string }, cmd: Command) => {
+      const rows = await (
+        await app.admin(cmd)
+      ).exportKeys(o.partner ? { accountId: parseId(o.partner, '--partner') } : {});
       app.print(cmd, rows, () => keyExportCsv(rows));
     });
 
@@ -105,10 +107,10 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .command('show')
     .description('show a key and its whitelist')
     .argument('<id>', 'key id')
-    .action((id: string, _o: unknown, cmd: Command) => {
-      const core = app.core(cmd);
-      const k = core.keys.get(parseId(id, 'id'));
-      const whitelist = core.ipRules.list(k.id);
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const admin = await app.admin(cmd);
+      const k = await admin.getKey({ id: parseId(id, 'id') });
+      const whitelist = await admin.listRules({ keyId: k.id });
       app.print(
         cmd,
         { ...k, whitelist },
@@ -133,7 +135,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .description('show a key’s secret again (unless secrets are shown once)')
     .argument('<id>', 'key id')
     .action(async (id: string, _o: unknown, cmd: Command) => {
-      const secret = await app.core(cmd).keys.reveal(parseId(id, 'id'));
+      const { secret } = await (await app.admin(cmd)).revealKey({ id: parseId(id, 'id') });
       app.print(cmd, { id: Number(id), secret }, () => `${secret}\n`);
     });
 
@@ -144,7 +146,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .option('--expires-in <duration>', 'from now, e.g. 90d')
     .option('--expires-at <date>', 'e.g. 2027-01-31')
     .option('--no-expiry', 'never expire')
-    .action((id: string, o: ExpiryFlags, cmd: Command) => {
+    .action(async (id: string, o: ExpiryFlags, cmd: Command) => {
       const expiresAt = parseExpiry(o, now());
       if (expiresAt === undefined) {
         return cmd.error('error: give the new expiry: --expires-in, --expires-at or --no-expiry', {
@@ -152,7 +154,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
           code: 'partnergate.missingExpiry',
         });
       }
-      const k = app.core(cmd).keys.extend({ id: parseId(id, 'id'), expiresAt });
+      const k = await (await app.admin(cmd)).extendKey({ id: parseId(id, 'id'), expiresAt });
       app.print(
         cmd,
         k,
@@ -173,7 +175,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .option('--query-auth', 'also accept the key in the URL (?api_key=)')
     .option('--no-query-auth', 'accept the key in headers only')
     .action(
-      (
+      async (
         id: string,
         o: { label?: string; scopes?: string; rateLimit?: string; queryAuth?: boolean },
         cmd: Command,
@@ -189,7 +191,9 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
             { exitCode: 2, code: 'partnergate.nothingToUpdate' },
           );
         }
-        const k = app.core(cmd).keys.update({
+        const k = await (
+          await app.admin(cmd)
+        ).updateKey({
           id: parseId(id, 'id'),
           ...(o.label !== undefined && { label: o.label }),
           ...(o.scopes !== undefined && { scopes: parseScopes(o.scopes) }),
@@ -207,8 +211,8 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .description('stop a key at once')
     .argument('<id>', 'key id')
     .requiredOption('--reason <text>', 'why, for the audit log and the account manager')
-    .action((id: string, o: { reason: string }, cmd: Command) => {
-      const k = app.core(cmd).keys.revoke({ id: parseId(id, 'id'), reason: o.reason });
+    .action(async (id: string, o: { reason: string }, cmd: Command) => {
+      const k = await (await app.admin(cmd)).revokeKey({ id: parseId(id, 'id'), reason: o.reason });
       app.print(
         cmd,
         k,
@@ -227,7 +231,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     )
     .action(async (id: string, o: { grace: string }, cmd: Command) => {
       const graceMs = o.grace.trim() === '0' ? 0 : parseDuration(o.grace, '--grace');
-      const issued = await app.core(cmd).keys.rotate({ id: parseId(id, 'id'), graceMs });
+      const issued = await (await app.admin(cmd)).rotateKey({ id: parseId(id, 'id'), graceMs });
       app.print(
         cmd,
         { ...issued.key, secret: issued.secret },

@@ -40,7 +40,7 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
       'say on purpose that a rule such as 0.0.0.0/0 may open the key to every address',
     )
     .action(
-      (
+      async (
         o: {
           key: string;
           ip?: string;
@@ -75,7 +75,7 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
             : o.cidr !== undefined
               ? { keyId, kind: 'cidr', cidr: o.cidr, ...note }
               : { keyId, kind: 'range', from: o.from!, to: o.to!, ...note };
-        const added = app.core(cmd).ipRules.add(input);
+        const added = await (await app.admin(cmd)).addRule(input);
         app.print(
           cmd,
           added,
@@ -97,8 +97,8 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
   wl.command('remove')
     .description('delete a rule')
     .argument('<rule>', 'rule id (see whitelist list)')
-    .action((rule: string, _o: unknown, cmd: Command) => {
-      const removed = app.core(cmd).ipRules.remove(parseId(rule, 'rule'));
+    .action(async (rule: string, _o: unknown, cmd: Command) => {
+      const removed = await (await app.admin(cmd)).removeRule({ id: parseId(rule, 'rule') });
       app.print(
         cmd,
         removed,
@@ -110,8 +110,10 @@ export function registerWhitelistCommands(program: Command, app: CliApp): void {
     .description('would this address be allowed for the key, and by which rule?')
     .requiredOption('--key <id>', 'key id')
     .requiredOption('--ip <address>', 'the address to test')
-    .action((o: { key: string; ip: string }, cmd: Command) => {
-      const r = app.core(cmd).ipRules.check(parseId(o.key, '--key'), o.ip);
+    .action(async (o: { key: string; ip: string }, cmd: Command) => {
+      const r = await (
+        await app.admin(cmd)
+      ).checkAddress({ keyId: parseId(o.key, '--key'), address: o.ip });
       app.print(cmd, r, () => `${r.allowed ? 'ALLOWED' : 'REFUSED'}: ${r.reason}\n`);
       if (!r.allowed) app.exitWith(1);
     });

@@ -102,3 +102,6 @@ export interface UserSession {
   expiresAt: number;
   address: string | null;
 }
+
+/** The admin listener's session cookie (a browser's, or the desktop app's for a team server). */
+export const ADMIN_SESSION_COOKIE = 'pg_admin';

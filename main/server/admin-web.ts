@@ -18,11 +18,15 @@ import type { AdminError, UploadedFile } from '../../shared/admin-contract.ts';
 import { PartnergateError } from '../../shared/errors.ts';
 import { adminError, type AdminCaller, type AdminDispatch } from '../admin/dispatch.ts';
 import type { UserService } from '../services/users.ts';
-import type { AdminUser } from '../../shared/users.ts';
+import { ADMIN_SESSION_COOKIE, type AdminUser } from '../../shared/users.ts';
 import { ADMIN_CSP } from '../../shared/content-security-policy.ts';
 import { isLoopbackHost } from '../api/listener.ts';
+import type { WhenWritable } from '../services/write-wait.ts';
 
-export const SESSION_COOKIE = 'pg_admin';
+/** How long a sign-in waits for a store another process is writing (an import, the CLI). */
+const SIGN_IN_WRITE_WAIT_MS = 15_000;
+
+export const SESSION_COOKIE = ADMIN_SESSION_COOKIE;
 
 /** The largest admin call (a report definition, an import preview's first lines). */
 const MAX_CALL_BYTES = 1024 * 1024;
@@ -44,6 +48,11 @@ export interface AdminWebOptions {
   imports: { receive(body: Readable, name: string, maxBytes?: number): Promise<UploadedFile> };
   maxUploadBytes?: number;
   logger?: boolean | object;
+  /**
+   * Runs a sign-in's, set-up's or sign-out's write once the store is free, never letting SQLite
+   * wait on this process's thread (`core.whenWritable`); without it they run at once.
+   */
+  whenWritable?: WhenWritable;
   /** The people who sign in; without them (or before any exists) the one-time link signs in. */
   users?: Pick<
     UserService,
@@ -126,6 +135,11 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     return m ? m[1]! : null;
   };
+
+  const writing = <T>(fn: () => T | Promise<T>): Promise<T> =>
+    o.whenWritable
+      ? o.whenWritable(fn, { waitMs: SIGN_IN_WRITE_WAIT_MS })
+      : Promise.resolve().then(fn);
 
   const refuse = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.status(status).send({ error: { code, message, details: [] } satisfies AdminError });
@@ -235,22 +249,27 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
     if (o.users && (str('email') !== undefined || str('setup') !== undefined)) {
       try {
         let email = str('email');
+        const users = o.users;
         if (str('setup') !== undefined) {
-          const u = await o.users.completeSetup({
-            token: str('setup')!,
-            password: str('password') ?? '',
-            ...(email !== undefined && { email }),
-            ...(str('name') !== undefined && { name: str('name')! }),
-          });
+          const u = await writing(() =>
+            users.completeSetup({
+              token: str('setup')!,
+              password: str('password') ?? '',
+              ...(email !== undefined && { email }),
+              ...(str('name') !== undefined && { name: str('name')! }),
+            }),
+          );
           email = u.email;
         }
-        const s = await o.users.signIn(
-          {
-            email: email ?? '',
-            password: str('password') ?? '',
-            ...(str('code') !== undefined && { code: str('code')! }),
-          },
-          req.ip,
+        const s = await writing(() =>
+          users.signIn(
+            {
+              email: email ?? '',
+              password: str('password') ?? '',
+              ...(str('code') !== undefined && { code: str('code')! }),
+            },
+            req.ip,
+          ),
         );
         setCookie(reply, s.token);
         return { ok: true, user: s.user };
@@ -299,14 +318,15 @@ export async function startAdminWeb(o: AdminWebOptions): Promise<RunningAdminWeb
   });
 
   /** Signs this browser out; `everywhere: true` ends every session of the person. */
-  app.post('/admin/session/end', (req, reply) => {
+  app.post('/admin/session/end', async (req, reply) => {
     const s = sessionOf(req)!;
     const everywhere = (req.body as { everywhere?: unknown } | null)?.everywhere === true;
-    if (s.user && everywhere) o.users!.endSessions(s.user.id);
-    else if (s.user) o.users!.signOut(s.token);
+    const user = s.user;
+    if (user && everywhere) await writing(() => o.users!.endSessions(user.id));
+    else if (user) await writing(() => o.users!.signOut(s.token));
     else sessions.delete(s.token);
     setCookie(reply, 'x; Max-Age=0');
-    return Promise.resolve({ ok: true });
+    return { ok: true };
   });
 
   app.post('/admin/api/:method', async (req, reply) => {

@@ -31,6 +31,8 @@ export interface HeadlessOptions {
 export interface RunningHeadless {
   status: ListenerStatus;
   admin: RunningAdminWeb | null;
+  /** The admin listener's certificate key pin (`sha256//…`) when it serves HTTPS: what desktop apps confirm. */
+  adminPin: string | null;
   /** Stops both listeners; open requests finish and the request journal is written first. */
   stop(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function startHeadless(core: Core, o: HeadlessOptions): Promise<Run
   if (!status.running)
     throw new PartnergateError('environment', status.error!.code, status.error!.message);
   let admin: RunningAdminWeb | null = null;
+  let adminPin: string | null = null;
   if (o.adminPort !== null) {
     try {
       const adminHost = o.adminHost ?? '127.0.0.1';
@@ -59,6 +62,7 @@ export async function startHeadless(core: Core, o: HeadlessOptions): Promise<Run
             names: machineNames([adminHost]),
             ...(operator && { operator }),
           });
+      adminPin = tls?.pin ?? null;
       admin = await startAdminWeb({
         host: adminHost,
         ...(tls && { tls: { key: tls.key, cert: tls.cert }, names: tls.names }),
@@ -69,6 +73,7 @@ export async function startHeadless(core: Core, o: HeadlessOptions): Promise<Run
         }),
         imports: core.imports,
         users: core.users,
+        whenWritable: core.whenWritable,
         logger: { level: 'warn' },
       });
     } catch (e) {
@@ -83,6 +88,7 @@ export async function startHeadless(core: Core, o: HeadlessOptions): Promise<Run
   return {
     status,
     admin,
+    adminPin,
     stop: async () => {
       stopSources();
       await Promise.all([controller.stop(), admin?.close(), core.sources.idle()]);

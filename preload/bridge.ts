@@ -1,13 +1,16 @@
 /**
  * The object the preload exposes as `window.api`, built from an ipcRenderer passed in so that it
- * is unit-tested without Electron: one function per admin-contract method and `on` for typed
- * events. Nothing else: no generic invoke, no access to ipcRenderer or to other channels.
+ * is unit-tested without Electron: one function per admin-contract method, `connection` (this
+ * computer or a team server) and `on` for typed events. Nothing else: no generic invoke, no
+ * access to ipcRenderer or to other channels.
  */
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import { ADMIN_METHODS, type AdminApi } from '../shared/admin-contract.ts';
 import type { UploadedFile } from '../shared/admin-contract.ts';
+import { CONNECTION_OPS, type DesktopConnectionApi } from '../shared/team-server.ts';
 import {
   ADMIN_CHANNEL,
+  CONNECTION_CHANNEL,
   DESKTOP_EVENTS,
   EVENT_CHANNEL,
   UPLOAD_CHANNEL,
@@ -39,6 +42,13 @@ export function buildBridge(
   const api = Object.fromEntries(
     ADMIN_METHODS.map((m) => [m, (input: unknown) => call(m, input)]),
   ) as unknown as AdminApi;
+  const connection = Object.fromEntries(
+    CONNECTION_OPS.map((op) => [
+      op,
+      async (input: unknown) =>
+        answer((await ipc.invoke(CONNECTION_CHANNEL, op, input ?? {})) as IpcAnswer),
+    ]),
+  ) as unknown as DesktopConnectionApi;
 
   const on: DesktopBridge['on'] = (event, handler) => {
     if (!DESKTOP_EVENTS.includes(event)) throw new Error(`There is no desktop event ${event}.`);
@@ -52,5 +62,5 @@ export function buildBridge(
       ipc.removeListener(EVENT_CHANNEL, listener);
     };
   };
-  return { ...api, uploadFile, on };
+  return { ...api, uploadFile, connection, on };
 }

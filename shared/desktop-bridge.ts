@@ -4,6 +4,7 @@
  * and the renderer (which listens), so the three cannot disagree on names or payloads.
  */
 import type { AdminApi, AdminError, ListenerStatus, UploadedFile } from './admin-contract.ts';
+import type { ConnectionState, DesktopConnectionApi } from './team-server.ts';
 
 /** The one IPC channel admin calls travel on (method name and one object argument). */
 export const ADMIN_CHANNEL = 'partnergate:admin';
@@ -11,6 +12,8 @@ export const ADMIN_CHANNEL = 'partnergate:admin';
 export type IpcAnswer = { ok: true; result: unknown } | { ok: false; error: AdminError };
 /** Hands main the path of a file the user chose, for an import (`window.api.uploadFile`). */
 export const UPLOAD_CHANNEL = 'partnergate:upload';
+/** Connecting to a team server and back (`window.api.connection`), as `(op, input)`. */
+export const CONNECTION_CHANNEL = 'partnergate:connection';
 /** The one IPC channel events travel on, as `{ event, payload }`. */
 export const EVENT_CHANNEL = 'partnergate:event';
 
@@ -36,9 +39,11 @@ export interface DesktopEvents {
   listener: ListenerStatus;
   /** Show a page, for example the partner whose key a clicked notification was about. */
   navigate: { page: Page; id: number | null };
+  /** The team server connection changed: signed out by the server, its certificate changed… */
+  connection: ConnectionState;
 }
 export type DesktopEventName = keyof DesktopEvents;
-export const DESKTOP_EVENTS: readonly DesktopEventName[] = ['listener', 'navigate'];
+export const DESKTOP_EVENTS: readonly DesktopEventName[] = ['listener', 'navigate', 'connection'];
 
 export interface DesktopEventMessage<E extends DesktopEventName = DesktopEventName> {
   event: E;
@@ -53,6 +58,8 @@ export interface DesktopBridge extends AdminApi {
    * is on disk, so nothing of it travels over IPC.
    */
   uploadFile(file: object): Promise<UploadedFile>;
+  /** This computer's store, or a team server's: which, and switching between them. */
+  connection: DesktopConnectionApi;
   /** Calls `handler` with every `event` the main process sends until the returned function is called. */
   on<E extends DesktopEventName>(
     event: E,

@@ -84,6 +84,19 @@ export function adminError(e: unknown): { status: number; error: AdminError } {
   };
 }
 
+/** The answer to a call of a method the contract does not have. */
+export function unknownMethod(method: unknown): AdminAnswer {
+  return {
+    ok: false,
+    status: 404,
+    error: {
+      code: 'unknown_method',
+      message: `There is no admin call ${String(method)}.`,
+      details: [],
+    },
+  };
+}
+
 export function adminDispatcher(o: AdminDispatchOptions) {
   const runAs = o.runAs ?? (<T>(_caller: AdminCaller, fn: () => T): T => fn());
   return async function dispatch(
@@ -91,17 +104,7 @@ export function adminDispatcher(o: AdminDispatchOptions) {
     input: unknown,
     caller: AdminCaller = {},
   ): Promise<AdminAnswer> {
-    if (!isAdminMethod(method)) {
-      return {
-        ok: false,
-        status: 404,
-        error: {
-          code: 'unknown_method',
-          message: `There is no admin call ${String(method)}.`,
-          details: [],
-        },
-      };
-    }
+    if (!isAdminMethod(method)) return unknownMethod(method);
     try {
       (o.authorize ?? authorizeByRole)(method, caller);
       const parsed: unknown = adminContract[method].input.parse(input ?? {});

@@ -32,7 +32,8 @@ import { createAdminDispatch } from '../admin/handlers.ts';
 import { ADMIN_CSP } from '../../shared/content-security-policy.ts';
 import type { SettingsStore } from '../settings-store.ts';
 import { keyAlerts, newSourceAlerts, REFUSAL_WINDOW_MS } from './alerts.ts';
-import { registerAdminIpc, sendDesktopEvent } from './ipc.ts';
+import { openDesktopAdmin, sendDesktopEvent } from './ipc.ts';
+import type { TeamServerConnection } from './team-server.ts';
 import {
   APP_ORIGIN,
   APP_SCHEME,
@@ -64,6 +65,10 @@ let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let core: Core | null = null;
 let listener: ListenerController | null = null;
+/** A team server the window may work on instead of this computer's store. */
+let team: TeamServerConnection | null = null;
+/** Whether the window shows this computer's store (not a team server's). */
+const showsLocal = () => !team?.current();
 
 function showWindow(): void {
   if (!win) return;
@@ -74,7 +79,8 @@ function showWindow(): void {
 
 function updateTray(c: ListenerController): void {
   const s = c.status();
-  sendDesktopEvent(win?.webContents, 'listener', s);
+  // The window shows this computer's listener only while it works on this computer's store.
+  if (showsLocal()) sendDesktopEvent(win?.webContents, 'listener', s);
   if (!tray) return;
   tray.setImage(join(RESOURCES, trayImageName(process.platform, s.running)));
   tray.setToolTip(`Partnergate — ${trayHeadline(s)}`);
@@ -106,7 +112,8 @@ function watchKeys(c: Core): void {
       const n = new Notification({ title: a.title, body: a.body });
       n.on('click', () => {
         showWindow();
-        sendDesktopEvent(win?.webContents, 'navigate', { page: 'partners', id: a.accountId });
+        if (showsLocal())
+          sendDesktopEvent(win?.webContents, 'navigate', { page: 'partners', id: a.accountId });
       });
       n.show();
     }
@@ -114,7 +121,8 @@ function watchKeys(c: Core): void {
       const n = new Notification({ title: a.title, body: a.body });
       n.on('click', () => {
         showWindow();
-        sendDesktopEvent(win?.webContents, 'navigate', { page: 'sources', id: a.sourceId });
+        if (showsLocal())
+          sendDesktopEvent(win?.webContents, 'navigate', { page: 'sources', id: a.sourceId });
       });
       n.show();
     }
@@ -167,12 +175,16 @@ async function start(): Promise<void> {
     }),
   });
   const imports = core.imports;
-  registerAdminIpc(
+  team = await openDesktopAdmin({
     ipcMain,
+    dataDir,
+    secretBox,
     dispatch,
-    (path) => imports.registerLocalFile(path),
-    () => win?.webContents.mainFrame ?? null,
-  );
+    registerFile: (path) => imports.registerLocalFile(path),
+    mainFrame: () => win?.webContents.mainFrame ?? null,
+    contents: () => win?.webContents,
+    warn: (m) => console.warn(m),
+  });
 
   protocol.handle(APP_SCHEME, async (request) => {
     const file = resolveAppFile(RENDERER_DIR, request.url);
@@ -238,6 +250,7 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     quitting = true;
     void listener.stop().finally(() => {
+      team?.close();
       core?.close();
       tray?.destroy();
       app.quit();

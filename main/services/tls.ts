@@ -60,7 +60,7 @@ export function certificateFingerprint(certPem: string): string {
 }
 
 /** The names a certificate's subjectAltName lists (IPv6 as Node writes them, normalised). */
-function sansOf(cert: X509Certificate): Set<string> {
+export function sansOf(cert: X509Certificate): Set<string> {
   const out = new Set<string>();
   for (const part of (cert.subjectAltName ?? '').split(', ')) {
     const [kind, value] = part.split(/:(.*)/s) as [string, string | undefined];

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { tempDir } from '../helpers.ts';
 import { request } from '../api/http.ts';
 import { BIN, pg } from './run-cli.ts';
+import { probeIdentity } from '../../main/desktop/team-server.ts';
 
 interface Served {
   port: number;
@@ -109,5 +110,30 @@ describe('partnergate serve', () => {
     expect(pg(tempDir(), ['serve', '--port', '99999']).stderr).toMatch(
       /--port "99999" must be a number from 0 to 65535/,
     );
+  });
+
+  it('serves the admin UI beyond loopback over HTTPS and prints the key pin desktop apps confirm', async () => {
+    const { child, served } = await serve([
+      '--data-dir',
+      tempDir(),
+      'serve',
+      '--port',
+      '0',
+      '--admin-port',
+      '0',
+      '--admin-host',
+      '0.0.0.0',
+    ]);
+    try {
+      const s = served as Served & { adminUrl: string; adminPin: string | null };
+      expect(s.adminUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//);
+      expect(s.adminPin).toMatch(/^sha256\/\/[A-Za-z0-9+/]{43}=$/);
+      // What the desktop app shows on first contact is what serve printed.
+      const presented = await probeIdentity(new URL(s.adminUrl).origin);
+      expect(presented.pin).toBe(s.adminPin);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 });

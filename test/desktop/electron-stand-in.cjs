@@ -168,6 +168,11 @@ async function main() {
     scopes: ['reports:read'],
   });
   const revealed = await call('revealKey', { id: issued.result.key.id });
+  const connection = await ipcHandlers.get('partnergate:connection')(
+    { senderFrame: win.webContents.mainFrame },
+    'state',
+    {},
+  );
   const trayStart = tray.menu.map((i) => i.label);
   tray.menu.find((i) => i.label === 'Stop the partner API').click();
   await until(
@@ -189,6 +194,7 @@ async function main() {
       traversal: traversal.status,
       secretKept: issued.result.key.secretRetained,
       revealedSame: revealed.result.secret === issued.result.secret,
+      connection: connection.result,
       trayStart,
       trayImage: tray.image,
       lastTooltip: seen.tooltips.at(-1),

@@ -13,6 +13,7 @@ import {
 import { adminDispatcher } from '../../main/admin/dispatch.ts';
 import { ADMIN_METHODS } from '../../shared/admin-contract.ts';
 import { EVENT_CHANNEL, UPLOAD_CHANNEL } from '../../shared/desktop-bridge.ts';
+import { CONNECTION_OPS } from '../../shared/team-server.ts';
 import { buildBridge } from '../../preload/bridge.ts';
 import { APP_ORIGIN } from '../../main/desktop/security.ts';
 
@@ -93,25 +94,27 @@ describe('admin contract over IPC', () => {
       ok: true,
       result: { id: 7 },
     });
-    expect(channels.get(UPLOAD_CHANNEL)!({ senderFrame: top }, '/home/ann/clicks.csv')).toEqual({
+    expect(
+      await channels.get(UPLOAD_CHANNEL)!({ senderFrame: top }, '/home/ann/clicks.csv'),
+    ).toEqual({
       ok: true,
       result: { uploadId: 'u1', bytes: 42 },
     });
   });
 
-  it('takes a chosen file’s path from the app’s own frame only', () => {
+  it('takes a chosen file’s path from the app’s own frame only', async () => {
     expect(
-      answerUpload(registerUpload, { url: 'https://evil.example' }, top, '/etc/passwd'),
+      await answerUpload(registerUpload, { url: 'https://evil.example' }, top, '/etc/passwd'),
     ).toMatchObject({
       ok: false,
       error: { code: 'untrusted_sender' },
     });
-    expect(answerUpload(registerUpload, top, top, '')).toMatchObject({
+    expect(await answerUpload(registerUpload, top, top, '')).toMatchObject({
       ok: false,
       error: { code: 'file_not_found' },
     });
-    expect(answerUpload(registerUpload, top, top, 42)).toMatchObject({ ok: false });
-    expect(answerUpload(registerUpload, top, top, '/nowhere.csv')).toMatchObject({
+    expect(await answerUpload(registerUpload, top, top, 42)).toMatchObject({ ok: false });
+    expect(await answerUpload(registerUpload, top, top, '/nowhere.csv')).toMatchObject({
       ok: false,
       error: { code: 'file_not_found' },
     });
@@ -152,10 +155,15 @@ describe('preload bridge (window.api)', () => {
     return { ipc: ipc as never, contents, listeners };
   }
 
-  it('has one function per contract method, plus `on`, and nothing else', () => {
+  it('has one function per contract method, `connection`, `on`, and nothing else', () => {
     const bridge = buildBridge(fakeIpc().ipc, pathOf);
-    expect(Object.keys(bridge).sort()).toEqual([...ADMIN_METHODS, 'on', 'uploadFile'].sort());
-    for (const v of Object.values(bridge)) expect(typeof v).toBe('function');
+    expect(Object.keys(bridge).sort()).toEqual(
+      [...ADMIN_METHODS, 'connection', 'on', 'uploadFile'].sort(),
+    );
+    const { connection, ...rest } = bridge;
+    for (const v of Object.values(rest)) expect(typeof v).toBe('function');
+    expect(Object.keys(connection).sort()).toEqual([...CONNECTION_OPS].sort());
+    for (const v of Object.values(connection)) expect(typeof v).toBe('function');
   });
 
   it('hands main the path of a chosen file, never its content', async () => {

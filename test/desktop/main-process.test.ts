@@ -49,6 +49,8 @@ describe('desktop main process', () => {
     expect(r.traversal).toBe(404);
     expect(r.secretKept).toBe(true);
     expect(r.revealedSame).toBe(true);
+    // The window works on this computer's store until a team server is chosen.
+    expect(r.connection).toEqual({ mode: 'local', server: null, known: [], keepsSignIn: true });
     expect((r.trayStart as string[])[0]).toMatch(/^Partner API on http:\/\/127\.0\.0\.1:\d+$/);
     expect(r.trayImage).toMatch(/tray-stopped\.png$/);
     expect(r.lastTooltip).toBe('Partnergate — Partner API stopped');

@@ -106,7 +106,7 @@ export function registerServeCommand(program: Command, app: CliApp): void {
           ...(o.tlsCert && o.tlsKey && { operator: { certFile: o.tlsCert, keyFile: o.tlsKey } }),
         },
       });
-      const { status, admin } = running;
+      const { status, admin, adminPin } = running;
       const lines = [
         `Partner API listening on port ${status.port}${demo ? ' (demo data)' : ''}. Partners can use:`,
       ];
@@ -135,6 +135,10 @@ export function registerServeCommand(program: Command, app: CliApp): void {
           : null;
       if (admin && core.users.hasUsers())
         lines.push(`Admin UI (people sign in with their email and password): ${admin.origin}/`);
+      if (admin && adminPin)
+        lines.push(
+          `Desktop apps join this server at ${admin.origin} and confirm its key pin: ${adminPin}`,
+        );
       else if (admin) {
         lines.push(`Admin UI (open once; it signs this browser in): ${admin.loginUrl}`);
         lines.push(`To work as a team, create the owner (one-time link, 72 hours): ${ownerSetup}`);
@@ -154,6 +158,7 @@ export function registerServeCommand(program: Command, app: CliApp): void {
           clearBeyondLoopback: status.clearBeyondLoopback,
           demo,
           adminUrl: admin ? (core.users.hasUsers() ? `${admin.origin}/` : admin.loginUrl) : null,
+          adminPin,
           ownerSetupUrl: ownerSetup,
         },
         () => `${lines.join('\n')}\n`,

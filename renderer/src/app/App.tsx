@@ -48,6 +48,9 @@ import { useAbout } from '../stores/about.ts';
 import { useListener } from '../stores/listener.ts';
 import { useSettings } from '../stores/settings.ts';
 import { SetupForm, SignInForm } from './SignIn.tsx';
+import { ConnectionMenu } from '../features/connection/ConnectionMenu.tsx';
+import { ServerProblem } from '../features/connection/ServerProblem.tsx';
+import { useConnection } from '../features/connection/store.ts';
 import { useSources } from '../stores/sources.ts';
 
 const theme = createTheme({
@@ -143,11 +146,13 @@ function ThemeToggle() {
       /* the page still works with the system theme */
     });
   }, [load]);
-  const theme = settings?.theme;
+  const theme = useConnection((s) => s.state?.mode === 'server') ? undefined : settings?.theme;
   useEffect(() => {
     if (theme) setColorScheme(theme === 'system' ? 'auto' : theme);
   }, [theme, setColorScheme]);
   const dark = computed === 'dark';
+  // On a team server the settings are the server's: the theme chosen here stays on this computer.
+  const remote = useConnection((s) => s.state?.mode === 'server');
   return (
     <Tooltip label={dark ? 'Light theme' : 'Dark theme'}>
       <ActionIcon
@@ -155,6 +160,7 @@ function ThemeToggle() {
         aria-label="Switch theme"
         onClick={() => {
           setColorScheme(dark ? 'light' : 'dark');
+          if (remote) return;
           void update({ theme: dark ? 'light' : 'dark' }).catch(() => {
             /* shown, but not kept: the next start uses the saved theme */
           });
@@ -336,7 +342,8 @@ function Shell() {
             <DemoBadge />
           </Group>
           <GlobalSearch />
-          <Group gap="xs">
+          <Group gap="xs" wrap="nowrap">
+            <ConnectionMenu />
             <ListenerBadge />
             <SignedInAs />
             <ThemeToggle />
@@ -382,6 +389,7 @@ function Gate() {
     );
   }
   if (state === 'needs-sign-in') return <SignInForm />;
+  if (state === 'server-problem') return <ServerProblem retry={() => void check()} />;
   if (state === 'needs-setup') return <SetupForm />;
   if (state !== 'signed-in') {
     return (

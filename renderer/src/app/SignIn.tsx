@@ -16,6 +16,7 @@ import {
 import { useState, type FormEvent } from 'react';
 import { needsSecondFactor, useSession } from '../stores/session.ts';
 import { CodeInput } from '../components/ShownOnce.tsx';
+import { SignInServerNote } from '../features/connection/ServerProblem.tsx';
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -55,6 +56,7 @@ export function SignInForm() {
     <Door title="Sign in to Partnergate">
       <form onSubmit={submit} data-testid="sign-in-form">
         <Stack gap="sm">
+          <SignInServerNote />
           <TextInput
             label="Email"
             type="email"

@@ -1,6 +1,6 @@
 /**
  * Events from the desktop main process reach the stores: the listener's state (the tray can
- * start and stop it) and a page to show (a clicked notification).
+ * start and stop it), a page to show (a clicked notification) and the team server connection.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { ListenerStatus } from '../../../shared/admin-contract.ts';
@@ -33,10 +33,11 @@ function fakeBridge() {
 }
 
 describe('desktop events', () => {
-  it('update the listener badge and open the page a notification is about', () => {
+  it('update the listener badge, open the page a notification is about, and pass on the connection', () => {
     const { bridge, emit, count } = fakeBridge();
-    const off = connectDesktopEvents(bridge);
-    expect(count()).toBe(2);
+    const connections: unknown[] = [];
+    const off = connectDesktopEvents(bridge, (s) => connections.push(s));
+    expect(count()).toBe(3);
     const status: ListenerStatus = {
       running: false,
       host: '127.0.0.1',
@@ -51,6 +52,10 @@ describe('desktop events', () => {
     expect(useListener.getState().status).toEqual(status);
     emit('navigate', { page: 'partners', id: 12 });
     expect(useRouter.getState().route).toEqual({ page: 'partners', id: 12, as: null });
+    // The team server ended the session: the window is told, to show its door.
+    const signedOut = { mode: 'server', server: null, known: [], keepsSignIn: false } as const;
+    emit('connection', signedOut);
+    expect(connections).toEqual([signedOut]);
     off();
     expect(count()).toBe(0);
     emit('navigate', { page: 'audit', id: null });

@@ -5,10 +5,13 @@
  */
 import { create } from 'zustand';
 import type { AdminUser } from '../../../shared/users.ts';
+import type { ConnectionState } from '../../../shared/team-server.ts';
 import {
   AdminCallError,
   completeSetup,
+  connectionSignIn,
   desktop,
+  whenSessionLost,
   signIn,
   signInWithPassword,
   setupIsOwners,
@@ -29,9 +32,11 @@ interface SessionState {
   signOut: (everywhere?: boolean) => Promise<void>;
   /** Applies what the desktop main process announces; returns the unsubscribe. */
   listen: () => () => void;
+  /** The desktop's team server connection as it now stands (signed out there, certificate changed…). */
+  applyConnection: (s: ConnectionState) => void;
 }
 
-export const useSession = create<SessionState>((set) => ({
+export const useSession = create<SessionState>((set, get) => ({
   state: 'checking',
   user: null,
   setupForOwner: false,
@@ -52,8 +57,19 @@ export const useSession = create<SessionState>((set) => ({
     await signOut(everywhere);
     set({ state: 'needs-sign-in', user: null });
   },
-  listen: () => connectDesktopEvents(desktop),
+  listen: () => connectDesktopEvents(desktop, get().applyConnection),
+  applyConnection(c) {
+    const next = connectionSignIn(c);
+    // Only a change of footing: a signed-in window stays as it is when nothing changed.
+    if (next.state !== get().state || next.user?.id !== get().user?.id) set(next);
+  },
 }));
+
+// A call that finds the session gone or the server untrusted sends the window to the door.
+whenSessionLost(() => {
+  const { state, check } = useSession.getState();
+  if (state === 'signed-in') void check();
+});
 
 /** A sign-in refused only for want of the authenticator app's code (the password was right). */
 export const needsSecondFactor = (e: unknown): boolean =>

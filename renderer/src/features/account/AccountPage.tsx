@@ -23,7 +23,7 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { CLI } from '../../../../shared/cli-name.ts';
 import type { AccessToken } from '../../../../shared/users.ts';
-import { useMyAccount } from './store.ts';
+import { serverAddress, useMyAccount } from './store.ts';
 import { CodeInput, ShownOnce } from '../../components/ShownOnce.tsx';
 import { formatDate, formatTime } from '../../lib/format.ts';
 import { notify } from '../../lib/notify.ts';
@@ -153,7 +153,7 @@ function Tokens() {
       </Title>
       <Text size="sm" mb="sm">
         For scripts and the command line against this server: a token acts as you, with your role
-        and partners. <Code>{`${CLI} --server ${location.origin} --token pgu_… partner list`}</Code>
+        and partners. <Code>{`${CLI} --server ${serverAddress()} --token pgu_… partner list`}</Code>
       </Text>
       <Group align="flex-end" mb="sm">
         <TextInput

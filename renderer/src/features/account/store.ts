@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { AdminInput } from '../../../../shared/admin-contract.ts';
 import type { AccessToken } from '../../../../shared/users.ts';
-import { api } from '../../lib/api.ts';
+import { adminOrigin, api } from '../../lib/api.ts';
 import { useMe } from '../../stores/me.ts';
 
 interface MyAccountState {
@@ -14,6 +14,9 @@ interface MyAccountState {
   confirmTwoFactor: (code: string) => Promise<void>;
   disableTwoFactor: () => Promise<void>;
 }
+
+/** The admin address a script gives `--server` (the team server's, from the desktop). */
+export const serverAddress = () => adminOrigin() ?? 'https://SERVER:8788';
 
 /** The signed-in person's own sign-in: authenticator codes and access tokens. */
 export const useMyAccount = create<MyAccountState>((set, get) => ({

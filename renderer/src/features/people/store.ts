@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { AdminInput } from '../../../../shared/admin-contract.ts';
 import type { AdminUser, UserSession } from '../../../../shared/users.ts';
-import { api } from '../../lib/api.ts';
+import { adminOrigin, api } from '../../lib/api.ts';
 
 interface PeopleState {
   people: AdminUser[];
@@ -16,8 +16,12 @@ interface PeopleState {
   resetTwoFactor: (id: number) => Promise<void>;
 }
 
-/** A set-up link for this admin UI: opening it lets the person choose their password. */
-export const setupUrl = (token: string) => `${location.origin}/#setup=${token}`;
+/**
+ * A set-up link for this admin UI: opening it lets the person choose their password. The
+ * desktop working alone has no admin address: the link is for `serve`'s on this store.
+ */
+export const setupUrl = (token: string) =>
+  `${adminOrigin() ?? 'http://127.0.0.1:8788'}/#setup=${token}`;
 
 /** The people who administer this Partnergate; every change replaces the person it returns. */
 export const usePeople = create<PeopleState>((set, get) => {

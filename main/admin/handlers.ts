@@ -9,7 +9,7 @@ import type { Core } from '../core.ts';
 import { PRODUCT_VERSION } from '../version.ts';
 import type { ListenerController } from '../api/listener-controller.ts';
 import { adminDispatcher, type AdminDispatchOptions } from './dispatch.ts';
-import { partnerScope } from './partner-scope.ts';
+import { partnerReach, partnerScope } from './partner-scope.ts';
 
 /** The signed-in person's id, for calls about one's own sign-in. */
 function signedIn(c: AdminCaller): number {
@@ -63,8 +63,13 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     configureListener: (c) => listener.configure(c),
     probeApi: ({ url, keyId }) => core.apiProbe.run(url, keyId, listener.listener),
 
-    dashboard: ({ days }) => core.usage.dashboard(days),
-    listAudit: (q) => core.audit.list(q),
+    dashboard: ({ days }, caller) => core.usage.dashboard(days, partnerReach(caller)),
+    listAudit: (q, caller) =>
+      core.audit.list({
+        ...q,
+        accounts: partnerReach(caller),
+        ...(caller.user && { self: caller.user.id }),
+      }),
 
     previewImport: ({ dataset, head }) => core.imports.preview(dataset, head),
     startImport: (i) => core.imports.start(i),

@@ -3,14 +3,10 @@
  * Their role's permissions say *what* they may do; this says *on whom*: a call naming a partner,
  * a key, a whitelist rule or a report that reaches beyond their partners is refused, naming the
  * permission and the partner, and lists come back holding their partners only. Checked once, in
- * the admin dispatcher, for every transport.
+ * the admin dispatcher, for every transport. (The dashboard and the audit log are narrowed where
+ * they are counted and paged: `partnerReach`.)
  */
-import type {
-  AdminMethod,
-  AdminOutput,
-  AdminParsedInput,
-  Dashboard,
-} from '../../shared/admin-contract.ts';
+import type { AdminMethod, AdminOutput, AdminParsedInput } from '../../shared/admin-contract.ts';
 import { forbidden } from '../../shared/errors.ts';
 import { METHOD_PERMISSIONS, PERMISSIONS } from '../../shared/permissions.ts';
 import type { ReportAudience } from '../../shared/schemas.ts';
@@ -27,6 +23,12 @@ export interface PartnerScope {
   check(method: AdminMethod, input: unknown, caller: AdminCaller): void;
   /** The answer as the caller may see it (lists narrowed), after any follow-up (assignment). */
   after(method: AdminMethod, result: unknown, caller: AdminCaller): unknown;
+}
+
+/** The partners an account manager works on; null for everyone else (who reach them all). */
+export function partnerReach(caller: AdminCaller): readonly number[] | null {
+  const p = caller.user?.partners;
+  return p === undefined || p === 'all' ? null : p;
 }
 
 export function partnerScope(core: Core): PartnerScope {
@@ -66,8 +68,8 @@ export function partnerScope(core: Core): PartnerScope {
   };
 
   const reachOf = (caller: AdminCaller): ReadonlySet<number> | null => {
-    const p = caller.user?.partners;
-    return p === undefined || p === 'all' ? null : new Set(p);
+    const p = partnerReach(caller);
+    return p === null ? null : new Set(p);
   };
 
   const partnerName = (id: number) => {
@@ -118,22 +120,6 @@ export function partnerScope(core: Core): PartnerScope {
           return (result as AdminOutput<'listReports'>).filter((r) =>
             audienceAccounts(r.audience).some((a) => a === ALL || mine(a)),
           );
-        case 'dashboard': {
-          const d = result as Dashboard;
-          const keys = new Set(
-            core.keys
-              .list()
-              .filter((k) => mine(k.accountId))
-              .map((k) => k.id),
-          );
-          return {
-            ...d,
-            byKey: d.byKey.filter((k) => keys.has(k.keyId)),
-            byPartner: d.byPartner.filter((p) => mine(p.accountId)),
-            expiringSoon: d.expiringSoon.filter((k) => mine(k.accountId)),
-            unused: d.unused.filter((k) => mine(k.accountId)),
-          } satisfies Dashboard;
-        }
         default:
           return result;
       }

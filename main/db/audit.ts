@@ -28,6 +28,12 @@ export interface AuditQuery {
   entityId?: number | undefined;
   limit: number;
   beforeId?: number | undefined;
+  /**
+   * An account manager's view: changes to these partners, their keys and the reports shared
+   * with them, offers, and the person's own account (`self`); null for everything.
+   */
+  accounts?: readonly number[] | null | undefined;
+  self?: number | null | undefined;
 }
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
@@ -41,6 +47,15 @@ export function auditStatements(db: Db) {
       AND (@entityId IS NULL OR entity_id = @entityId)
       AND (@beforeId IS NULL OR id < @beforeId)
       AND (@search IS NULL OR action LIKE @search OR actor LIKE @search OR before_json LIKE @search OR after_json LIKE @search)
+      AND (@accounts IS NULL
+        OR (entity_type = 'account' AND entity_id IN (SELECT value FROM json_each(@accounts)))
+        OR (entity_type = 'key' AND entity_id IN (SELECT id FROM api_keys
+              WHERE account_id IN (SELECT value FROM json_each(@accounts))))
+        OR (entity_type = 'report' AND entity_id IN (SELECT report_id FROM report_audience
+              WHERE account_id IN (SELECT value FROM json_each(@accounts))
+              UNION SELECT id FROM report_definitions WHERE audience = 'all'))
+        OR entity_type = 'offer'
+        OR (entity_type = 'user' AND entity_id = @self))
     ORDER BY id DESC LIMIT @limit`);
   return {
     insert(e: AuditWrite): void {
@@ -53,6 +68,8 @@ export function auditStatements(db: Db) {
         beforeId: q.beforeId ?? null,
         search: q.search ? `%${q.search}%` : null,
         limit: q.limit,
+        accounts: q.accounts == null ? null : JSON.stringify(q.accounts),
+        self: q.self ?? null,
       }) as AuditRow[];
       return rows.map((r) => ({
         id: r.id,

@@ -61,22 +61,26 @@ export function journalStatements(db: Db) {
   const series = db.prepare(`SELECT (at / @bucket) * @bucket AS at, sum(count) AS requests,
       sum(CASE WHEN status >= 400 THEN count ELSE 0 END) AS errors,
       sum(CASE WHEN status = 429 THEN count ELSE 0 END) AS rateLimited
-    FROM request_journal WHERE at >= @from AND at < @to GROUP BY 1 ORDER BY 1`);
+    FROM request_journal WHERE at >= @from AND at < @to
+      AND (@accounts IS NULL OR account_id IN (SELECT value FROM json_each(@accounts))) GROUP BY 1 ORDER BY 1`);
   const byKey =
     db.prepare(`SELECT j.key_id AS keyId, k.label, a.name AS accountName, sum(j.count) AS requests,
       sum(CASE WHEN j.status >= 400 THEN j.count ELSE 0 END) AS errors,
       sum(CASE WHEN j.status = 429 THEN j.count ELSE 0 END) AS rateLimited
     FROM request_journal j JOIN api_keys k ON k.id = j.key_id JOIN accounts a ON a.id = k.account_id
-    WHERE j.at >= @from AND j.at < @to GROUP BY j.key_id ORDER BY requests DESC LIMIT 50`);
+    WHERE j.at >= @from AND j.at < @to AND (@accounts IS NULL OR j.account_id IN (SELECT value FROM json_each(@accounts)))
+    GROUP BY j.key_id ORDER BY requests DESC LIMIT 50`);
   const byPartner =
     db.prepare(`SELECT j.account_id AS accountId, a.name AS accountName, sum(j.count) AS requests,
       sum(CASE WHEN j.status >= 400 THEN j.count ELSE 0 END) AS errors
     FROM request_journal j JOIN accounts a ON a.id = j.account_id
-    WHERE j.at >= @from AND j.at < @to GROUP BY j.account_id ORDER BY requests DESC LIMIT 50`);
+    WHERE j.at >= @from AND j.at < @to AND (@accounts IS NULL OR j.account_id IN (SELECT value FROM json_each(@accounts)))
+    GROUP BY j.account_id ORDER BY requests DESC LIMIT 50`);
   const refusedCount = db
     .prepare(
       `SELECT count(DISTINCT ip) FROM request_journal
-    WHERE error_code = 'ip_not_allowed' AND at >= @from AND at < @to`,
+    WHERE error_code = 'ip_not_allowed' AND at >= @from AND at < @to
+      AND (@accounts IS NULL OR account_id IN (SELECT value FROM json_each(@accounts)))`,
     )
     .pluck();
 
@@ -125,8 +129,18 @@ export function journalStatements(db: Db) {
     refusalsByKey(sinceMs: number): KeyRefusals[] {
       return refusalsByKey.all(sinceMs) as KeyRefusals[];
     },
-    usage(fromMs: number, toMs: number, bucketMs: number) {
-      const range = { from: fromMs, to: toMs };
+    /** Usage in a time range: of every account, or (`accounts`) of these only. */
+    usage(
+      fromMs: number,
+      toMs: number,
+      bucketMs: number,
+      accounts: readonly number[] | null = null,
+    ) {
+      const range = {
+        from: fromMs,
+        to: toMs,
+        accounts: accounts === null ? null : JSON.stringify(accounts),
+      };
       return {
         series: series.all({ ...range, bucket: BigInt(bucketMs) }) as {
           at: number;

@@ -8,6 +8,9 @@ export interface AuditSearch {
   entityId?: number;
   limit?: number;
   beforeId?: number;
+  /** Only changes about these partners (an account manager's), and `self`'s own account. */
+  accounts?: readonly number[] | null;
+  self?: number | null;
 }
 
 export function auditService(ctx: ServiceContext) {

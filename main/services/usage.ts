@@ -36,12 +36,21 @@ export function usageService(ctx: ServiceContext, keys: KeyService) {
       return new RequestJournal(ctx.sql.journal, o);
     },
 
-    dashboard(days: number): Dashboard {
+    /** The last `days` of calls and keys needing attention: every partner's, or `accounts`' only. */
+    dashboard(days: number, accounts: readonly number[] | null = null): Dashboard {
       const toMs = ctx.now();
       const fromMs = toMs - days * DAY;
       const bucketMs = days <= 2 ? HOUR : DAY;
-      const usage = ctx.sql.journal.usage(fromMs, toMs, bucketMs);
-      const active = keys.list().filter((k) => k.status === 'active' && k.replacedByKeyId === null);
+      const usage = ctx.sql.journal.usage(fromMs, toMs, bucketMs, accounts);
+      const mine = accounts === null ? null : new Set(accounts);
+      const active = keys
+        .list()
+        .filter(
+          (k) =>
+            k.status === 'active' &&
+            k.replacedByKeyId === null &&
+            (mine === null || mine.has(k.accountId)),
+        );
       return {
         range: { fromMs, toMs, bucketMs },
         totals: {

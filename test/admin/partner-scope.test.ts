@@ -10,7 +10,8 @@ import type { AdminInput, AdminMethod, AdminOutput } from '../../shared/admin-co
 import { ListenerController } from '../../main/api/listener-controller.ts';
 import { createAdminDispatch } from '../../main/admin/handlers.ts';
 import type { AdminCaller } from '../../main/admin/dispatch.ts';
-import { testClock, testCore } from '../helpers.ts';
+import { journalStatements } from '../../main/db/journal.ts';
+import { storeOf, testClock, testCore } from '../helpers.ts';
 
 async function setup() {
   const clock = testClock();
@@ -133,6 +134,55 @@ describe('an account manager’s partners', () => {
     const added = await call('createAccount', { name: 'Gamma', kind: 'affiliate' });
     expect(added.ok).toBe(true);
     expect(core.users.get(miaId).partnerIds).toEqual([acme.id, added.ok ? added.result.id : 0]);
+  });
+
+  it('counts their partners’ calls only on the dashboard, and shows their changes only in the audit log', async () => {
+    const { clock, core, acme, beta, acmeKey, betaKey, as, mia, miaId } = await setup();
+    const call = (keyId: number, accountId: number, n: number, status = 200) =>
+      Array.from({ length: n }, (_, i) => ({
+        at: clock.now() - 1000,
+        requestId: `${keyId}-${status}-${i}`,
+        keyId,
+        accountId,
+        ip: status === 403 ? `10.9.9.${i}` : '10.1.1.1',
+        method: 'GET',
+        route: '/api/v1/me',
+        status,
+        errorCode: status === 403 ? 'ip_not_allowed' : null,
+        rows: 0,
+        durationMs: 1,
+        count: 1,
+      }));
+    journalStatements(storeOf(core)).writeBatch([
+      ...call(acmeKey.key.id, acme.id, 3),
+      ...call(betaKey.key.id, beta.id, 5),
+      ...call(betaKey.key.id, beta.id, 2, 403),
+    ]);
+    const hers = await as(mia)('dashboard', {});
+    expect(hers.ok && hers.result.totals).toEqual({
+      requests: 3,
+      errors: 0,
+      rateLimited: 0,
+      refusedAddresses: 0,
+    });
+    expect(hers.ok && hers.result.series.reduce((n, p) => n + p.requests, 0)).toBe(3);
+    expect(hers.ok && hers.result.byPartner.map((p) => p.accountName)).toEqual(['Acme']);
+    const all = await as({})('dashboard', {});
+    expect(all.ok && all.result.totals).toMatchObject({ requests: 10, refusedAddresses: 2 });
+
+    // The audit log: Acme's account and keys, offers, her own account; not Beta's.
+    core.offers.create({ name: 'Spring', defaultPayout: 5 });
+    const log = await as(mia)('listAudit', {});
+    const seen = log.ok ? log.result.map((e) => `${e.action} ${e.entityType}:${e.entityId}`) : [];
+    expect(seen).toContain(`account.create account:${acme.id}`);
+    expect(seen).toContain(`key.issue key:${acmeKey.key.id}`);
+    expect(seen).toContain(`user.invite user:${miaId}`);
+    expect(seen.some((e) => e.startsWith('offer.create'))).toBe(true);
+    expect(
+      seen.filter((e) => e.includes(`account:${beta.id}`) || e.includes(`key:${betaKey.key.id}`)),
+    ).toEqual([]);
+    const everything = await as({})('listAudit', {});
+    expect(everything.ok && everything.result.length).toBeGreaterThan(seen.length);
   });
 
   it('does not narrow owners, admins or a manager on all partners', async () => {

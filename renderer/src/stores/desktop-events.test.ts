@@ -5,6 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ListenerStatus } from '../../../shared/admin-contract.ts';
 import type { DesktopBridge, DesktopEvents } from '../../../shared/desktop-bridge.ts';
+import type { ConnectionState } from '../../../shared/team-server.ts';
 
 vi.stubGlobal('window', { addEventListener: () => {} });
 vi.stubGlobal('location', { hash: '#/partners' });
@@ -53,7 +54,12 @@ describe('desktop events', () => {
     emit('navigate', { page: 'partners', id: 12 });
     expect(useRouter.getState().route).toEqual({ page: 'partners', id: 12, as: null });
     // The team server ended the session: the window is told, to show its door.
-    const signedOut = { mode: 'server', server: null, known: [], keepsSignIn: false } as const;
+    const signedOut: ConnectionState = {
+      mode: 'local',
+      server: null,
+      known: [],
+      keepsSignIn: false,
+    };
     emit('connection', signedOut);
     expect(connections).toEqual([signedOut]);
     off();

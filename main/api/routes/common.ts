@@ -1,5 +1,5 @@
 /** What the partner API's routes share: their schemas' parts, error answers and raw bodies. */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -174,3 +174,21 @@ export function answerReport(
   }
   return reportResponse(result, o.limit, o.offset);
 }
+
+/**
+ * One partner-API operation, served by both doors: the REST route (which adds `format` and the
+ * URL key to its query) and the MCP tool of the same name (which takes the same parameters as
+ * arguments). The key, its whitelist, rate limit and scopes were checked on the request before
+ * `run`; `run` checks the scope it needs and calls the service, the same code for both.
+ */
+export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
+  /** The MCP tool's name. */
+  tool: string;
+  summary: string;
+  description: string;
+  input: I;
+  output: O;
+  run(req: FastifyRequest, q: z.output<I>): z.input<O>;
+}
+
+export const operation = <I extends z.ZodObject, O extends z.ZodType>(op: Operation<I, O>) => op;

@@ -1,53 +1,49 @@
 /** `GET /me`: the key, its account, its remaining rate limit and how current the data is. */
 import { z } from 'zod';
 import { API_PREFIX, requireKey } from '../request-auth.ts';
-import { authQuery, errors, type RouteContext } from './common.ts';
+import { authQuery, errors, operation, type RouteContext } from './common.ts';
 
-export function registerMe({ app, core }: RouteContext): void {
-  app.get(
-    `${API_PREFIX}/me`,
-    {
-      schema: {
-        summary: 'The key, its account and its remaining rate limit',
-        tags: ['account'],
-        querystring: z.object(authQuery),
-        response: {
-          200: z
-            .object({
-              account: z.object({
-                id: z.number(),
-                name: z.string(),
-                kind: z.string(),
-                timezone: z.string(),
-                currency: z.string(),
-              }),
-              key: z.object({
-                id: z.number(),
-                label: z.string(),
-                prefix: z.string(),
-                scopes: z.array(z.string()),
-                expires_at: z.string().nullable(),
-                allows_url_key: z.boolean(),
-              }),
-              rate_limit: z.object({
-                limit: z.number(),
-                window_seconds: z.number(),
-                remaining: z.number(),
-                reset_seconds: z.number(),
-              }),
-              data_fresh_until: z
-                .string()
-                .nullable()
-                .describe(
-                  'When the scheduled sources feeding this account last brought their data in (their oldest last successful sync); rows up to this time are present. Null when no source feeds it: rows arrive as they happen (postbacks, imports).',
-                ),
-            })
-            .describe('The key and its account.'),
-          ...errors,
-        },
-      },
-    },
-    (req) => {
+const meBody = z
+  .object({
+    account: z.object({
+      id: z.number(),
+      name: z.string(),
+      kind: z.string(),
+      timezone: z.string(),
+      currency: z.string(),
+    }),
+    key: z.object({
+      id: z.number(),
+      label: z.string(),
+      prefix: z.string(),
+      scopes: z.array(z.string()),
+      expires_at: z.string().nullable(),
+      allows_url_key: z.boolean(),
+    }),
+    rate_limit: z.object({
+      limit: z.number(),
+      window_seconds: z.number(),
+      remaining: z.number(),
+      reset_seconds: z.number(),
+    }),
+    data_fresh_until: z
+      .string()
+      .nullable()
+      .describe(
+        'When the scheduled sources feeding this account last brought their data in (their oldest last successful sync); rows up to this time are present. Null when no source feeds it: rows arrive as they happen (postbacks, imports).',
+      ),
+  })
+  .describe('The key and its account.');
+
+export function meOperation({ core }: RouteContext) {
+  return operation({
+    tool: 'account_info',
+    summary: 'The key, its account and its remaining rate limit',
+    description:
+      'Your account (time zone, currency), this key (permissions, expiry), the requests left in the rate-limit window, and how current the data is.',
+    input: z.object({}),
+    output: meBody,
+    run(req) {
       const { key, account, rate } = requireKey(req);
       const fresh = core.sources.freshUntil(account.id);
       return {
@@ -78,5 +74,21 @@ export function registerMe({ app, core }: RouteContext): void {
         data_fresh_until: fresh === null ? null : new Date(fresh).toISOString(),
       };
     },
+  });
+}
+
+export function registerMe(context: RouteContext): void {
+  const op = meOperation(context);
+  context.app.get(
+    `${API_PREFIX}/me`,
+    {
+      schema: {
+        summary: op.summary,
+        tags: ['account'],
+        querystring: op.input.extend(authQuery),
+        response: { 200: op.output, ...errors },
+      },
+    },
+    (req) => op.run(req, {}),
   );
 }

@@ -1,4 +1,5 @@
 /** `GET /conversions`, `/clicks`, `/leads`: the key's own rows, with cursor paging or streamed. */
+import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { csvFromObjects } from '../../../shared/csv.ts';
@@ -10,6 +11,7 @@ import {
   errors,
   limitQuery,
   listParam,
+  operation,
   range,
   rangeQuery,
   row,
@@ -27,105 +29,132 @@ export const ROW_PATHS: Record<EventTable, string> = {
 /** Rows per page while a whole answer streams (the event loop runs between pages). */
 const STREAM_PAGE = 5000;
 
-export function registerRows({ app, core, o }: RouteContext): void {
-  for (const table of EVENT_TABLES) {
-    const filterParams: Record<string, z.ZodOptional<z.ZodString>> = {};
+const rowsPage = z
+  .object({
+    range,
+    data: z.array(row),
+    paging: z.object({ limit: z.number(), next_cursor: z.string().nullable() }),
+    notice: z
+      .string()
+      .optional()
+      .describe('Why the rows may be empty for this account (also in X-Partnergate-Notice).'),
+  })
+  .describe('One page of rows in id order; pass paging.next_cursor to get the next.');
+
+/** A row search's parameters for one table: range, its filters, paging, `updated_since`. */
+function rowsInput(table: EventTable) {
+  const filterParams: Record<string, z.ZodOptional<z.ZodString>> = {};
+  for (const d of rowFilters(table))
+    filterParams[d.id] = listParam(d.column!.endsWith('_id') ? `${d.id} ids` : `${d.id} values`);
+  return z.object({
+    ...rangeQuery,
+    ...filterParams,
+    partner: listParam('partner ids (employee keys only)'),
+    ...(table !== 'clicks' && {
+      updated_since: z
+        .string()
+        .max(40)
+        .optional()
+        .describe(
+          'ISO 8601 instant: only rows stored or changed since (a status, an amount, a deposit), within from/to. Keep the time of your last sync and pass it for an incremental one.',
+        ),
+    }),
+    limit: limitQuery(100),
+    cursor: z.string().max(200).optional(),
+  });
+}
+
+type RowsQuery = {
+  from?: string;
+  to?: string;
+  tz?: string;
+  limit: number;
+  cursor?: string;
+  partner?: string;
+  updated_since?: string;
+} & Record<string, unknown>;
+
+/** The row searches, one operation per table, for the REST routes and the MCP tools alike. */
+export function rowOperations({ core, o }: RouteContext) {
+  /** The key's search of a table: its account checked for the table's scope, the query parsed. */
+  const prepare = (req: FastifyRequest, table: EventTable, q: RowsQuery) => {
+    const { account } = requireScope(req, ROW_SCOPES[table]);
+    // Leads exist for introducing brokers only: an affiliate's empty list says why.
+    const notice =
+      table === 'leads' && account.kind === 'affiliate'
+        ? 'Leads are recorded for introducing brokers; this account is an affiliate, so there are none.'
+        : undefined;
+    const filters: Record<string, string[] | undefined> = {};
     for (const d of rowFilters(table))
-      filterParams[d.id] = listParam(d.column!.endsWith('_id') ? `${d.id} ids` : `${d.id} values`);
+      filters[d.id] = splitList(typeof q[d.id] === 'string' ? (q[d.id] as string) : undefined);
+    const search = core.events.prepare(
+      {
+        table,
+        account,
+        from: q.from,
+        to: q.to,
+        timezone: q.tz,
+        filters,
+        partners: q.partner === undefined ? undefined : (splitList(q.partner) ?? []),
+        limit: q.limit,
+        cursor: q.cursor,
+        updatedSince: q.updated_since,
+      },
+      { maxDays: o.maxRangeDays, maxScanRows: o.maxScanRows },
+    );
+    return { account, search, notice };
+  };
+  const ops = EVENT_TABLES.map((table) =>
+    operation({
+      tool: `search_${table}`,
+      summary: `Search ${table} row by row`,
+      description: `Your ${table} in id order with cursor paging that neither skips nor repeats a row while new rows arrive.`,
+      input: rowsInput(table),
+      output: rowsPage,
+      run(req, q) {
+        const { search, notice } = prepare(req, table, q as RowsQuery);
+        const page = core.events.page(search);
+        req.rowsReturned = page.rows.length;
+        return {
+          range: { from: search.range.from, to: search.range.to, timezone: search.range.timezone },
+          data: page.rows,
+          paging: { limit: (q as RowsQuery).limit, next_cursor: page.nextCursor },
+          ...(notice && { notice }),
+        };
+      },
+    }),
+  );
+  return { prepare, ops };
+}
+
+export function registerRows(context: RouteContext): void {
+  const { app, core } = context;
+  const { prepare, ops } = rowOperations(context);
+  EVENT_TABLES.forEach((table, i) => {
+    const op = ops[i]!;
     app.get(
       `${API_PREFIX}${ROW_PATHS[table]}`,
       {
         schema: {
-          summary: `Search ${table} row by row`,
-          description:
-            `Rows in id order with cursor paging that neither skips nor repeats a row while new rows arrive. ` +
-            '`format=csv` or `format=ndjson` streams every matching row in one response.',
+          summary: op.summary,
+          description: `${op.description} \`format=csv\` or \`format=ndjson\` streams every matching row in one response.`,
           tags: ['rows'],
-          querystring: z.object({
-            ...rangeQuery,
-            ...filterParams,
-            partner: listParam('partner ids (employee keys only)'),
-            ...(table !== 'clicks' && {
-              updated_since: z
-                .string()
-                .max(40)
-                .optional()
-                .describe(
-                  'ISO 8601 instant: only rows stored or changed since (a status, an amount, a deposit), within from/to. Keep the time of your last sync and pass it for an incremental one.',
-                ),
-            }),
+          querystring: op.input.extend({
             format: z.enum(['json', 'csv', 'ndjson']).default('json'),
-            limit: limitQuery(100),
-            cursor: z.string().max(200).optional(),
             ...authQuery,
           }),
-          response: {
-            200: z
-              .object({
-                range,
-                data: z.array(row),
-                paging: z.object({ limit: z.number(), next_cursor: z.string().nullable() }),
-                notice: z
-                  .string()
-                  .optional()
-                  .describe(
-                    'Why the rows may be empty for this account (also in X-Partnergate-Notice).',
-                  ),
-              })
-              .describe('One page of rows in id order; pass paging.next_cursor to get the next.'),
-            ...errors,
-          },
+          response: { 200: rowsPage, ...errors },
         },
       },
       (req, reply) => {
-        const { account } = requireScope(req, ROW_SCOPES[table]);
-        // Leads exist for introducing brokers only: an affiliate's empty list says why.
-        const notice =
-          table === 'leads' && account.kind === 'affiliate'
-            ? 'Leads are recorded for introducing brokers; this account is an affiliate, so there are none.'
-            : undefined;
-        if (notice) reply.header('x-partnergate-notice', notice);
-        const q = req.query as {
-          from?: string;
-          to?: string;
-          tz?: string;
-          format: 'json' | 'csv' | 'ndjson';
-          limit: number;
-          cursor?: string;
-          partner?: string;
-          updated_since?: string;
-        } & Record<string, string | undefined>;
-        const filters: Record<string, string[] | undefined> = {};
-        for (const d of rowFilters(table)) filters[d.id] = splitList(q[d.id]);
-        const search = core.events.prepare(
-          {
-            table,
-            account,
-            from: q.from,
-            to: q.to,
-            timezone: q.tz,
-            filters,
-            partners: q.partner === undefined ? undefined : (splitList(q.partner) ?? []),
-            limit: q.limit,
-            cursor: q.cursor,
-            updatedSince: q.updated_since,
-          },
-          { maxDays: o.maxRangeDays, maxScanRows: o.maxScanRows },
-        );
+        const q = req.query as RowsQuery & { format: 'json' | 'csv' | 'ndjson' };
         if (q.format === 'json') {
-          const page = core.events.page(search);
-          req.rowsReturned = page.rows.length;
-          return {
-            range: {
-              from: search.range.from,
-              to: search.range.to,
-              timezone: search.range.timezone,
-            },
-            data: page.rows,
-            paging: { limit: q.limit, next_cursor: page.nextCursor },
-            ...(notice && { notice }),
-          };
+          const body = op.run(req, q);
+          if (body.notice) reply.header('x-partnergate-notice', body.notice);
+          return body;
         }
+        const { account, search, notice } = prepare(req, table, q);
+        if (notice) reply.header('x-partnergate-notice', notice);
         const columns = core.events.columns(table, account);
         const pages = (async function* () {
           let cursor = q.cursor;
@@ -159,5 +188,5 @@ export function registerRows({ app, core, o }: RouteContext): void {
         return;
       },
     );
-  }
+  });
 }

@@ -26,6 +26,9 @@ declare module 'fastify' {
     /** Rows the response carried, for the journal. */
     rowsReturned: number;
     errorCode: string | null;
+    /** What the journal records when the HTTP answer does not say it (an MCP tool's call). */
+    journalRoute: string | null;
+    journalStatus: number | null;
   }
   interface FastifyContextConfig {
     /** Served without a key (health, docs, the OpenAPI document). */

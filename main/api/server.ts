@@ -31,6 +31,7 @@ import { clientAddress, parsedAddress, parseTrustedProxies } from './client-addr
 import { FixedWindowLimiter, rateLimitHeaders } from './rate-limiter.ts';
 import type { RequestJournal } from '../services/request-journal.ts';
 import { registerRoutes } from './routes/index.ts';
+import { MCP_PATH } from './mcp.ts';
 import { API_PREFIX, AUTH_MESSAGES } from './request-auth.ts';
 
 export { API_PREFIX };
@@ -191,6 +192,8 @@ export async function buildPartnerApi(
   app.decorateRequest('auth', null);
   app.decorateRequest('rowsReturned', 0);
   app.decorateRequest('errorCode', null);
+  app.decorateRequest('journalRoute', null);
+  app.decorateRequest('journalStatus', null);
 
   /** Sends a refusal from the request hook itself: the hot path of rejected calls throws nothing. */
   function refuse(
@@ -202,8 +205,11 @@ export async function buildPartnerApi(
     details: ErrorDetail[] = [],
   ) {
     req.errorCode = code;
-    // Built as text: refusals are the path a flood of bad requests takes.
-    const body = `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}`;
+    // Built as text: refusals are the path a flood of bad requests takes. An MCP client is
+    // answered in JSON-RPC's error shape, with the same code in its data.
+    const body = req.url.startsWith(MCP_PATH)
+      ? `{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":${JSON.stringify(`${code}: ${message}`)},"data":{"code":${JSON.stringify(code)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}}`
+      : `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}`;
     return reply
       .status(status)
       .type('application/json; charset=utf-8')
@@ -341,8 +347,8 @@ export async function buildPartnerApi(
       accountId: req.auth?.account.id ?? null,
       ip: req.clientIp,
       method: req.method,
-      route: req.routeOptions.url ?? req.url.split('?')[0]!.slice(0, 200),
-      status: reply.statusCode,
+      route: req.journalRoute ?? req.routeOptions.url ?? req.url.split('?')[0]!.slice(0, 200),
+      status: req.journalStatus ?? reply.statusCode,
       errorCode: req.errorCode,
       rows: req.rowsReturned,
       durationMs: Math.round((performance.now() - req.startedAt) * 1000) / 1000,

@@ -10,6 +10,7 @@ import { registerReports } from './reports.ts';
 import { registerRows } from './rows.ts';
 import { registerSchema } from './schema.ts';
 import { registerStats } from './stats.ts';
+import { registerMcp } from '../mcp.ts';
 
 export type { RouteOptions };
 
@@ -23,4 +24,5 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
   registerRows(context);
   registerOffers(context);
   registerPostbacks(context);
+  registerMcp(context);
 }

@@ -337,6 +337,7 @@ export const adminContract = {
       defaultExpiryDays: z.int().min(1).max(3650).optional(),
       defaultRateLimit: rateLimit.optional(),
       allowWeakKeychain: z.boolean().optional(),
+      mcpByDefault: z.boolean().optional(),
     }),
   ),
   secretStorage: method<SecretStorageInfo>()(none),

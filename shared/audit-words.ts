@@ -34,6 +34,7 @@ const FIELD_WORDS: Record<string, string> = {
   scopes: 'permissions',
   rateLimit: 'rate limit',
   allowQueryAuth: 'key in URLs',
+  allowMcp: 'AI assistants (MCP)',
   defaultPayout: 'default payout',
   columns: 'columns',
   filters: 'filters',
@@ -64,7 +65,7 @@ function valueWords(field: string, v: unknown): string {
       : Array.isArray(v.accountIds)
         ? plural(v.accountIds.length, 'account')
         : 'some accounts';
-  if (field === 'allowQueryAuth') return v ? 'allowed' : 'not allowed';
+  if (field === 'allowQueryAuth' || field === 'allowMcp') return v ? 'allowed' : 'not allowed';
   if (Array.isArray(v))
     return v.length ? v.map((x) => (isObj(x) ? JSON.stringify(x) : String(x))).join(', ') : 'none';
   if (typeof v === 'string') return v;

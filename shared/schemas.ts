@@ -133,6 +133,8 @@ export const keyIssueInput = z.object({
   expiresAt: z.union([z.int().positive(), z.literal('never')]).optional(),
   rateLimit: rateLimit.optional(),
   allowQueryAuth: z.boolean().default(false),
+  /** AI assistants may use the key through /mcp; default: the settings', for keys that read. */
+  allowMcp: z.boolean().optional(),
 });
 export type KeyIssueInput = z.input<typeof keyIssueInput>;
 
@@ -161,6 +163,7 @@ export const keyUpdateInput = z.object({
   scopes: z.array(scope).min(1, 'give at least one scope').optional(),
   rateLimit: rateLimit.optional(),
   allowQueryAuth: z.boolean().optional(),
+  allowMcp: z.boolean().optional(),
 });
 export type KeyUpdateInput = z.input<typeof keyUpdateInput>;
 
@@ -176,6 +179,8 @@ export interface ApiKey {
   expiresAt: number | null;
   rateLimit: { count: number; windowMs: number };
   allowQueryAuth: boolean;
+  /** AI assistants may use the key through the listener's /mcp. */
+  allowMcp: boolean;
   createdAt: number;
   createdBy: string;
   lastUsedAt: number | null;

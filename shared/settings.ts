@@ -51,6 +51,8 @@ export const settingsSchema = z.object({
       secretPolicy: z.enum(SECRET_POLICIES).default('reshow'),
       /** Keep copies even where only a fixed password protects them (Linux without a keyring). */
       allowWeakKeychain: z.boolean().default(false),
+      /** New keys that read may be used by AI assistants through /mcp unless their issuer says no. */
+      mcpByDefault: z.boolean().default(true),
     })
     .prefault({}),
   theme: z.enum(THEMES).default('system'),

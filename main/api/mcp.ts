@@ -157,6 +157,14 @@ export function registerMcp(context: RouteContext): void {
   }
 
   root.post(MCP_PATH, { schema: { hide: true } }, async (req, reply) => {
+    if (!req.auth?.key.allowMcp)
+      return refuse(
+        req,
+        reply,
+        403,
+        'mcp_not_allowed',
+        'This key may not be used by AI assistants (MCP); ask your account manager to allow it, or call the REST API.',
+      );
     const s = server(req);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -174,25 +182,36 @@ export function registerMcp(context: RouteContext): void {
     await transport.handleRequest(req.raw, reply.raw, req.body);
   });
 
-  const notPost = (req: FastifyRequest, reply: FastifyReply) => {
-    req.errorCode = 'method_not_allowed';
-    return reply
-      .status(405)
-      .header('allow', 'POST')
-      .type('application/json; charset=utf-8')
-      .serializer(JSON.stringify)
-      .send({
-        jsonrpc: '2.0',
-        id: null,
-        error: {
-          code: -32000,
-          message: `${MCP_PATH} answers POST only (stateless Streamable HTTP, JSON answers).`,
-          data: { code: 'method_not_allowed', request_id: req.id },
-        },
-      });
-  };
+  const notPost = (req: FastifyRequest, reply: FastifyReply) =>
+    refuse(
+      req,
+      reply,
+      405,
+      'method_not_allowed',
+      `${MCP_PATH} answers POST only (stateless Streamable HTTP, JSON answers).`,
+    ).header('allow', 'POST');
   root.get(MCP_PATH, { schema: { hide: true } }, notPost);
   root.delete(MCP_PATH, { schema: { hide: true } }, notPost);
+}
+
+/** A refusal in JSON-RPC's error shape, with the REST API's code in its data. */
+function refuse(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+): FastifyReply {
+  req.errorCode = code;
+  return reply
+    .status(status)
+    .type('application/json; charset=utf-8')
+    .serializer(JSON.stringify)
+    .send({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32001, message: `${code}: ${message}`, data: { code, request_id: req.id } },
+    });
 }
 
 function registerPrompts(s: McpServer): void {

@@ -58,6 +58,7 @@ export function keyDetails(k: ApiKey): string {
     ['Expires', k.expiresAt === null ? 'never' : formatTime(k.expiresAt)],
     ['Rate limit', formatRateLimit(k.rateLimit)],
     ['Query-string auth', k.allowQueryAuth ? 'allowed' : 'off'],
+    ['AI assistants (MCP)', k.allowMcp ? 'allowed' : 'off'],
     ['Created', `${formatTime(k.createdAt)} by ${k.createdBy}`],
     [
       'Last used',

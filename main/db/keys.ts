@@ -15,6 +15,7 @@ export interface KeyRecord {
   rateLimitCount: number;
   rateLimitWindowMs: number;
   allowQueryAuth: boolean;
+  allowMcp: boolean;
   createdAt: number;
   createdBy: string;
   lastUsedAt: number | null;
@@ -41,6 +42,7 @@ interface KeyRow {
   rate_limit_count: number;
   rate_limit_window_ms: number;
   allow_query_auth: number;
+  allow_mcp: number;
   created_at: number;
   created_by: string;
   last_used_at: number | null;
@@ -64,6 +66,7 @@ export interface KeyInsert {
   rateLimitCount: number;
   rateLimitWindowMs: number;
   allowQueryAuth: boolean;
+  allowMcp: boolean;
   createdAt: number;
   createdBy: string;
   rotatedFromKeyId: number | null;
@@ -73,7 +76,7 @@ export interface KeyInsert {
 
 const SELECT = `SELECT k.id, k.account_id, a.name AS account_name, a.kind AS account_kind,
     a.status AS account_status, k.label, k.display_prefix, k.scopes, k.expires_at,
-    k.rate_limit_count, k.rate_limit_window_ms, k.allow_query_auth, k.created_at, k.created_by,
+    k.rate_limit_count, k.rate_limit_window_ms, k.allow_query_auth, k.allow_mcp, k.created_at, k.created_by,
     k.last_used_at, k.last_used_ip, k.revoked_at, k.revoked_reason, k.rotated_from_key_id,
     k.replaced_by_key_id, k.grace_until, k.secret_sealed IS NOT NULL AS secret_retained,
     (SELECT count(*) FROM ip_rules r WHERE r.key_id = k.id) AS ip_rule_count
@@ -92,6 +95,7 @@ const toRecord = (r: KeyRow): KeyRecord => ({
   rateLimitCount: r.rate_limit_count,
   rateLimitWindowMs: r.rate_limit_window_ms,
   allowQueryAuth: r.allow_query_auth === 1,
+  allowMcp: r.allow_mcp === 1,
   createdAt: r.created_at,
   createdBy: r.created_by,
   lastUsedAt: r.last_used_at,
@@ -108,10 +112,10 @@ const toRecord = (r: KeyRow): KeyRecord => ({
 export function keyStatements(db: Db) {
   const insert = db.prepare(`INSERT INTO api_keys
     (account_id, label, key_hash, display_prefix, scopes, expires_at, rate_limit_count,
-     rate_limit_window_ms, allow_query_auth, created_at, created_by, rotated_from_key_id,
+     rate_limit_window_ms, allow_query_auth, allow_mcp, created_at, created_by, rotated_from_key_id,
      secret_sealed, sealed_with)
     VALUES (@accountId, @label, @keyHash, @displayPrefix, @scopes, @expiresAt, @rateLimitCount,
-     @rateLimitWindowMs, @allowQueryAuth, @createdAt, @createdBy, @rotatedFromKeyId,
+     @rateLimitWindowMs, @allowQueryAuth, @allowMcp, @createdAt, @createdBy, @rotatedFromKeyId,
      @secretSealed, @sealedWith)`);
   const byId = db.prepare(`${SELECT} WHERE k.id = ?`);
   const byHash = db.prepare(`${SELECT} WHERE k.key_hash = ?`);
@@ -131,7 +135,7 @@ export function keyStatements(db: Db) {
   );
   const update = db.prepare(`UPDATE api_keys SET label = @label, scopes = @scopes,
     rate_limit_count = @rateLimitCount, rate_limit_window_ms = @rateLimitWindowMs,
-    allow_query_auth = @allowQueryAuth WHERE id = @id`);
+    allow_query_auth = @allowQueryAuth, allow_mcp = @allowMcp WHERE id = @id`);
   const dropSealed = db.prepare(
     `UPDATE api_keys SET secret_sealed = NULL, sealed_with = NULL WHERE secret_sealed IS NOT NULL`,
   );
@@ -146,6 +150,7 @@ export function keyStatements(db: Db) {
           ...k,
           scopes: JSON.stringify(k.scopes),
           allowQueryAuth: k.allowQueryAuth ? 1 : 0,
+          allowMcp: k.allowMcp ? 1 : 0,
         }).lastInsertRowid,
       );
     },
@@ -184,7 +189,7 @@ export function keyStatements(db: Db) {
       id: number,
       k: Pick<
         KeyRecord,
-        'label' | 'scopes' | 'rateLimitCount' | 'rateLimitWindowMs' | 'allowQueryAuth'
+        'label' | 'scopes' | 'rateLimitCount' | 'rateLimitWindowMs' | 'allowQueryAuth' | 'allowMcp'
       >,
     ): void {
       update.run({
@@ -192,6 +197,7 @@ export function keyStatements(db: Db) {
         id,
         scopes: JSON.stringify(k.scopes),
         allowQueryAuth: k.allowQueryAuth ? 1 : 0,
+        allowMcp: k.allowMcp ? 1 : 0,
       });
     },
     dropAllSealedSecrets(): number {

@@ -45,6 +45,7 @@ export function toApiKey(k: KeyRecord, now: number): ApiKey {
     expiresAt: k.expiresAt,
     rateLimit: { count: k.rateLimitCount, windowMs: k.rateLimitWindowMs },
     allowQueryAuth: k.allowQueryAuth,
+    allowMcp: k.allowMcp,
     createdAt: k.createdAt,
     createdBy: k.createdBy,
     lastUsedAt: k.lastUsedAt,
@@ -192,6 +193,9 @@ export function keyService(ctx: ServiceContext) {
           rateLimitCount: rate.count,
           rateLimitWindowMs: rate.windowMs,
           allowQueryAuth: k.allowQueryAuth,
+          allowMcp:
+            k.allowMcp ??
+            (ctx.settings.get().keys.mcpByDefault && k.scopes.some((x) => x.endsWith(':read'))),
           createdAt: ctx.now(),
           createdBy: ctx.actor,
           rotatedFromKeyId: null,
@@ -300,6 +304,7 @@ export function keyService(ctx: ServiceContext) {
           rateLimitCount: old.rateLimitCount,
           rateLimitWindowMs: old.rateLimitWindowMs,
           allowQueryAuth: old.allowQueryAuth,
+          allowMcp: old.allowMcp,
           createdAt: now,
           createdBy: ctx.actor,
           rotatedFromKeyId: old.id,
@@ -324,6 +329,7 @@ export function keyService(ctx: ServiceContext) {
       scopes?: string[];
       rateLimit?: { count: number; windowMs: number };
       allowQueryAuth?: boolean;
+      allowMcp?: boolean;
     }): ApiKey {
       const u = parseInput(keyUpdateInput, input, 'key update');
       return ctx.write(() => {
@@ -337,6 +343,7 @@ export function keyService(ctx: ServiceContext) {
           rateLimitCount: u.rateLimit?.count ?? k.rateLimitCount,
           rateLimitWindowMs: u.rateLimit?.windowMs ?? k.rateLimitWindowMs,
           allowQueryAuth: u.allowQueryAuth ?? k.allowQueryAuth,
+          allowMcp: u.allowMcp ?? k.allowMcp,
         });
         const after = view(k.id);
         ctx.audit('key.update', 'key', k.id, before, after);

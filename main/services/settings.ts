@@ -10,6 +10,7 @@ export interface SettingsUpdate {
   defaultExpiryDays?: number | undefined;
   defaultRateLimit?: { count: number; windowMs: number } | undefined;
   allowWeakKeychain?: boolean | undefined;
+  mcpByDefault?: boolean | undefined;
 }
 
 export function settingsService(ctx: ServiceContext, keys: KeyService) {
@@ -36,6 +37,7 @@ export function settingsService(ctx: ServiceContext, keys: KeyService) {
           ...(u.defaultExpiryDays && { defaultExpiryDays: u.defaultExpiryDays }),
           ...(u.defaultRateLimit && { defaultRateLimit: u.defaultRateLimit }),
           ...(u.allowWeakKeychain !== undefined && { allowWeakKeychain: u.allowWeakKeychain }),
+          ...(u.mcpByDefault !== undefined && { mcpByDefault: u.mcpByDefault }),
         },
       }));
     },

@@ -195,6 +195,32 @@ describe('the MCP endpoint', () => {
     );
     await c.close();
 
+    // The account manager can keep a key off MCP; keys that only write are off by default.
+    const off = await core.keys.issue({
+      accountId: partnerId,
+      label: 'no assistants',
+      scopes: ['reports:read'],
+      allowMcp: false,
+    });
+    core.ipRules.add({ keyId: off.key.id, kind: 'single', address: '127.0.0.1' });
+    await expect(connect(off.secret)).rejects.toThrow(/mcp_not_allowed/);
+    const rest = await request(`${base}/api/v1/me`, {
+      headers: { authorization: `Bearer ${off.secret}` },
+    });
+    expect(rest.json<{ key: { allows_mcp: boolean } }>().key.allows_mcp).toBe(false);
+    core.keys.update({ id: off.key.id, allowMcp: true });
+    await (await connect(off.secret)).close();
+    const writer = await core.keys.issue({
+      accountId: partnerId,
+      label: 'postbacks',
+      scopes: ['conversions:write'],
+    });
+    expect(writer.key.allowMcp).toBe(false);
+    core.settings.update((x) => ({ ...x, keys: { ...x.keys, mcpByDefault: false } }));
+    const later = await issue(['reports:read']);
+    expect(later.key.allowMcp).toBe(false);
+    core.settings.update((x) => ({ ...x, keys: { ...x.keys, mcpByDefault: true } }));
+
     const elsewhere = (await issue(['reports:read'], '10.9.9.9')).secret;
     await expect(connect(elsewhere)).rejects.toThrow(/ip_not_allowed/);
     await expect(connect('pgk_wrong')).rejects.toThrow(/invalid_api_key|401/);

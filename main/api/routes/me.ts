@@ -19,6 +19,7 @@ const meBody = z
       scopes: z.array(z.string()),
       expires_at: z.string().nullable(),
       allows_url_key: z.boolean(),
+      allows_mcp: z.boolean().describe('Whether AI assistants may use this key through /mcp.'),
     }),
     rate_limit: z.object({
       limit: z.number(),
@@ -64,6 +65,7 @@ export function meOperation({ core }: RouteContext) {
               ? null
               : new Date(Math.min(key.expiresAt, key.graceUntil ?? Infinity)).toISOString(),
           allows_url_key: key.allowQueryAuth,
+          allows_mcp: key.allowMcp,
         },
         rate_limit: {
           limit: rate.limit,

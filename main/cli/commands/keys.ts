@@ -13,6 +13,7 @@ interface IssueFlags extends ExpiryFlags {
   scopes: string;
   rateLimit?: string;
   queryAuth?: boolean;
+  mcp?: boolean;
 }
 
 function secretText(issued: IssuedKey, verb: string): string {
@@ -49,6 +50,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .option('--no-expiry', 'the key never expires')
     .option('--rate-limit <rate>', 'e.g. 100/min, 10/s, 5000/hour (default 100/min)')
     .option('--query-auth', 'also accept the key in the URL (?api_key=), for spreadsheets')
+    .option('--no-mcp', 'AI assistants may not use the key through /mcp (default: the settings’)')
     .action(async (o: IssueFlags, cmd: Command) => {
       const issued = await (
         await app.admin(cmd)
@@ -61,6 +63,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
           rateLimit: parseRateLimit(o.rateLimit, '--rate-limit'),
         }),
         allowQueryAuth: o.queryAuth === true,
+        ...(o.mcp === false && { allowMcp: false }),
       });
       app.print(cmd, { ...issued.key, secret: issued.secret }, () => secretText(issued, 'Issued'));
     });
@@ -174,20 +177,29 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
     .option('--rate-limit <rate>', 'e.g. 100/min, 10/s, 5000/hour')
     .option('--query-auth', 'also accept the key in the URL (?api_key=)')
     .option('--no-query-auth', 'accept the key in headers only')
+    .option('--mcp', 'AI assistants may use the key through /mcp')
+    .option('--no-mcp', 'AI assistants may not use the key')
     .action(
       async (
         id: string,
-        o: { label?: string; scopes?: string; rateLimit?: string; queryAuth?: boolean },
+        o: {
+          label?: string;
+          scopes?: string;
+          rateLimit?: string;
+          queryAuth?: boolean;
+          mcp?: boolean;
+        },
         cmd: Command,
       ) => {
         if (
           o.label === undefined &&
           o.scopes === undefined &&
           o.rateLimit === undefined &&
-          o.queryAuth === undefined
+          o.queryAuth === undefined &&
+          o.mcp === undefined
         ) {
           return cmd.error(
-            'error: say what changes: --label, --scopes, --rate-limit, --query-auth or --no-query-auth',
+            'error: say what changes: --label, --scopes, --rate-limit, --query-auth, --no-query-auth, --mcp or --no-mcp',
             { exitCode: 2, code: 'partnergate.nothingToUpdate' },
           );
         }
@@ -201,6 +213,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
             rateLimit: parseRateLimit(o.rateLimit, '--rate-limit'),
           }),
           ...(o.queryAuth !== undefined && { allowQueryAuth: o.queryAuth }),
+          ...(o.mcp !== undefined && { allowMcp: o.mcp }),
         });
         app.print(cmd, k, () => `Updated key #${k.id}.\n${keyDetails(k)}`);
       },

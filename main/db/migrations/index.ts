@@ -8,6 +8,7 @@ import sources from './007_sources.ts';
 import sourceCursor from './008_source_cursor.ts';
 import users from './009_users.ts';
 import totpAndTokens from './010_totp_and_tokens.ts';
+import keyMcp from './011_key_mcp.ts';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: '008_source_cursor', sql: sourceCursor },
   { version: 9, name: '009_users', sql: users },
   { version: 10, name: '010_totp_and_tokens', sql: totpAndTokens },
+  { version: 11, name: '011_key_mcp', sql: keyMcp },
 ];

@@ -11,6 +11,7 @@ export const apiKey = (over: Partial<ApiKey> = {}): ApiKey => ({
   expiresAt: null,
   rateLimit: { count: 100, windowMs: 60_000 },
   allowQueryAuth: false,
+  allowMcp: true,
   createdAt: 0,
   createdBy: 'test',
   lastUsedAt: null,

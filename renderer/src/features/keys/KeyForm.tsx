@@ -40,6 +40,7 @@ interface Fields {
   rate: number | string;
   windowMs: number;
   queryAuth: boolean;
+  mcp: boolean;
 }
 
 /** What a key may be used for, shared by the issue and edit forms. */
@@ -122,6 +123,13 @@ function KeyFields({
         onChange={(e) => set({ queryAuth: e.currentTarget.checked })}
         data-testid="key-query-auth"
       />
+      <Checkbox
+        label="Allow AI assistants (MCP) to use the key"
+        description="The partner's assistant (Claude, Cursor, VS Code…) reads the same data with the same rules through the listener's /mcp."
+        checked={f.mcp}
+        onChange={(e) => set({ mcp: e.currentTarget.checked })}
+        data-testid="key-mcp"
+      />
     </>
   );
 }
@@ -138,6 +146,7 @@ export function IssueKeyForm({ account, onDone }: { account: Account; onDone: ()
     rate: defaults?.defaultRateLimit.count ?? 100,
     windowMs: defaults?.defaultRateLimit.windowMs ?? MINUTE,
     queryAuth: false,
+    mcp: defaults?.mcpByDefault ?? true,
   }));
   const [expiry, setExpiry] = useState(String(defaults?.defaultExpiryDays ?? 90));
   const expiryChoices = [
@@ -154,6 +163,7 @@ export function IssueKeyForm({ account, onDone }: { account: Account; onDone: ()
     scopes: f.scopes,
     rateLimit: { count: rateCount(f.rate), windowMs: f.windowMs },
     allowQueryAuth: f.queryAuth,
+    allowMcp: f.mcp && f.scopes.some((s) => s.endsWith(':read')),
   };
   // The expiry is a choice from a list: it is counted from the moment of sending.
   const form = useForm(keyIssueInput, input, {
@@ -194,6 +204,7 @@ function changesOf(k: ApiKey, f: Fields): KeyUpdateInput {
   if (rateCount(f.rate) !== k.rateLimit.count || f.windowMs !== k.rateLimit.windowMs)
     out.rateLimit = { count: rateCount(f.rate), windowMs: f.windowMs };
   if (f.queryAuth !== k.allowQueryAuth) out.allowQueryAuth = f.queryAuth;
+  if (f.mcp !== k.allowMcp) out.allowMcp = f.mcp;
   return out;
 }
 
@@ -208,6 +219,7 @@ export function EditKeyDialog({ k, onClose }: { k: ApiKey; onClose: () => void }
       rate: k.rateLimit.count,
       windowMs: k.rateLimit.windowMs,
       queryAuth: k.allowQueryAuth,
+      mcp: k.allowMcp,
     }),
     [k],
   );

@@ -214,6 +214,7 @@ export function KeysTable({
                         <Text size="xs" c="dimmed">
                           {formatRateLimit(k.rateLimit)}
                           {k.allowQueryAuth ? ' · key in URL allowed' : ''}
+                          {k.allowMcp ? '' : ' · no AI assistants'}
                         </Text>
                       </Stack>
                     </Table.Td>

@@ -146,6 +146,13 @@ function SecretSettings({ settings }: { settings: Settings }) {
           />
         </Stack>
       </Radio.Group>
+      <Switch
+        label="New keys may be used by AI assistants (MCP)"
+        description="The default for keys that read; the issuer can change it per key."
+        checked={settings.keys.mcpByDefault}
+        onChange={(e) => report('AI assistants', update({ mcpByDefault: e.currentTarget.checked }))}
+        data-testid="mcp-by-default"
+      />
       {storage?.canOptIn && (
         <Switch
           label="Keep copies even without a keyring (protected by a fixed password only)"

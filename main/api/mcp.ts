@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { PRODUCT_NAME } from '../../shared/brand.ts';
 import { PRODUCT_VERSION } from '../version.ts';
 import { mapError } from './errors.ts';
+import { MCP_PATH, refuse } from './request-auth.ts';
 import type { Operation, RouteContext } from './routes/common.ts';
 import { meOperation } from './routes/me.ts';
 import { offersOperation } from './routes/offers.ts';
@@ -23,7 +24,7 @@ import { rowOperations } from './routes/rows.ts';
 import { schemaOperation } from './routes/schema.ts';
 import { statsOperation } from './routes/stats.ts';
 
-export const MCP_PATH = '/mcp';
+export { MCP_PATH };
 
 /** The most an answer's structured content may weigh before its rows are cut. */
 export const MCP_RESULT_BUDGET_BYTES = 48 * 1024;
@@ -192,26 +193,6 @@ export function registerMcp(context: RouteContext): void {
     ).header('allow', 'POST');
   root.get(MCP_PATH, { schema: { hide: true } }, notPost);
   root.delete(MCP_PATH, { schema: { hide: true } }, notPost);
-}
-
-/** A refusal in JSON-RPC's error shape, with the REST API's code in its data. */
-function refuse(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  message: string,
-): FastifyReply {
-  req.errorCode = code;
-  return reply
-    .status(status)
-    .type('application/json; charset=utf-8')
-    .serializer(JSON.stringify)
-    .send({
-      jsonrpc: '2.0',
-      id: null,
-      error: { code: -32001, message: `${code}: ${message}`, data: { code, request_id: req.id } },
-    });
 }
 
 function registerPrompts(s: McpServer): void {

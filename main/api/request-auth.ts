@@ -5,12 +5,41 @@
  */
 import type { Account } from '../../shared/schemas.ts';
 import type { Scope } from '../../shared/scopes.ts';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorDetail } from '../../shared/errors.ts';
 import type { KnownKey } from '../services/key-auth.ts';
 import { ApiError } from './errors.ts';
 import type { RateDecision } from './rate-limiter.ts';
 
 export const API_PREFIX = '/api/v1';
+/** Where AI assistants reach the same operations (Model Context Protocol). */
+export const MCP_PATH = '/mcp';
+
+const identity = (payload: unknown) => payload as string;
+
+/**
+ * Sends a refusal without throwing (the hot path of rejected calls, from the request hook
+ * itself). An MCP client is answered in JSON-RPC's error shape, with the same code in its data.
+ */
+export function refuse(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  details: ErrorDetail[] = [],
+): FastifyReply {
+  req.errorCode = code;
+  // Built as text: refusals are the path a flood of bad requests takes.
+  const body = req.url.startsWith(MCP_PATH)
+    ? `{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":${JSON.stringify(`${code}: ${message}`)},"data":{"code":${JSON.stringify(code)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}}`
+    : `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}`;
+  return reply
+    .status(status)
+    .type('application/json; charset=utf-8')
+    .serializer(identity)
+    .send(body);
+}
 
 export interface AuthContext {
   key: KnownKey['key'];

@@ -26,19 +26,15 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { KeyRejection } from '../services/keys.ts';
 import { DEFAULT_MAX_SCAN_ROWS } from '../services/scan-budget.ts';
-import type { ErrorDetail } from '../../shared/errors.ts';
 import { clientAddress, parsedAddress, parseTrustedProxies } from './client-address.ts';
 import { FixedWindowLimiter, rateLimitHeaders } from './rate-limiter.ts';
 import type { RequestJournal } from '../services/request-journal.ts';
 import { registerRoutes } from './routes/index.ts';
-import { MCP_PATH } from './mcp.ts';
-import { API_PREFIX, AUTH_MESSAGES } from './request-auth.ts';
+import { API_PREFIX, AUTH_MESSAGES, refuse } from './request-auth.ts';
 
 export { API_PREFIX };
 import { addAlternateContentTypes } from './openapi.ts';
 import { ICON_SVG, PRODUCT_NAME } from '../../shared/brand.ts';
-
-const identity = (payload: unknown) => payload as string;
 
 export interface PartnerApiOptions {
   /** Addresses (or CIDR blocks) of reverse proxies whose X-Forwarded-For is believed. */
@@ -194,28 +190,6 @@ export async function buildPartnerApi(
   app.decorateRequest('errorCode', null);
   app.decorateRequest('journalRoute', null);
   app.decorateRequest('journalStatus', null);
-
-  /** Sends a refusal from the request hook itself: the hot path of rejected calls throws nothing. */
-  function refuse(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    code: string,
-    message: string,
-    details: ErrorDetail[] = [],
-  ) {
-    req.errorCode = code;
-    // Built as text: refusals are the path a flood of bad requests takes. An MCP client is
-    // answered in JSON-RPC's error shape, with the same code in its data.
-    const body = req.url.startsWith(MCP_PATH)
-      ? `{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":${JSON.stringify(`${code}: ${message}`)},"data":{"code":${JSON.stringify(code)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}}`
-      : `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}`;
-    return reply
-      .status(status)
-      .type('application/json; charset=utf-8')
-      .serializer(identity)
-      .send(body);
-  }
 
   /**
    * Wrong and missing keys are slowed down, per address and over all addresses together, so

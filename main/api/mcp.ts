@@ -100,13 +100,15 @@ function runWithinBudget(
 export function registerMcp(context: RouteContext): void {
   const { root, core } = context;
   const reports = reportOperations(context);
+  const rows = rowOperations(context);
   const ops: Operation[] = [
     meOperation(context),
     schemaOperation(context),
     reports.list,
     reports.runReport,
     statsOperation(context).stats,
-    ...rowOperations(context).ops,
+    ...rows.ops,
+    rows.conversion,
     offersOperation(context),
   ];
 

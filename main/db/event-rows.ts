@@ -122,6 +122,17 @@ export function eventRowStatements(db: Db) {
       const sql = `SELECT ${EVENT_COLUMNS[q.table].join(', ')} FROM ${q.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`;
       return prepared(sql).all(params) as EventRow[];
     },
+
+    /** The conversions recorded under one transaction id (one per partner at most), by id. */
+    byTransaction(transactionId: string, partnerIds: readonly number[] | null): EventRow[] {
+      const sql = `SELECT ${EVENT_COLUMNS.conversions.join(', ')} FROM conversions WHERE transaction_id = @txn${
+        partnerIds === null ? '' : ' AND partner_id IN (SELECT value FROM json_each(@partners))'
+      } ORDER BY id LIMIT 100`;
+      return prepared(sql).all({
+        txn: transactionId,
+        ...(partnerIds !== null && { partners: JSON.stringify(partnerIds) }),
+      }) as EventRow[];
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 /** Row-level clicks, conversions and leads as an account may see them, paged by cursor. */
-import { invalid } from '../../shared/errors.ts';
+import { invalid, PartnergateError } from '../../shared/errors.ts';
 import { shown } from '../../shared/validation.ts';
 import { numeral, type CsvCell } from '../../shared/csv.ts';
 import { majorUnitsText, toMajorUnits } from '../../shared/money.ts';
@@ -60,6 +60,16 @@ function ids(values: readonly string[], field: string): number[] {
       );
     return Number(v);
   });
+}
+
+/** `partner=` narrows an employee key's rows; a partner key always reads its own. */
+function partnerOnlyForEmployees(account: Account): void {
+  if (account.kind !== 'employee')
+    throw invalid(
+      'invalid_parameters',
+      'partner is only for employee keys; a partner key always reads its own rows.',
+      [{ field: 'partner', message: 'not for partner keys' }],
+    );
 }
 
 export interface EventPage<Cell = string | number | null> {
@@ -156,12 +166,7 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
           : [...values];
     }
     if (r.partners !== undefined) {
-      if (r.account.kind !== 'employee')
-        throw invalid(
-          'invalid_parameters',
-          'partner is only for employee keys; a partner key always reads its own rows.',
-          [{ field: 'partner', message: 'not for partner keys' }],
-        );
+      partnerOnlyForEmployees(r.account);
       filters.partner_id = ids(r.partners, 'partner');
     }
     let updatedSinceMs: number | undefined;
@@ -213,6 +218,42 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
 
     page(s: EventSearch): EventPage {
       return search(s, 'number') as EventPage;
+    },
+
+    /**
+     * The conversion recorded under a transaction id, as this account may see it. A partner's
+     * transaction ids are unique to it; an employee seeing several partners that reuse one id
+     * names the partner.
+     */
+    conversion(
+      account: Account,
+      transactionId: string,
+      partners?: readonly string[],
+    ): Record<string, string | number | null> {
+      if (partners !== undefined) partnerOnlyForEmployees(account);
+      let partnerIds = accounts.visiblePartnerIds(account);
+      if (partners !== undefined) {
+        const asked = ids(partners, 'partner');
+        partnerIds = partnerIds === null ? asked : partnerIds.filter((p) => asked.includes(p));
+      }
+      const rows = ctx.sql.eventRows.byTransaction(transactionId, partnerIds);
+      if (!rows.length)
+        throw new PartnergateError(
+          'not_found',
+          'not_found',
+          `No conversion with transaction id "${shown(transactionId)}"${account.kind === 'employee' ? ' among the partners this key reads' : ''}.`,
+        );
+      if (rows.length > 1)
+        throw invalid(
+          'invalid_parameters',
+          `Transaction id "${shown(transactionId)}" is recorded for partners ${rows.map((r) => r.partner_id).join(', ')}; add partner= to pick one.`,
+          [{ field: 'partner', message: 'needed: several partners use this transaction id' }],
+        );
+      const offerNames = new Map(ctx.sql.offers.list().map((o) => [o.id, o.name]));
+      return present('conversions', rows[0]!, account.kind !== 'employee', offerNames) as Record<
+        string,
+        string | number | null
+      >;
     },
 
     /** A page with money as CSV numerals, for the one CSV writer. */

@@ -97,6 +97,7 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/schema',
         'GET /api/v1/stats',
         'GET /api/v1/conversions',
+        'GET /api/v1/conversions/by-transaction/{transaction_id}',
         'GET /api/v1/clicks',
         'GET /api/v1/leads',
         'GET /api/v1/offers',

@@ -88,6 +88,7 @@ describe('the MCP endpoint', () => {
     expect(tools.map((t) => t.name).sort()).toEqual(
       [
         'account_info',
+        'get_conversion',
         'list_offers',
         'list_reports',
         'report_schema',
@@ -124,6 +125,42 @@ describe('the MCP endpoint', () => {
     expect((rows.structuredContent!.data as unknown[]).length).toBeLessThanOrEqual(5);
     const prompts = await c.listPrompts();
     expect(prompts.prompts.map((p) => p.name)).toContain('top_sub_ids_last_week');
+    await c.close();
+  });
+
+  it('finds one conversion by its transaction id, as REST does, and never another partner’s', async () => {
+    const c = await connect(full);
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    const wide = { from: day(300), to: day(0) };
+    const some = await callTool(c, 'search_conversions', { limit: 1, ...wide });
+    const first = (some.structuredContent!.data as { transaction_id: string }[])[0]!;
+    const found = await callTool(c, 'get_conversion', { transaction_id: first.transaction_id });
+    expect(found.structuredContent).toEqual({ data: first });
+    const rest = await request(
+      `${base}/api/v1/conversions/by-transaction/${encodeURIComponent(first.transaction_id)}`,
+      { headers: { authorization: `Bearer ${full}` } },
+    );
+    expect(rest.status).toBe(200);
+    expect(rest.json()).toEqual(found.structuredContent);
+    expect(found.content[0]!.text).toContain(first.transaction_id);
+
+    // Another partner's transaction id is not found, not shown.
+    const other = storeOf(core)
+      .prepare('SELECT transaction_id AS t FROM conversions WHERE partner_id <> ? LIMIT 1')
+      .get(partnerId) as { t: string };
+    const hidden = await callTool(c, 'get_conversion', { transaction_id: other.t });
+    expect(hidden.isError).toBe(true);
+    expect(hidden.content[0]!.text).toMatch(/^not_found: No conversion with transaction id/);
+    const hiddenRest = await request(
+      `${base}/api/v1/conversions/by-transaction/${encodeURIComponent(other.t)}`,
+      { headers: { authorization: `Bearer ${full}` } },
+    );
+    expect(hiddenRest.status).toBe(404);
+    const partnerParam = await request(
+      `${base}/api/v1/conversions/by-transaction/${encodeURIComponent(first.transaction_id)}?partner=${partnerId}`,
+      { headers: { authorization: `Bearer ${full}` } },
+    );
+    expect(partnerParam.json<{ error: { code: string } }>().error.code).toBe('invalid_parameters');
     await c.close();
   });
 

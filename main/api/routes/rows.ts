@@ -124,12 +124,49 @@ export function rowOperations({ core, o }: RouteContext) {
       },
     }),
   );
-  return { prepare, ops };
+  const conversion = operation({
+    tool: 'get_conversion',
+    summary: 'One conversion by its transaction id',
+    description:
+      'The conversion recorded under a transaction id (your order or conversion id): its status, amounts, sub ids and when it last changed.',
+    input: z.object({
+      transaction_id: z.string().min(1).max(200).describe('The transaction id, exactly as sent.'),
+      partner: listParam('partner ids (employee keys only; needed when partners share the id)'),
+    }),
+    output: z.object({ data: row }).describe('The conversion.'),
+    run(req, q) {
+      const { account } = requireScope(req, ROW_SCOPES.conversions);
+      req.rowsReturned = 1;
+      return {
+        data: core.events.conversion(
+          account,
+          q.transaction_id,
+          q.partner === undefined ? undefined : (splitList(q.partner) ?? []),
+        ),
+      };
+    },
+  });
+  return { prepare, ops, conversion };
 }
 
 export function registerRows(context: RouteContext): void {
   const { app, core } = context;
-  const { prepare, ops } = rowOperations(context);
+  const { prepare, ops, conversion } = rowOperations(context);
+  const { transaction_id: transactionId, ...conversionQuery } = conversion.input.shape;
+  app.get(
+    `${API_PREFIX}/conversions/by-transaction/:transaction_id`,
+    {
+      schema: {
+        summary: conversion.summary,
+        description: conversion.description,
+        tags: ['rows'],
+        params: z.object({ transaction_id: transactionId }),
+        querystring: z.object({ ...conversionQuery, ...authQuery }),
+        response: { 200: conversion.output, ...errors },
+      },
+    },
+    (req) => conversion.run(req, { ...req.query, ...req.params }),
+  );
   EVENT_TABLES.forEach((table, i) => {
     const op = ops[i]!;
     app.get(

@@ -15,6 +15,7 @@ import { auditService } from './services/audit.ts';
 import { createContext, type ServiceContext } from './services/context.ts';
 import { generateDemoData, type DemoOptions, type DemoSummary } from './services/demo-data.ts';
 import { eventSearchService } from './services/event-search.ts';
+import { handoutService } from './services/handouts.ts';
 import { importJobs } from './services/import-jobs.ts';
 import {
   importCsv,
@@ -77,6 +78,8 @@ export function createServices(
     /** "Run now": this Partnergate's own partner API called with a key. */
     apiProbe: apiProbeService(keys),
     settings: settingsService(ctx, keys),
+    /** The document a partner gets with a key, and the key's handout link. */
+    handouts: handoutService(ctx, { keys, accounts, reports }),
     /** The people who administer Partnergate, their sign-in and sessions. */
     users: userService(ctx),
     /** HTTPS: Partnergate's own CA and the server certificate it signs, or the operator's. */

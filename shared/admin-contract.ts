@@ -118,6 +118,24 @@ export interface ListenerTls {
   notAfter: number;
 }
 
+/** A key's handout as a file: the admin UI saves it, the CLI writes it. */
+export interface HandoutFileView {
+  filename: string;
+  contentType: string;
+  /** The file's bytes, base64 (a PDF is binary). */
+  base64: string;
+}
+
+/** A key's handout link: on, and where the listener serves it (one URL per address). */
+export interface HandoutLinkView {
+  keyId: number;
+  enabled: boolean;
+  urls: string[];
+}
+
+export const HANDOUT_FORMATS = ['html', 'md', 'pdf'] as const;
+const handoutInput = z.object({ id, format: z.enum(HANDOUT_FORMATS).default('html') });
+
 export interface RefusedAddress {
   ip: string;
   count: number;
@@ -218,6 +236,12 @@ export const adminContract = {
   revokeKey: method<ApiKey>()(keyRevokeInput),
   rotateKey: method<IssuedKey>()(keyRotateInput),
   updateKey: method<ApiKey>()(keyUpdateInput),
+  /** The key's handout, saying how the key arrives. */
+  keyHandout: method<HandoutFileView>()(handoutInput),
+  /** The key's handout with the key in it (a reveal). */
+  keyHandoutWithKey: method<HandoutFileView>()(handoutInput),
+  handoutLink: method<HandoutLinkView>()(z.object({ id })),
+  setHandoutLink: method<HandoutLinkView>()(z.object({ id, enabled: z.boolean() })),
 
   listRules: method<WhitelistReport>()(z.object({ keyId: id })),
   addRule: method<{ rule: IpRule; warnings: string[] }>()(ipRuleInput),

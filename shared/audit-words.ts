@@ -132,6 +132,10 @@ export function auditSummary(
       return `Rotated ${keyOf(after)}; the old secret works until ${day(after.graceUntil)}, then the new key #${num(after.replacedByKeyId) ?? '?'} alone`;
     case 'key.reveal':
       return `Showed the secret of ${keyOf(subject)} again`;
+    case 'key.handout_link_on':
+      return `Turned on the handout link of ${keyOf(subject)}`;
+    case 'key.handout_link_off':
+      return `Turned off the handout link of ${keyOf(subject)}`;
     case 'key.drop_retained_secrets':
       return `Turned on show-once: dropped ${plural(num(after.dropped) ?? 0, 'kept secret')}`;
     case 'whitelist.add':

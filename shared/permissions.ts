@@ -73,6 +73,10 @@ export const METHOD_PERMISSIONS: Record<AdminMethod, Permission> = {
   revokeKey: 'keys:write',
   rotateKey: 'keys:write',
   updateKey: 'keys:write',
+  keyHandout: 'keys:read',
+  keyHandoutWithKey: 'keys:reveal',
+  handoutLink: 'keys:read',
+  setHandoutLink: 'keys:write',
 
   listRules: 'keys:read',
   addRule: 'keys:write',

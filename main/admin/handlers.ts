@@ -2,12 +2,18 @@
  * The admin contract, implemented once over the services: each handler is one call. The
  * dispatcher parsed the input with the contract's schema before a handler sees it.
  */
-import type { AdminCaller, AdminHandlers } from '../../shared/admin-contract.ts';
+import type {
+  AdminCaller,
+  AdminHandlers,
+  HandoutFileView,
+  HandoutLinkView,
+} from '../../shared/admin-contract.ts';
 import { conflict } from '../../shared/errors.ts';
 import { ROLE_PERMISSIONS } from '../../shared/permissions.ts';
 import type { Core } from '../core.ts';
 import { PRODUCT_VERSION } from '../version.ts';
 import type { ListenerController } from '../api/listener-controller.ts';
+import { HANDOUT_PATH, type HandoutFormat } from '../services/handouts.ts';
 import { adminDispatcher, type AdminDispatchOptions } from './dispatch.ts';
 import { partnerReach, partnerScope } from './partner-scope.ts';
 
@@ -22,6 +28,27 @@ function signedIn(c: AdminCaller): number {
 }
 
 export function createAdminHandlers(core: Core, listener: ListenerController): AdminHandlers {
+  const handout = async (
+    id: number,
+    format: HandoutFormat,
+    includeKey: boolean,
+  ): Promise<HandoutFileView> => {
+    const file = await core.handouts.render(id, {
+      format,
+      includeKey,
+      endpoints: await listener.endpoints(),
+    });
+    return {
+      filename: file.filename,
+      contentType: file.contentType,
+      base64: file.body.toString('base64'),
+    };
+  };
+  const linkView = async (keyId: number, token: string | null): Promise<HandoutLinkView> => ({
+    keyId,
+    enabled: token !== null,
+    urls: token ? (await listener.endpoints()).urls.map((u) => `${u}${HANDOUT_PATH}/${token}`) : [],
+  });
   return {
     listAccounts: (i) => core.accounts.list(i),
     getAccount: ({ id }) => core.accounts.get(id),
@@ -41,6 +68,10 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     revokeKey: (i) => core.keys.revoke(i),
     rotateKey: (i) => core.keys.rotate(i),
     updateKey: (i) => core.keys.update(i),
+    keyHandout: ({ id, format }) => handout(id, format, false),
+    keyHandoutWithKey: ({ id, format }) => handout(id, format, true),
+    handoutLink: ({ id }) => linkView(id, core.handouts.link(id)),
+    setHandoutLink: ({ id, enabled }) => linkView(id, core.handouts.setLink(id, enabled)),
 
     listRules: ({ keyId }) => core.ipRules.list(keyId),
     addRule: (i) => core.ipRules.add(i),

@@ -8,8 +8,14 @@ import type { HttpsMode } from '../../shared/settings.ts';
 import type { Server as TlsServer } from 'node:tls';
 import type { Core } from '../core.ts';
 import { machineNames, type TlsMaterial } from '../services/tls.ts';
-import { isLoopbackHost, startPartnerListener, type RunningListener } from './listener.ts';
-import type { PartnerApiOptions } from './server.ts';
+import type { HandoutEndpoints } from '../services/handouts.ts';
+import {
+  isLoopbackHost,
+  listenerAddresses,
+  startPartnerListener,
+  type RunningListener,
+} from './listener.ts';
+import { DEFAULT_MAX_RANGE_DAYS, type PartnerApiOptions } from './server.ts';
 
 export interface TlsChoice {
   https?: HttpsMode;
@@ -63,6 +69,22 @@ export class ListenerController {
       https: tls && (({ key: _k, cert: _c, ...shown }) => shown)(tls),
       clearBeyondLoopback: this.running !== null && !tls && !isLoopbackHost(this.running.host),
     };
+  }
+
+  /**
+   * Where partners reach the listener and the certificate it serves there: the running
+   * listener's, or, while it is stopped, those it will have when started as saved.
+   */
+  async endpoints(): Promise<HandoutEndpoints> {
+    const maxRangeDays = this.options.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS;
+    const r = this.running;
+    if (r) return { urls: r.addresses.map((a) => a.url), tls: r.tls, maxRangeDays };
+    const s = this.core.settings.get().listener;
+    const tls = await this.tlsFor(s.host);
+    const urls = listenerAddresses(s.host, s.port, undefined, tls ? 'https' : 'http').map(
+      (a) => a.url,
+    );
+    return { urls, tls, maxRangeDays };
   }
 
   /** Calls `watcher` after every start, stop or move (the desktop tray and window follow it). */

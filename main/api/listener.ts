@@ -101,9 +101,15 @@ export async function startPartnerListener(
   o: ListenerOptions,
 ): Promise<RunningListener> {
   const { tls, ...api } = o;
+  let running: RunningListener | null = null;
   const { app } = await buildPartnerApi(core, {
     ...api,
     ...(tls && { https: { key: tls.key, cert: tls.cert } }),
+    // Read at each handout: a renewed certificate replaces `running.tls`.
+    handoutEndpoints: () => ({
+      urls: running?.addresses.map((a) => a.url) ?? [],
+      tls: running?.tls ?? null,
+    }),
   });
   try {
     await app.listen({ host: o.host, port: o.port, ipv6Only: false });
@@ -135,7 +141,7 @@ export async function startPartnerListener(
   }
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : o.port;
-  return {
+  running = {
     app,
     host: o.host,
     port,
@@ -143,4 +149,5 @@ export async function startPartnerListener(
     tls: tls ?? null,
     close: () => app.close(),
   };
+  return running;
 }

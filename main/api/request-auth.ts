@@ -62,6 +62,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without a key (health, docs, the OpenAPI document). */
     public?: boolean;
+    /** Authenticated by the key a handout link (`:token` in the path) belongs to. */
+    handout?: boolean;
   }
 }
 

@@ -21,6 +21,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Core } from '../core.ts';
 import { narrowestMatch } from '../services/ip-rules.ts';
+import type { KnownKey } from '../services/key-auth.ts';
 import { errorText, mapError } from './errors.ts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -29,7 +30,7 @@ import { DEFAULT_MAX_SCAN_ROWS } from '../services/scan-budget.ts';
 import { clientAddress, parsedAddress, parseTrustedProxies } from './client-address.ts';
 import { FixedWindowLimiter, rateLimitHeaders } from './rate-limiter.ts';
 import type { RequestJournal } from '../services/request-journal.ts';
-import { registerRoutes } from './routes/index.ts';
+import { registerRoutes, type RouteOptions } from './routes/index.ts';
 import { API_PREFIX, AUTH_MESSAGES, refuse } from './request-auth.ts';
 
 export { API_PREFIX };
@@ -58,9 +59,13 @@ export interface PartnerApiOptions {
   writeWaitMs?: number;
   /** Serve HTTPS with this certificate and key (PEM); plain HTTP without. */
   https?: { key: string; cert: string } | null;
+  /** Where this listener answers and the certificate it serves, for handouts (default: unknown). */
+  handoutEndpoints?: RouteOptions['handoutEndpoints'];
 }
 
 const AUTH_FAILURE_WINDOW_MS = 60_000;
+/** Longest date range one request may ask for, unless the listener is told otherwise. */
+export const DEFAULT_MAX_RANGE_DAYS = 366;
 
 /** Unique per process run: a random prefix and a counter, cheap on the request path. */
 const REQUEST_ID_PREFIX = `req_${randomBytes(6).toString('base64url')}`;
@@ -204,41 +209,46 @@ export async function buildPartnerApi(
     code: KeyRejection,
     t: number,
   ): FastifyReply {
-    const ip = req.clientIp;
     if (code === 'invalid_api_key' || code === 'missing_api_key') {
-      const mine = failures.peek(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t);
-      const everyone = failures.peek('all', overallFailureBudget, AUTH_FAILURE_WINDOW_MS, t);
-      const over = !mine.allowed ? mine : !everyone.allowed ? everyone : null;
-      if (over) {
-        reply.headers(rateLimitHeaders(over));
-        return refuse(
-          req,
-          reply,
-          429,
-          'too_many_failed_attempts',
-          over === mine
-            ? `Too many requests with a missing or wrong key from ${ip}; wait ${Math.ceil(over.resetInMs / 1000)} seconds.`
-            : `Too many requests with a missing or wrong key are arriving; wait ${Math.ceil(over.resetInMs / 1000)} seconds.`,
-        );
-      }
-      failures.hit('all', overallFailureBudget, AUTH_FAILURE_WINDOW_MS, t);
-      reply.headers(
-        rateLimitHeaders(failures.hit(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t)),
-      );
+      const over = failedAttempt(req, reply, t);
+      if (over) return over;
     }
     reply.header('www-authenticate', 'Bearer realm="partnergate"');
     return refuse(req, reply, 401, code, AUTH_MESSAGES[code]!);
   }
 
+  /** Counts a wrong or missing credential from this address; a sent 429 once over budget. */
+  function failedAttempt(req: FastifyRequest, reply: FastifyReply, t: number): FastifyReply | null {
+    const ip = req.clientIp;
+    const mine = failures.peek(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t);
+    const everyone = failures.peek('all', overallFailureBudget, AUTH_FAILURE_WINDOW_MS, t);
+    const over = !mine.allowed ? mine : !everyone.allowed ? everyone : null;
+    if (over) {
+      reply.headers(rateLimitHeaders(over));
+      return refuse(
+        req,
+        reply,
+        429,
+        'too_many_failed_attempts',
+        over === mine
+          ? `Too many requests with a missing or wrong key from ${ip}; wait ${Math.ceil(over.resetInMs / 1000)} seconds.`
+          : `Too many requests with a missing or wrong key are arriving; wait ${Math.ceil(over.resetInMs / 1000)} seconds.`,
+      );
+    }
+    failures.hit('all', overallFailureBudget, AUTH_FAILURE_WINDOW_MS, t);
+    reply.headers(
+      rateLimitHeaders(failures.hit(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t)),
+    );
+    return null;
+  }
+
   /** Key → whitelist → rate limit. Returns a sent reply when the request is refused. */
   function authenticate(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
     const t = now();
-    const ip = req.clientIp;
     const presented = presentedKey(req);
     const found = core.keyAuth.lookup(presented.secret, t);
     if (!found.ok) return refuseKey(req, reply, found.code, t);
-    const { key, account, rules } = found.known;
-    if (presented.via === 'query' && !key.allowQueryAuth) {
+    if (presented.via === 'query' && !found.known.key.allowQueryAuth) {
       return refuse(
         req,
         reply,
@@ -247,6 +257,39 @@ export async function buildPartnerApi(
         'This key may not be sent in the URL. Send it as "Authorization: Bearer KEY", or ask your account manager to allow URL keys.',
       );
     }
+    return admit(req, reply, found.known, t);
+  }
+
+  /**
+   * A handout link: its key as if presented, so the key's whitelist and rate limit apply. A
+   * link that is off, unknown, or whose key stopped working counts as a wrong key.
+   */
+  function authenticateLink(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+    const t = now();
+    const keyId = core.handouts.linkedKey((req.params as { token?: string }).token ?? '');
+    const found = keyId === null ? null : core.keyAuth.byId(keyId, t);
+    if (!found?.ok)
+      return (
+        failedAttempt(req, reply, t) ??
+        refuse(
+          req,
+          reply,
+          404,
+          'handout_not_found',
+          'This handout link does not work (any more): it was turned off, or its key expired or was revoked. Ask your account manager for a new one.',
+        )
+      );
+    return admit(req, reply, found.known, t);
+  }
+
+  /** A known key's account, whitelist and rate limit. */
+  function admit(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    { key, account, rules }: KnownKey,
+    t: number,
+  ): FastifyReply | undefined {
+    const ip = req.clientIp;
     if (account.status === 'suspended') {
       return refuse(
         req,
@@ -306,7 +349,10 @@ export async function buildPartnerApi(
     void reply.header('x-request-id', req.id);
     if (req.routeOptions.config.public || req.routeOptions.url === undefined) return done();
     try {
-      if (!authenticate(req, reply)) done();
+      const refused = req.routeOptions.config.handout
+        ? authenticateLink(req, reply)
+        : authenticate(req, reply);
+      if (!refused) done();
     } catch (e) {
       done(e as Error);
     }
@@ -425,9 +471,10 @@ export async function buildPartnerApi(
 
   registerRoutes(app, core, {
     now,
-    maxRangeDays: o.maxRangeDays ?? 366,
+    maxRangeDays: o.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS,
     maxScanRows: o.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS,
     writeWaitMs: o.writeWaitMs ?? 2_000,
+    handoutEndpoints: o.handoutEndpoints ?? (() => ({ urls: [], tls: null })),
   });
 
   app.addHook('onClose', async () => {

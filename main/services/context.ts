@@ -4,6 +4,7 @@ import { accountStatements } from '../db/accounts.ts';
 import { auditStatements } from '../db/audit.ts';
 import { eventStatements } from '../db/events.ts';
 import { eventRowStatements } from '../db/event-rows.ts';
+import { handoutLinkStatements } from '../db/handout-links.ts';
 import { journalStatements } from '../db/journal.ts';
 import { rollupStatements } from '../db/rollups.ts';
 import { rateWindowStatements } from '../db/rate-windows.ts';
@@ -24,6 +25,7 @@ export function createStatements(db: Db) {
     accounts: accountStatements(db),
     offers: offerStatements(db),
     keys: keyStatements(db),
+    handoutLinks: handoutLinkStatements(db),
     ipRules: ipRuleStatements(db),
     reports: reportDefinitionStatements(db),
     reportQuery: reportQueryRunner(db),

@@ -66,6 +66,21 @@ export function keyAuthService(ctx: ServiceContext, accounts: AccountService) {
       const verdict = classifyKey(known?.key, now);
       return verdict.ok ? { ok: true, known: known! } : verdict;
     },
+
+    /** A key by its id (a handout link names one), judged as `lookup` judges a secret. */
+    byId(keyId: number, now: number): AuthLookup {
+      const key = ctx.sql.keys.get(keyId);
+      const verdict = classifyKey(key, now);
+      if (!verdict.ok) return verdict;
+      return {
+        ok: true,
+        known: {
+          key: key!,
+          account: accounts.get(key!.accountId),
+          rules: ctx.sql.ipRules.forKey(keyId),
+        },
+      };
+    },
   };
 }
 

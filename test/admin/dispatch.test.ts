@@ -187,6 +187,43 @@ const CASES: { [M in AdminMethod]: () => Promise<void> } = {
     expect((await call('removeRule', { id: s.rule })).id).toBe(s.rule);
     expect((await call('getKey', { id: s.key })).ipRuleCount).toBe(0);
   },
+  keyHandout: async () => {
+    const md = await call('keyHandout', { id: s.key, format: 'md' });
+    expect(md).toMatchObject({ contentType: 'text/markdown; charset=utf-8' });
+    expect(md.filename).toMatch(/^partnergate-atlas-media-key-\d+\.md$/);
+    const text = Buffer.from(md.base64, 'base64').toString();
+    expect(text).toContain('# Partnergate API — Atlas Media');
+    // The whitelist's only rule was removed above: the partner is told before they try.
+    expect(text).toContain('No address is allowed for this key yet');
+    expect(text).toContain("export PARTNERGATE_KEY='paste your key here'");
+  },
+  keyHandoutWithKey: async () => {
+    const { secret } = await call('revealKey', { id: s.key });
+    const pdf = await call('keyHandoutWithKey', { id: s.key, format: 'pdf' });
+    expect(pdf.contentType).toBe('application/pdf');
+    expect(Buffer.from(pdf.base64, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
+    const html = await call('keyHandoutWithKey', { id: s.key, format: 'html' });
+    expect(Buffer.from(html.base64, 'base64').toString()).toContain(secret);
+  },
+  setHandoutLink: async () => {
+    const on = await call('setHandoutLink', { id: s.key, enabled: true });
+    expect(on.enabled).toBe(true);
+    expect(on.urls[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/handout\/[\w-]{32}$/);
+    // Asking again keeps the link that was handed out.
+    expect(await call('setHandoutLink', { id: s.key, enabled: true })).toEqual(on);
+  },
+  handoutLink: async () => {
+    const on = await call('handoutLink', { id: s.key });
+    expect(on.enabled).toBe(true);
+    expect(await call('setHandoutLink', { id: s.key, enabled: false })).toEqual({
+      keyId: s.key,
+      enabled: false,
+      urls: [],
+    });
+    const again = await call('setHandoutLink', { id: s.key, enabled: true });
+    // Turned on again, it is a new link: the old one stays dead.
+    expect(again.urls[0]).not.toBe(on.urls[0]);
+  },
   rotateKey: async () => {
     const r = await call('rotateKey', { id: s.key, graceMs: 3_600_000 });
     expect(r.key.rotatedFromKeyId).toBe(s.key);

@@ -362,6 +362,25 @@ describe('partnergate CLI', () => {
     expect(bad.stderr).toMatch(/reports:write/);
     const audit = (await cli(dir, ['audit', '--json'])).json<{ action: string }[]>();
     expect(audit.filter((e) => e.action === 'key.update')).toHaveLength(2);
+
+    // New keys follow the AI-assistant default the settings hold.
+    const off = await cli(dir, ['settings', 'set', 'mcp-by-default', 'off']);
+    expect(off.stdout).toMatch(/mcp-by-default +off/);
+    const later = await cli(dir, [
+      'key',
+      'issue',
+      '--partner',
+      '1',
+      '--label',
+      'y',
+      '--scopes',
+      'reports:read',
+      '--json',
+    ]);
+    expect(later.json()).toMatchObject({ allowMcp: false });
+    expect((await cli(dir, ['settings', 'set', 'mcp-by-default', 'maybe'])).stderr).toMatch(
+      /mcp-by-default is on .* or off/,
+    );
   });
 
   it('imports a later export with --upsert: changed statuses update, the rest is counted', async () => {

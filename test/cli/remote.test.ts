@@ -4,7 +4,7 @@
  * and plain words when the token, the trust or the command does not fit.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,38 @@ describe('partnergate --server', () => {
       '198.51.100.1',
     ]);
     expect(test.code).toBe(1);
+
+    // The partner's handout, made on the server, written here; its link served by the server.
+    const out = join(dir, 'handout.md');
+    const handout = await remote(managerToken, [
+      'key',
+      'handout',
+      String(key.id),
+      '--format',
+      'md',
+      '--out',
+      out,
+    ]);
+    expect(handout.stdout).toMatch(/^Wrote .*handout\.md \(\d+ KB\)\.\n$/);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('# Partnergate API — Acme');
+    expect(text).toContain('Requests are accepted only from `203.0.113.7`');
+    expect(text).not.toContain(key.secret);
+    const withKey = await remote(managerToken, [
+      'key',
+      'handout',
+      String(key.id),
+      '--include-key',
+      '--out',
+      '-',
+      '--format',
+      'md',
+    ]);
+    expect(withKey.stdout).toContain(key.secret);
+    const link = await remote(managerToken, ['--json', 'key', 'handout-link', String(key.id)]);
+    expect(link.json<{ enabled: boolean; urls: string[] }>()).toMatchObject({ enabled: true });
+    expect(link.json<{ urls: string[] }>().urls[0]).toMatch(/\/handout\/[\w-]{32}$/);
+
     const revoked = await remote(managerToken, [
       'key',
       'revoke',

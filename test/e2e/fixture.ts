@@ -20,10 +20,12 @@ export const SCREENSHOTS = fileURLToPath(
 );
 export const haveChromium = existsSync(CHROMIUM);
 
-export function launchBrowser(): Promise<Browser> {
+/** Debian's Chromium as the tests drive it; `extraArgs` such as a trusted SPKI hash. */
+export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
+      ...extraArgs,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',

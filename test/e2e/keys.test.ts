@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { browserSuite, openPartner } from './fixture.ts';
 import { request } from '../api/http.ts';
@@ -128,6 +129,46 @@ browserSuite('keys and whitelists in a browser', (open) => {
       /status\s+"active"\s+"revoked"/,
     );
     await s.shot('14b-audit-revoke');
+    expect(s.errors).toEqual([]);
+  });
+  it('saves a partner handout and serves it at a link that follows the key', async () => {
+    const s = await open();
+    const { page } = s;
+    const { key, secret, base } = await s.localKey(3, 'Handout key');
+    await openPartner(s, 3);
+    await page.getByTestId(`key-menu-${key.id}`).click();
+    await page.getByTestId(`handout-${key.id}`).click();
+    const dialog = page.getByTestId('handout-dialog');
+    await dialog.getByText('Markdown').click();
+    const saved = page.waitForEvent('download');
+    await dialog.getByTestId('handout-save').click();
+    const file = await saved;
+    expect(file.suggestedFilename()).toMatch(/^partnergate-.*-key-\d+\.md$/);
+    const text = readFileSync(await file.path(), 'utf8');
+    expect(text).toContain(`${base}/api/v1/me`);
+    expect(text).not.toContain(secret);
+
+    await dialog.getByTestId('handout-include-key').check();
+    await dialog.getByText('PDF').click();
+    const withKey = page.waitForEvent('download');
+    await dialog.getByTestId('handout-save').click();
+    const pdf = readFileSync(await (await withKey).path());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+
+    await dialog.getByTestId('handout-link-switch').click({ force: true });
+    const link = dialog.getByTestId('handout-link');
+    await expect.poll(() => link.inputValue()).toMatch(/\/handout\/[\w-]{32}$/);
+    await s.shot('92-handout-dialog');
+    await dialog.getByTestId('handout-copy-link').click();
+    const url = await s.copied();
+    expect(url).toBe(await link.inputValue());
+    const served = await request(url);
+    expect(served.status).toBe(200);
+    expect(served.text).toContain('<h1>Partnergate API — ');
+    expect(served.text).not.toContain(secret);
+    await dialog.getByTestId('handout-link-switch').click({ force: true });
+    await expect.poll(() => link.count()).toBe(0);
+    expect((await request(url)).status).toBe(404);
     expect(s.errors).toEqual([]);
   });
 });

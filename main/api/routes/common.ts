@@ -7,6 +7,7 @@ import { isoDate, timeZone, type ReportResult } from '../../../shared/schemas.ts
 import type { Core } from '../../core.ts';
 import { presentReport, reportToCsv } from '../../report-output.ts';
 import { decodeCursor, encodeCursor } from '../../services/event-search.ts';
+import type { HandoutEndpoints } from '../../services/handouts.ts';
 import { errorBody } from '../errors.ts';
 
 export interface RouteOptions {
@@ -15,6 +16,8 @@ export interface RouteOptions {
   maxScanRows: number;
   /** How long a write waits for the write lock before the request is answered 503. */
   writeWaitMs: number;
+  /** Where this listener answers and the certificate it serves, for handouts. */
+  handoutEndpoints: () => Omit<HandoutEndpoints, 'maxRangeDays'>;
 }
 
 export const withZod = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
@@ -106,7 +109,7 @@ export const authQuery = {
 export function sendRaw(
   reply: FastifyReply,
   contentType: string,
-  body: string | Readable,
+  body: string | Buffer | Readable,
   filename: string,
 ): void {
   void reply

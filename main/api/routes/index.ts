@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core.ts';
 import { withZod, type RouteOptions } from './common.ts';
 import { registerDocs } from './docs.ts';
+import { registerHandout } from './handout.ts';
 import { registerMe } from './me.ts';
 import { registerOffers } from './offers.ts';
 import { registerPostbacks } from './postbacks.ts';
@@ -25,4 +26,5 @@ export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOption
   registerOffers(context);
   registerPostbacks(context);
   registerMcp(context);
+  registerHandout(context);
 }

@@ -1,5 +1,9 @@
 import { CLI } from '../../../shared/cli-name.ts';
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { HANDOUT_FORMATS } from '../../../shared/admin-contract.ts';
+import { EXIT_USAGE } from '../exit-codes.ts';
 import { parseDuration, parseRateLimit } from '../../../shared/durations.ts';
 import type { IssuedKey } from '../../../shared/schemas.ts';
 import { keyExportCsv } from '../../../shared/key-export.ts';
@@ -33,7 +37,9 @@ function secretText(issued: IssuedKey, verb: string): string {
 export function registerKeyCommands(program: Command, app: CliApp): void {
   const key = program
     .command('key')
-    .description('API keys: issue, list, export, show, reveal, extend, update, revoke, rotate');
+    .description(
+      'API keys: issue, list, export, show, reveal, extend, update, revoke, rotate, handout',
+    );
   const now = () => app.io.now?.() ?? Date.now();
 
   key
@@ -253,6 +259,71 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
           (graceMs === 0
             ? `The old key #${id} stopped working now.\n`
             : `The old key #${id} keeps working for ${o.grace}.\n`),
+      );
+    });
+
+  key
+    .command('handout')
+    .description(
+      'write the document a partner gets with this key: base URLs, how to trust HTTPS, each report shared with them, ready requests, limits, errors, AI-assistant set-up',
+    )
+    .argument('<id>', 'key id')
+    .option('--format <format>', 'html, md or pdf', 'html')
+    .option('--include-key', 'put the key itself in it (a reveal, in the audit log)')
+    .option(
+      '--out <file>',
+      'where to write it (default: its own name, here); - for standard output',
+    )
+    .action(
+      async (
+        id: string,
+        o: { format: string; includeKey?: boolean; out?: string },
+        cmd: Command,
+      ) => {
+        if (!(HANDOUT_FORMATS as readonly string[]).includes(o.format))
+          return cmd.error(`error: --format is html, md or pdf, not "${o.format}"`, {
+            exitCode: EXIT_USAGE,
+          });
+        const format = o.format as (typeof HANDOUT_FORMATS)[number];
+        if (o.out === '-' && format === 'pdf')
+          return cmd.error('error: a PDF goes to a file: give --out FILE', {
+            exitCode: EXIT_USAGE,
+          });
+        const admin = await app.admin(cmd);
+        const input = { id: parseId(id, 'id'), format };
+        const file = o.includeKey
+          ? await admin.keyHandoutWithKey(input)
+          : await admin.keyHandout(input);
+        const body = Buffer.from(file.base64, 'base64');
+        if (o.out === '-') return app.io.stdout(body.toString('utf8'));
+        const path = resolve(o.out ?? file.filename);
+        writeFileSync(path, body, { mode: o.includeKey ? 0o600 : 0o644 });
+        app.print(
+          cmd,
+          { file: path, bytes: body.length, contentType: file.contentType },
+          () =>
+            `Wrote ${path} (${Math.max(1, Math.round(body.length / 1024))} KB).${
+              o.includeKey ? ' It holds the key: send it privately.' : ''
+            }\n`,
+        );
+      },
+    );
+
+  key
+    .command('handout-link')
+    .description(
+      'turn on (or --off) the link where the listener serves this key’s handout, and print it',
+    )
+    .argument('<id>', 'key id')
+    .option('--off', 'turn the link off; turning it on again makes a new one')
+    .action(async (id: string, o: { off?: boolean }, cmd: Command) => {
+      const link = await (
+        await app.admin(cmd)
+      ).setHandoutLink({ id: parseId(id, 'id'), enabled: !o.off });
+      app.print(cmd, link, () =>
+        link.enabled
+          ? `${link.urls.join('\n')}\nThe link answers while the key works, from the addresses the key allows.\n`
+          : `The handout link of key #${link.keyId} is off.\n`,
       );
     });
 }

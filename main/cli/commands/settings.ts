@@ -8,6 +8,7 @@ const SETTABLE = [
   'secret-policy',
   'default-expiry',
   'default-rate-limit',
+  'mcp-by-default',
   'listener-host',
   'listener-port',
 ] as const;
@@ -18,6 +19,7 @@ function settingsText(s: Settings): string {
       `secret-policy       ${s.keys.secretPolicy}`,
       `default-expiry      ${s.keys.defaultExpiryDays}d`,
       `default-rate-limit  ${formatRateLimit(s.keys.defaultRateLimit)}`,
+      `mcp-by-default      ${s.keys.mcpByDefault ? 'on' : 'off'}`,
       `listener-host       ${s.listener.host}`,
       `listener-port       ${s.listener.port}`,
     ].join('\n') + '\n'
@@ -61,6 +63,18 @@ export function registerSettingsCommands(program: Command, app: CliApp): void {
         case 'default-rate-limit': {
           const rate = parseRateLimit(value, 'default-rate-limit');
           core.settings.update((s) => ({ ...s, keys: { ...s.keys, defaultRateLimit: rate } }));
+          break;
+        }
+        case 'mcp-by-default': {
+          if (value !== 'on' && value !== 'off')
+            throw invalid(
+              'invalid_setting',
+              'mcp-by-default is on (new keys that read may be used by AI assistants) or off.',
+            );
+          core.settings.update((s) => ({
+            ...s,
+            keys: { ...s.keys, mcpByDefault: value === 'on' },
+          }));
           break;
         }
         case 'listener-host':

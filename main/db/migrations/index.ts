@@ -9,6 +9,7 @@ import sourceCursor from './008_source_cursor.ts';
 import users from './009_users.ts';
 import totpAndTokens from './010_totp_and_tokens.ts';
 import keyMcp from './011_key_mcp.ts';
+import keyHandoutLinks from './012_key_handout_links.ts';
 
 export interface Migration {
   version: number;
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: '009_users', sql: users },
   { version: 10, name: '010_totp_and_tokens', sql: totpAndTokens },
   { version: 11, name: '011_key_mcp', sql: keyMcp },
+  { version: 12, name: '012_key_handout_links', sql: keyHandoutLinks },
 ];

@@ -39,8 +39,12 @@ export function cell(value: unknown, format: string, currency: string | undefine
 }
 
 /** Saves text as a file the browser downloads. */
-export function download(name: string, text: string, type = 'text/csv'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+export function download(
+  name: string,
+  content: string | Uint8Array<ArrayBuffer>,
+  type = 'text/csv',
+): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

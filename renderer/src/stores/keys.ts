@@ -6,7 +6,14 @@
 import { create } from 'zustand';
 import type { ApiKey, IssuedKey, KeyIssueInput, KeyUpdateInput } from '../../../shared/schemas.ts';
 import { keyExportCsv, keyExportJson } from '../../../shared/key-export.ts';
+import type {
+  HANDOUT_FORMATS,
+  HandoutFileView,
+  HandoutLinkView,
+} from '../../../shared/admin-contract.ts';
 import { api } from '../lib/api.ts';
+
+export type HandoutFormat = (typeof HANDOUT_FORMATS)[number];
 
 interface KeysState {
   keys: ApiKey[];
@@ -36,6 +43,10 @@ interface KeysState {
   /** The keys as a file: partner names, permissions and whitelist rules, as CSV or JSON. */
   exportFile: (ids: readonly number[], format: 'csv' | 'json') => Promise<string>;
   dismissIssued: () => void;
+  /** The key's handout as a file; with `includeKey` the key is in it (a reveal). */
+  handout: (id: number, format: HandoutFormat, includeKey: boolean) => Promise<HandoutFileView>;
+  /** The key's handout link, or it turned on or off. */
+  handoutLink: (id: number, enabled?: boolean) => Promise<HandoutLinkView>;
 }
 
 /** What a change to several keys came to: how many were changed, and what failed for which. */
@@ -127,5 +138,9 @@ export const useKeys = create<KeysState>((set, get) => {
       return format === 'csv' ? keyExportCsv(rows) : keyExportJson(rows);
     },
     dismissIssued: () => set({ issued: null }),
+    handout: (id, format, includeKey) =>
+      includeKey ? api.keyHandoutWithKey({ id, format }) : api.keyHandout({ id, format }),
+    handoutLink: (id, enabled) =>
+      enabled === undefined ? api.handoutLink({ id }) : api.setHandoutLink({ id, enabled }),
   };
 });

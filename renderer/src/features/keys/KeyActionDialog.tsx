@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { parseDuration } from '../../../../shared/durations.ts';
 import type { ApiKey } from '../../../../shared/schemas.ts';
 import { Confirm } from '../../components/Confirm.tsx';
+import { HandoutDialog } from './HandoutDialog.tsx';
 import { formatDate, relative } from '../../lib/format.ts';
 import { notify } from '../../lib/notify.ts';
 import { useKeys, type BulkOutcome } from '../../stores/keys.ts';
@@ -17,7 +18,10 @@ import {
   plusDays,
 } from './expiry.ts';
 
-export type Action = { kind: 'revoke' | 'extend' | 'rotate' | 'edit'; key: ApiKey } | null;
+export type Action = {
+  kind: 'revoke' | 'extend' | 'rotate' | 'edit' | 'handout';
+  key: ApiKey;
+} | null;
 
 /**
  * Runs a key action: busy while it runs, a toast when done, the dialog closed. `run` is for
@@ -313,5 +317,7 @@ export function KeyActionDialog({ action, onClose }: { action: Action; onClose: 
       return <RotateDialog key={key} k={action.key} onClose={onClose} />;
     case 'edit':
       return <EditKeyDialog key={key} k={action.key} onClose={onClose} />;
+    case 'handout':
+      return <HandoutDialog key={key} k={action.key} onClose={onClose} />;
   }
 }

@@ -298,6 +298,13 @@ export function KeysTable({
                               Copy key{!k.secretRetained ? ' (shown once)' : ''}
                             </Menu.Item>
                             <Menu.Item
+                              disabled={k.status === 'revoked' || k.status === 'expired'}
+                              onClick={() => onAction({ kind: 'handout', key: k })}
+                              data-testid={`handout-${k.id}`}
+                            >
+                              Handout for the partner…
+                            </Menu.Item>
+                            <Menu.Item
                               disabled={k.status === 'revoked' || !!k.replacedByKeyId || !canWrite}
                               onClick={() => onAction({ kind: 'extend', key: k })}
                               data-testid={`extend-key-${k.id}`}

@@ -36,13 +36,13 @@ function refuse(path: string, why: string): never {
  * electron-store merge their defaults into the file as they open it, so they only ever see a
  * file that passed here.
  */
-export function checkSettingsFile(path: string): void {
-  if (!existsSync(path)) return;
+export function checkSettingsFile(path: string): CheckedSettings | null {
+  if (!existsSync(path)) return null;
   let raw: unknown;
   try {
     const text = readFileSync(path, 'utf8');
     // An empty file is what an interrupted first write leaves; conf starts it afresh.
-    if (text.trim() === '') return;
+    if (text.trim() === '') return null;
     raw = JSON.parse(text);
   } catch (e) {
     refuse(path, `it is not valid JSON (${(e as Error).message})`);
@@ -52,6 +52,13 @@ export function checkSettingsFile(path: string): void {
   const parsed = settingsSchema.safeParse(migrated.value);
   if (!parsed.success)
     refuse(path, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return { settings: parsed.data, current: migrated.from === migrated.to };
+}
+
+/** A settings file that passed the check: what it holds, and whether it needs no migration. */
+export interface CheckedSettings {
+  settings: Settings;
+  current: boolean;
 }
 
 /** The JSON Schema conf and electron-store validate with, per top-level key, from the one zod schema. */
@@ -104,17 +111,30 @@ export function settingsOver(file: SettingsFile, legacy: LegacySettingsFiles = {
   };
 }
 
-/** Headless settings: `settings.json` in the data directory, read and written through conf. */
+/**
+ * Headless settings: `settings.json` in the data directory, written through conf. Reading a
+ * current file needs no JSON Schema validator, so conf (and the validator it compiles) is
+ * opened on the first write, or at once when the file needs migrating.
+ */
 export function confSettingsStore(dataDir: string): SettingsStore {
-  checkSettingsFile(settingsFilePath(dataDir));
-  return settingsOver(
-    new Conf<Record<string, unknown>>({
-      cwd: dataDir,
-      configName: SETTINGS_FILE_NAME,
-      schema: settingsJsonSchema(),
-      clearInvalidConfig: false,
-    }),
-  );
+  const path = settingsFilePath(dataDir);
+  let conf: SettingsStore | undefined;
+  const open = () =>
+    (conf ??= settingsOver(
+      new Conf<Record<string, unknown>>({
+        cwd: dataDir,
+        configName: SETTINGS_FILE_NAME,
+        schema: settingsJsonSchema(),
+        clearInvalidConfig: false,
+      }),
+    ));
+  const checked = checkSettingsFile(path);
+  if (checked && !checked.current) open();
+  return {
+    // Read from disk each time, as conf does: another process may have changed the file.
+    get: () => conf?.get() ?? checkSettingsFile(path)?.settings ?? settingsSchema.parse({}),
+    update: (patch) => open().update(patch),
+  };
 }
 
 /** Settings held in memory, for tests and one-off tools. */

@@ -20,3 +20,6 @@ export const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10
   </g>
 </svg>
 `;
+
+/** The name partners save Partnergate's CA certificate under, in every snippet and handout. */
+export const CA_FILE = 'partnergate-ca.pem';

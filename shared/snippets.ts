@@ -22,8 +22,7 @@ export interface ApiRequest {
   trust?: { caFile: string; pin: string } | null;
 }
 
-/** The name partners save Partnergate's CA certificate under, in every snippet. */
-export const CA_FILE = 'partnergate-ca.pem';
+export { CA_FILE } from './brand.ts';
 
 export type SnippetTarget =
   | 'curl'

@@ -27,7 +27,24 @@ function signedIn(c: AdminCaller): number {
   return c.user.id;
 }
 
-export function createAdminHandlers(core: Core, listener: ListenerController): AdminHandlers {
+/**
+ * The partner listener the handlers drive: the controller itself, or a function that loads it
+ * on first use (the CLI, whose commands mostly never touch the listener, starts faster without
+ * loading the HTTP stack).
+ */
+export type ListenerSource = ListenerController | (() => Promise<ListenerController>);
+
+export function createAdminHandlers(core: Core, source: ListenerSource): AdminHandlers {
+  const controller = typeof source === 'function' ? source : () => Promise.resolve(source);
+  const listener = {
+    status: async () => (await controller()).status(),
+    start: async () => (await controller()).start(),
+    stop: async () => (await controller()).stop(),
+    configure: async (c: Parameters<ListenerController['configure']>[0]) =>
+      (await controller()).configure(c),
+    endpoints: async () => (await controller()).endpoints(),
+    running: async () => (await controller()).listener,
+  };
   const handout = async (
     id: number,
     format: HandoutFormat,
@@ -92,7 +109,7 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
     startListener: () => listener.start(),
     stopListener: () => listener.stop(),
     configureListener: (c) => listener.configure(c),
-    probeApi: ({ url, keyId }) => core.apiProbe.run(url, keyId, listener.listener),
+    probeApi: async ({ url, keyId }) => core.apiProbe.run(url, keyId, await listener.running()),
 
     dashboard: ({ days }, caller) => core.usage.dashboard(days, partnerReach(caller)),
     listAudit: (q, caller) =>
@@ -158,7 +175,7 @@ export function createAdminHandlers(core: Core, listener: ListenerController): A
 /** The admin contract over this core, ready for a transport (IPC, the loopback listener). */
 export function createAdminDispatch(
   core: Core,
-  listener: ListenerController,
+  listener: ListenerSource,
   o: Pick<AdminDispatchOptions, 'log' | 'authorize'> & {
     /** Lets a front door follow a call, such as the desktop applying a new theme. */
     decorate?: (handlers: AdminHandlers) => AdminHandlers;

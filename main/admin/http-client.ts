@@ -5,8 +5,6 @@
  * the caller to explain in its own terms.
  */
 import type { Agent } from 'node:https';
-import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { AdminError } from '../../shared/admin-contract.ts';
 import { PartnergateError, type ErrorKind } from '../../shared/errors.ts';
@@ -46,7 +44,11 @@ export interface AdminHttpRequest {
 export function adminHttp(url: URL, o: AdminHttpRequest = {}): Promise<AdminHttpAnswer> {
   return new Promise((resolve, reject) => {
     const body = o.json === undefined ? null : JSON.stringify(o.json);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    // Loaded on the first request, not with the module: the CLI loads this for every command.
+    const send =
+      url.protocol === 'https:'
+        ? process.getBuiltinModule('node:https').request
+        : process.getBuiltinModule('node:http').request;
     const req = send(
       url,
       {

@@ -10,6 +10,7 @@ import { isPartnergateError, PartnergateError } from '../../shared/errors.ts';
 import { ADMIN_METHODS, type AdminApi, type AdminMethod } from '../../shared/admin-contract.ts';
 import { openCore, type Core } from '../core.ts';
 import { resolveDataDir } from '../data-dir.ts';
+import type { ListenerController } from '../api/listener-controller.ts';
 import { registerAccountCommands } from './commands/accounts.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerWhitelistCommands } from './commands/whitelist.ts';
@@ -127,15 +128,18 @@ export function buildProgram(io: CliIo): {
         });
       }
       if (!admin) {
-        const [{ localAdmin }, { createAdminDispatch }, { ListenerController }] = await Promise.all(
-          [
-            import('./admin-client.ts'),
-            import('../admin/handlers.ts'),
-            import('../api/listener-controller.ts'),
-          ],
-        );
+        const [{ localAdmin }, { createAdminDispatch }] = await Promise.all([
+          import('./admin-client.ts'),
+          import('../admin/handlers.ts'),
+        ]);
         const c = app.core(cmd);
-        admin = localAdmin(createAdminDispatch(c, new ListenerController(c)), { actor: actor() });
+        // The HTTP stack loads only for the calls that drive the listener.
+        let controller: ListenerController | undefined;
+        const listener = async () =>
+          (controller ??= new (await import('../api/listener-controller.ts')).ListenerController(
+            c,
+          ));
+        admin = localAdmin(createAdminDispatch(c, listener), { actor: actor() });
       }
       return admin;
     },

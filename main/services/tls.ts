@@ -12,10 +12,16 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { createRequire } from 'node:module';
 import { PartnergateError } from '../../shared/errors.ts';
 import type { ListenerTls } from '../../shared/admin-contract.ts';
 import type { SecretBox } from './secret-box.ts';
+
+/** node-forge, loaded when a certificate is first made (most runs only read one). */
+let forgeModule: typeof Forge | undefined;
+const forgeLib = () =>
+  (forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
 
 const DAY = 86_400_000;
 /** The CA lives ten years; server certificates 397 days (what browsers accept), renewed at 30 left. */
@@ -85,17 +91,20 @@ function newRsaKey(): { privatePem: string; publicPem: string } {
   };
 }
 
-const serial = () => forge.util.bytesToHex(forge.random.getBytesSync(16)).replace(/^[89a-f]/, '1');
+const serial = () =>
+  forgeLib()
+    .util.bytesToHex(forgeLib().random.getBytesSync(16))
+    .replace(/^[89a-f]/, '1');
 
 function publicPemOf(privatePem: string): string {
-  const pk = forge.pki.privateKeyFromPem(privatePem);
-  return forge.pki.publicKeyToPem(forge.pki.setRsaPublicKey(pk.n, pk.e));
+  const pk = forgeLib().pki.privateKeyFromPem(privatePem);
+  return forgeLib().pki.publicKeyToPem(forgeLib().pki.setRsaPublicKey(pk.n, pk.e));
 }
 
 function makeCa(now: number, label: string): { certPem: string; keyPem: string } {
   const k = newRsaKey();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(k.publicPem);
+  const cert = forgeLib().pki.createCertificate();
+  cert.publicKey = forgeLib().pki.publicKeyFromPem(k.publicPem);
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(now - DAY);
   cert.validity.notAfter = new Date(now + CA_DAYS * DAY);
@@ -110,8 +119,8 @@ function makeCa(now: number, label: string): { certPem: string; keyPem: string }
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(k.privatePem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: k.privatePem };
+  cert.sign(forgeLib().pki.privateKeyFromPem(k.privatePem), forgeLib().md.sha256.create());
+  return { certPem: forgeLib().pki.certificateToPem(cert), keyPem: k.privatePem };
 }
 
 function makeServerCert(
@@ -120,9 +129,9 @@ function makeServerCert(
   names: readonly string[],
   now: number,
 ): string {
-  const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicPemOf(keyPem));
+  const caCert = forgeLib().pki.certificateFromPem(ca.certPem);
+  const cert = forgeLib().pki.createCertificate();
+  cert.publicKey = forgeLib().pki.publicKeyFromPem(publicPemOf(keyPem));
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(now - DAY);
   cert.validity.notAfter = new Date(now + SERVER_DAYS * DAY);
@@ -142,8 +151,8 @@ function makeServerCert(
       keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes(),
     },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+  cert.sign(forgeLib().pki.privateKeyFromPem(ca.keyPem), forgeLib().md.sha256.create());
+  return forgeLib().pki.certificateToPem(cert);
 }
 
 export interface TlsServiceOptions {

@@ -4,9 +4,8 @@
  * request in it reads the key from the `PARTNERGATE_KEY` environment variable, so the handout
  * can go by e-mail without the key and every command in it runs as printed.
  */
-import { CA_FILE } from '../../../shared/snippets.ts';
 import type { Scope } from '../../../shared/scopes.ts';
-import { PRODUCT_NAME } from '../../../shared/brand.ts';
+import { CA_FILE, PRODUCT_NAME } from '../../../shared/brand.ts';
 
 export interface HandoutReport {
   id: number;

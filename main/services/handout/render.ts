@@ -4,7 +4,6 @@
  * with the DejaVu fonts so any partner's name prints as written.
  */
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import type { Block } from './document.ts';
 
 export type HandoutFormat = 'md' | 'html' | 'pdf';
@@ -178,7 +177,9 @@ const INK = '#1a1b1e';
 const MUTED = '#495057';
 
 /** The handout as a PDF (A4), made without a browser or the network. */
-export function handoutPdf(blocks: readonly Block[]): Promise<Buffer> {
+export async function handoutPdf(blocks: readonly Block[]): Promise<Buffer> {
+  // Loaded when a PDF is asked for: the font engine is large, and most runs never need it.
+  const { default: PDFDocument } = await import('pdfkit');
   const title = blocks.find((b) => b.kind === 'title');
   const doc = new PDFDocument({
     size: 'A4',

@@ -1,0 +1,71 @@
+/**
+ * The `partnergate` launcher: it runs the built command line when the build is newer than
+ * every source, the TypeScript sources otherwise, and hands itself to the project's own Node
+ * when started on one too old to run Partnergate.
+ */
+import { execFile } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  copyFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OWN_NODE = join(ROOT, 'node_modules', 'node', 'bin', 'node');
+const SYSTEM_NODE = '/usr/bin/node';
+
+/** A copy of the project's layout whose build is a stand-in that says it ran. */
+function layout(): { root: string; built: string } {
+  const root = mkdtempSync(join(tmpdir(), 'pg-launcher-'));
+  mkdirSync(join(root, 'bin'));
+  copyFileSync(join(ROOT, 'bin', 'partnergate.mjs'), join(root, 'bin', 'partnergate.mjs'));
+  for (const d of ['main', 'shared', 'node_modules']) symlinkSync(join(ROOT, d), join(root, d));
+  mkdirSync(join(root, 'out', 'cli'), { recursive: true });
+  const built = join(root, 'out', 'cli', 'partnergate.mjs');
+  writeFileSync(built, "process.stdout.write('the build ran\\n');\n");
+  return { root, built };
+}
+
+describe('the partnergate launcher', () => {
+  it('runs the build while it is newer than every source, else the sources', async () => {
+    const { root, built } = layout();
+    const launcher = join(root, 'bin', 'partnergate.mjs');
+    const dir = tempDir();
+    expect((await run(OWN_NODE, [launcher, '--data-dir', dir, 'partner', 'list'])).stdout).toBe(
+      'the build ran\n',
+    );
+    // A source edited after the build: the build is stale, so the sources run.
+    utimesSync(built, new Date(0), new Date(0));
+    const sources = await run(OWN_NODE, [launcher, '--data-dir', dir, '--json', 'partner', 'list']);
+    expect(JSON.parse(sources.stdout)).toEqual([]);
+  });
+
+  it.skipIf(!existsSync(SYSTEM_NODE))(
+    'started on an older Node, runs on the project’s own Node 24',
+    async () => {
+      const { stdout: version } = await run(SYSTEM_NODE, ['--version']);
+      const r = await run(SYSTEM_NODE, [
+        join(ROOT, 'bin', 'partnergate.mjs'),
+        '--data-dir',
+        tempDir(),
+        '--json',
+        'partner',
+        'list',
+      ]);
+      expect(JSON.parse(r.stdout)).toEqual([]);
+      // Whatever the system's Node is, the command answered (handed over when it was too old).
+      expect(version).toMatch(/^v\d+\./);
+    },
+  );
+});

@@ -16,7 +16,6 @@ import { performance } from 'node:perf_hooks';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Core } from '../core.ts';
@@ -31,6 +30,7 @@ import { clientAddress, parsedAddress, parseTrustedProxies } from './client-addr
 import { FixedWindowLimiter, rateLimitHeaders } from './rate-limiter.ts';
 import type { RequestJournal } from '../services/request-journal.ts';
 import { registerRoutes, type RouteOptions } from './routes/index.ts';
+import { compiledSerializer } from './serializer.ts';
 import { API_PREFIX, AUTH_MESSAGES, refuse } from './request-auth.ts';
 
 export { API_PREFIX };
@@ -187,7 +187,7 @@ export async function buildPartnerApi(
     onError: (e) => app.log.error({ err: e }, 'request journal write failed; will retry'),
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(compiledSerializer);
   app.decorateRequest('clientIp', '');
   app.decorateRequest('startedAt', 0);
   app.decorateRequest('auth', null);

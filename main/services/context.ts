@@ -57,6 +57,11 @@ export interface ServiceContext {
    * compare it (with SQLite's data_version for other processes) to know they are stale.
    */
   changeGeneration(): number;
+  /**
+   * Changes whenever data a cache holds may have changed: a write in this process, or a commit
+   * by another (SQLite's data_version, looked at no more than every 100 ms).
+   */
+  cacheEpoch(): number;
   /** Runs `fn` in a write transaction that takes the write lock first (BEGIN IMMEDIATE). */
   write<T>(fn: () => T): T;
   /**
@@ -82,10 +87,14 @@ export interface ContextOptions {
   now?: () => number;
 }
 
+/** How soon a commit by another process (the CLI revoking a key) is seen by the caches. */
+const OTHER_PROCESS_CHECK_MS = 100;
+
 export function createContext(o: ContextOptions): ServiceContext {
   const sql = createStatements(o.db);
   const now = o.now ?? Date.now;
   let generation = 0;
+  const seen = { epoch: 0, generation: -1, dataVersion: -1, checkedAt: 0 };
   const caller = new AsyncLocalStorage<string>();
   const actor = () => caller.getStore() ?? o.actor;
   return {
@@ -99,7 +108,26 @@ export function createContext(o: ContextOptions): ServiceContext {
     secretBox: o.secretBox,
     settings: o.settings,
     changeGeneration: () => generation,
-    write: (fn) => writeTransaction(o.db, fn),
+    cacheEpoch() {
+      const t = performance.now();
+      if (generation === seen.generation && t - seen.checkedAt < OTHER_PROCESS_CHECK_MS)
+        return seen.epoch;
+      seen.checkedAt = t;
+      const v = sql.dataVersion();
+      if (generation !== seen.generation || v !== seen.dataVersion) {
+        seen.epoch++;
+        seen.generation = generation;
+        seen.dataVersion = v;
+      }
+      return seen.epoch;
+    },
+    write: (fn) => {
+      try {
+        return writeTransaction(o.db, fn);
+      } finally {
+        generation++;
+      }
+    },
     writeIfFree(fn) {
       try {
         withoutWaiting(o.db, () => writeTransaction(o.db, fn));

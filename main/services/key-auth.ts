@@ -20,25 +20,16 @@ export interface KnownKey {
 export type AuthLookup = { ok: true; known: KnownKey } | { ok: false; code: KeyRejection };
 
 const MAX_ENTRIES = 10_000;
-const OTHER_PROCESS_CHECK_MS = 100;
 
 export function keyAuthService(ctx: ServiceContext, accounts: AccountService) {
   const entries = new Map<string, KnownKey | null>();
-  let generation = -1;
-  let dataVersion = -1;
-  let checkedAt = 0;
+  let epoch = -1;
 
   function fresh(): void {
-    const g = ctx.changeGeneration();
-    // Another process's commit (the CLI revoking a key) is seen within this many ms.
-    const t = performance.now();
-    if (g === generation && t - checkedAt < OTHER_PROCESS_CHECK_MS) return;
-    checkedAt = t;
-    const v = ctx.sql.dataVersion();
-    if (g !== generation || v !== dataVersion) {
+    const e = ctx.cacheEpoch();
+    if (e !== epoch) {
       entries.clear();
-      generation = g;
-      dataVersion = v;
+      epoch = e;
     }
   }
 

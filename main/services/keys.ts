@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { DAY } from '../../shared/durations.ts';
 import { conflict, forbidden, notFound, PartnergateError } from '../../shared/errors.ts';
 import { checkKeyFormat, displayPrefix, generateKey } from '../../shared/key-format.ts';
@@ -19,8 +19,9 @@ import { effectiveExpiry } from '../../shared/key-expiry.ts';
 import type { ServiceContext } from './context.ts';
 import { parseInput } from './validate.ts';
 
+/** SHA-256 of a key, in one call (no Hash object per request). */
 export function hashKey(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 const nodeRandomBytes = (n: number): Uint8Array => randomBytes(n);

@@ -605,3 +605,39 @@ describe('hourly rollups', () => {
     ).toEqual(r.totals);
   });
 });
+
+describe('kept report answers', () => {
+  it('are answered again until something is written, here or by another process', async () => {
+    const local = testCore();
+    const partner = local.accounts.create({ kind: 'affiliate', name: 'A' });
+    const offer = local.offers.create({ name: 'VPN', defaultPayout: 100 });
+    const report = local.reports.create({
+      name: 'By offer',
+      dataset: 'conversions',
+      columns: ['offer', 'conversions'],
+    });
+    const day = new Date(local.now()).toISOString().slice(0, 10);
+    const run = () =>
+      local.reports.run({ reportId: report.id, accountId: partner.id, from: day, to: day });
+    const count = () => Number(run().totals[0]?.conversions ?? 0);
+    expect(count()).toBe(0);
+    expect(run()).toBe(run());
+    // A postback in this process: the next run sees it.
+    local.postbacks.record(partner, { transaction_id: 't-1', offer_id: offer.id });
+    expect(count()).toBe(1);
+    // Another process's commit (a CLI, an import) is seen within 100 ms.
+    const other = openCore({
+      dataDir: local.dataDir,
+      actor: 'cli',
+      settings: memorySettingsStore(),
+      now: () => local.now(),
+    });
+    other.postbacks.record(other.accounts.get(partner.id), {
+      transaction_id: 't-2',
+      offer_id: offer.id,
+    });
+    other.close();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(count()).toBe(2);
+  });
+});

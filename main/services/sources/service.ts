@@ -95,6 +95,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
   const retry: HttpRetry = { ...DEFAULT_RETRY, ...o.retry };
   const running = new Map<number, Promise<SourceRun>>();
   let timer: NodeJS.Timeout | null = null;
+  let freshness = { epoch: -1, byAccount: new Map<number, number | null>() };
 
   function row(id: number): SourceRow {
     const s = sql.get(id);
@@ -782,9 +783,17 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
         return { removed };
       });
     },
-    /** When the data a partner sees was last brought in by the sources feeding it (null: none). */
+    /**
+     * When the data a partner sees was last brought in by the sources feeding it (null: none).
+     * Asked on every `/me`: answered from memory until anything is written.
+     */
     freshUntil(accountId: number): number | null {
-      return sql.freshUntil(accountId);
+      const epoch = ctx.cacheEpoch();
+      if (epoch !== freshness.epoch) freshness = { epoch, byAccount: new Map() };
+      let fresh = freshness.byAccount.get(accountId);
+      if (fresh === undefined)
+        freshness.byAccount.set(accountId, (fresh = sql.freshUntil(accountId)));
+      return fresh;
     },
     /** Sources failing past their alert threshold, or stopped by a refused credential. */
     alerts(): SourceAlert[] {

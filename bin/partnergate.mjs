@@ -5,6 +5,7 @@
 // the build, or there is no build, it runs the TypeScript sources, so it never runs stale code.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -40,6 +41,8 @@ function newestSource(dir) {
   return newest;
 }
 
+// V8's compiled code for the command is kept on disk (node_modules/.cache) between calls.
+module.enableCompileCache?.(join(root, 'node_modules', '.cache', 'partnergate-cli'));
 const built = join(root, 'out', 'cli', 'partnergate.mjs');
 const fresh =
   existsSync(built) &&

@@ -36,7 +36,8 @@ browserSuite('every screen at 1024, 1400 and 1920 px, light and dark', (open) =>
         if (theme === 'dark') await page.getByRole('button', { name: 'Switch theme' }).click();
         for (const [name, hash, ready] of SCREENS) {
           await s.goHash(hash);
-          await page.getByTestId(ready).first().waitFor();
+          // A report preview runs a query: on a loaded two-core machine, give it time.
+          await page.getByTestId(ready).first().waitFor({ timeout: 30_000 });
           await page.waitForLoadState('networkidle');
           for (const p of await page.evaluate<string[]>(PROBLEMS))
             problems.push(`${name} (${theme}): ${p}`);

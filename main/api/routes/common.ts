@@ -165,6 +165,20 @@ export const reportBody = z
   })
   .describe('Rows and totals; money in major units of the row’s `currency`.');
 
+/**
+ * Bodies already written for a report answer the service kept in memory (see reports.run):
+ * a partner polling the same report gets the same text without it being written again.
+ */
+const written = new WeakMap<ReportResult, Map<string, string>>();
+
+function writtenOnce(result: ReportResult, key: string, write: () => string): string {
+  let bodies = written.get(result);
+  if (!bodies) written.set(result, (bodies = new Map<string, string>()));
+  let body = bodies.get(key);
+  if (body === undefined) bodies.set(key, (body = write()));
+  return body;
+}
+
 /** A report's answer: CSV as text, else JSON with paging. */
 export function answerReport(
   reply: FastifyReply,
@@ -172,10 +186,22 @@ export function answerReport(
   o: { format: 'json' | 'csv'; limit: number; offset: number; filename: string },
 ) {
   if (o.format === 'csv') {
-    sendRaw(reply, 'text/csv; charset=utf-8', reportToCsv(result), o.filename);
+    sendRaw(
+      reply,
+      'text/csv; charset=utf-8',
+      writtenOnce(result, 'csv', () => reportToCsv(result)),
+      o.filename,
+    );
     return undefined;
   }
-  return reportResponse(result, o.limit, o.offset);
+  const body = writtenOnce(result, `${o.limit}:${o.offset}`, () =>
+    JSON.stringify(reportResponse(result, o.limit, o.offset)),
+  );
+  void reply
+    .type('application/json; charset=utf-8')
+    .serializer((x: unknown) => x as string)
+    .send(body);
+  return undefined;
 }
 
 /**

@@ -5,6 +5,7 @@
  * Options: --scales medium,large ('' for none)  --duration 4 (seconds per throughput run; three rounds each)
  *          --sync-rows 1000000 (conversions a tracker source syncs; 0 leaves it out)
  *          --import-rows 1000000 (clicks the CSV import reads; 0 leaves it out)
+ *          --capacity (only the capacity of one machine; --step-seconds 15 per load step)
  */
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
@@ -17,6 +18,7 @@ import { openCore } from '../../main/core.ts';
 import { DEMO_SCALES, type DemoScale } from '../../main/services/demo-data.ts';
 import { addDays, resolveRange } from '../../main/services/report-time.ts';
 import { benchSourceSync } from './sources.ts';
+import { benchReport, capacity } from './capacity.ts';
 import { cliStartup, daysFor, importBench, latency, streamed, watchRss } from './measure.ts';
 
 const args = process.argv.slice(2);
@@ -84,15 +86,7 @@ async function prepare(dir: string): Promise<Prepared> {
     rateLimit: { count: 1_000_000, windowMs: 1000 },
   });
   core.ipRules.add({ keyId: other.key.id, kind: 'single', address: '10.255.0.1' });
-  const existing = core.reports.list().find((d) => d.name === 'Bench: day by offer');
-  const reportId =
-    existing?.id ??
-    core.reports.create({
-      name: 'Bench: day by offer',
-      dataset: 'performance',
-      columns: ['day', 'offer', 'clicks', 'conversions', 'approved', 'payout'],
-      audience: { kind: 'all' },
-    }).id;
+  const reportId = benchReport(core);
   core.close();
   return { secret, elsewhere: other.secret, partnerId, reportId };
 }
@@ -219,6 +213,39 @@ log(`Partnergate benchmark · ${availableParallelism()} cores · ${duration} s p
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ROUNDS = 3;
 
+if (args.includes('--capacity')) {
+  // Only the capacity of one machine: the large store, everything at once.
+  const dir = await ensureStore('large');
+  const api = await startServer('api', dir);
+  log('Capacity: partners polling, postbacks at 20/s and a CSV import, all at once…');
+  const c = await capacity({
+    dir,
+    port: api.port,
+    stepSeconds: Number(opt('step-seconds', '15')),
+    postbacksPerSecond: 20,
+    log,
+  }).finally(() => stop(api.child));
+  rows.push([
+    `capacity, large store, ${c.cores} cores: reads (a report or a conversion search)`,
+    `${fmt(c.readsPerSecond)} reads/s at p99 ${fmt(c.p99AtThatRate, 1)} ms`,
+    `with ${fmt(c.postbacks)} postbacks and ${fmt(c.importRuns)} imports of 100,000 clicks`,
+    'largest rate with read p99 ≤ 100 ms and no error',
+  ]);
+  rows.push([
+    'partners served, each polling report and search every 5 min',
+    fmt(c.partnersEvery5Min),
+    '',
+    `on this machine (${c.cores} cores)`,
+  ]);
+  rows.push([
+    'partners served, each polling report and search every 60 min',
+    fmt(c.partnersEvery60Min),
+    '',
+    `on this machine (${c.cores} cores)`,
+  ]);
+  scales.length = 0;
+}
+
 for (const scale of scales) {
   const dir = await ensureStore(scale);
   const p = await prepare(dir);
@@ -311,7 +338,7 @@ for (const scale of scales) {
   ]);
 }
 
-{
+if (!args.includes('--capacity')) {
   const dir = scales.length ? await ensureStore(scales[0]!) : null;
   const c = cliStartup(dir);
   rows.push([
@@ -322,7 +349,7 @@ for (const scale of scales) {
   ]);
 }
 
-if (importRows > 0) {
+if (importRows > 0 && !args.includes('--capacity')) {
   log(`Importing ${fmt(importRows)} clicks from CSV, then inserting them bare…`);
   const r = importBench(importRows);
   const rate = r.rows / r.importSeconds;
@@ -341,7 +368,7 @@ if (importRows > 0) {
   ]);
 }
 
-if (syncRows > 0) {
+if (syncRows > 0 && !args.includes('--capacity')) {
   log(
     `Syncing ${fmt(syncRows)} conversions from a fake Everflow, then again with every row changed…`,
   );

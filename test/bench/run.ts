@@ -10,7 +10,7 @@
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,8 +214,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ROUNDS = 3;
 
 if (args.includes('--capacity')) {
-  // Only the capacity of one machine: the large store, everything at once.
-  const dir = await ensureStore('large');
+  // Only the capacity of one machine: a copy of the large store (the run adds rows), everything at once.
+  const seed = await ensureStore('large');
+  const dir = join(cacheDir, 'large-capacity');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['partnergate.sqlite', 'master.key', 'settings.json'])
+    if (existsSync(join(seed, f))) copyFileSync(join(seed, f), join(dir, f));
   const api = await startServer('api', dir);
   log('Capacity: partners polling, postbacks at 20/s and a CSV import, all at once…');
   const c = await capacity({

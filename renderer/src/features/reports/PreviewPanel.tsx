@@ -26,6 +26,7 @@ export function PreviewPanel({
 }) {
   const draft = useReports((s) => s.draft);
   const runPreview = useReports((s) => s.runPreview);
+  const selection = useReports((s) => s.selection);
   const previewing = useReports((s) => s.previewing);
   const accounts = useAccounts((s) => s.accounts);
   const allKeys = useKeys((s) => s.keys);
@@ -36,12 +37,13 @@ export function PreviewPanel({
   const [panelKey, setPanelKey] = useState<ApiKey | null>(null);
   const shownId = draft.id;
   useEffect(() => {
-    // Once the report in the address is the one shown, preview it as the account named there.
+    // Once the report in the address is the one shown, preview it as the account named there
+    // (again after each selection: selecting clears the preview, even of the same report).
     if (as === null || reportId === null || shownId !== reportId) return;
     void runPreview(as, from, to);
     // The dates are the panel's defaults when it opens; later edits need the Preview button.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [as, reportId, shownId, runPreview]);
+  }, [as, reportId, shownId, selection, runPreview]);
   useEffect(() => {
     if (asAccount) loadKeys(Number(asAccount)).catch(() => {});
   }, [asAccount, loadKeys]);

@@ -40,6 +40,8 @@ interface ReportsState {
   draft: Draft;
   dirty: boolean;
   preview: ReportResult | null;
+  /** Counts selections: selecting a report (again) clears its preview, which then runs anew. */
+  selection: number;
   previewing: boolean;
   previewError: string | null;
   load: () => Promise<void>;
@@ -55,6 +57,7 @@ export const useReports = create<ReportsState>((set, get) => ({
   draft: emptyDraft(),
   dirty: false,
   preview: null,
+  selection: 0,
   previewing: false,
   previewError: null,
   async load() {
@@ -62,7 +65,13 @@ export const useReports = create<ReportsState>((set, get) => ({
   },
   select(id) {
     const d = useReportList.getState().reports.find((r) => r.id === id);
-    set({ draft: d ? toDraft(d) : emptyDraft(), dirty: false, preview: null, previewError: null });
+    set({
+      draft: d ? toDraft(d) : emptyDraft(),
+      dirty: false,
+      preview: null,
+      previewError: null,
+      selection: get().selection + 1,
+    });
   },
   edit(patch) {
     set({ draft: { ...get().draft, ...patch }, dirty: true });

@@ -134,6 +134,7 @@ export interface HandoutLinkView {
 }
 
 export const HANDOUT_FORMATS = ['html', 'md', 'pdf'] as const;
+export type HandoutFormat = (typeof HANDOUT_FORMATS)[number];
 const handoutInput = z.object({ id, format: z.enum(HANDOUT_FORMATS).default('html') });
 
 export interface RefusedAddress {

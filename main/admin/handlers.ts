@@ -6,6 +6,7 @@ import type {
   AdminCaller,
   AdminHandlers,
   HandoutFileView,
+  HandoutFormat,
   HandoutLinkView,
 } from '../../shared/admin-contract.ts';
 import { conflict } from '../../shared/errors.ts';
@@ -13,7 +14,7 @@ import { ROLE_PERMISSIONS } from '../../shared/permissions.ts';
 import type { Core } from '../core.ts';
 import { PRODUCT_VERSION } from '../version.ts';
 import type { ListenerController } from '../api/listener-controller.ts';
-import { HANDOUT_PATH, type HandoutFormat } from '../services/handouts.ts';
+import { HANDOUT_PATH } from '../services/handouts.ts';
 import { adminDispatcher, type AdminDispatchOptions } from './dispatch.ts';
 import { partnerReach, partnerScope } from './partner-scope.ts';
 

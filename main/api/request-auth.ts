@@ -15,7 +15,8 @@ export const API_PREFIX = '/api/v1';
 /** Where AI assistants reach the same operations (Model Context Protocol). */
 export const MCP_PATH = '/mcp';
 
-const identity = (payload: unknown) => payload as string;
+/** The serializer of a body already written (refusals, CSV, JSON kept with a report answer). */
+export const asWritten = (payload: unknown) => payload as string;
 
 /**
  * Sends a refusal without throwing (the hot path of rejected calls, from the request hook
@@ -37,7 +38,7 @@ export function refuse(
   return reply
     .status(status)
     .type('application/json; charset=utf-8')
-    .serializer(identity)
+    .serializer(asWritten)
     .send(body);
 }
 

@@ -6,23 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { conflict } from '../../shared/errors.ts';
-import type { ListenerTls } from '../../shared/admin-contract.ts';
+import type { HandoutFormat, ListenerTls } from '../../shared/admin-contract.ts';
 import type { ApiKey } from '../../shared/schemas.ts';
 import type { AccountService } from './accounts.ts';
 import type { ServiceContext } from './context.ts';
 import { handoutBlocks, type HandoutFacts } from './handout/document.ts';
-import {
-  HANDOUT_TYPES,
-  handoutHtml,
-  handoutMarkdown,
-  handoutPdf,
-  type HandoutFormat,
-} from './handout/render.ts';
+import { HANDOUT_TYPES, handoutHtml, handoutMarkdown, handoutPdf } from './handout/render.ts';
 import { whitelistReport } from './ip-rules.ts';
 import type { KeyService } from './keys.ts';
 import type { ReportService } from './reports.ts';
-
-export type { HandoutFormat };
 
 /** Where partners reach the listener, the certificate it serves there, and its range cap. */
 export interface HandoutEndpoints {
@@ -107,9 +99,7 @@ export function handoutService(
         defaultRange: r.definition.defaultRange,
         parameters: r.parameters,
       })),
-      offers: sql.offers
-        .list()
-        .flatMap((o) => (o.status === 'active' ? [{ id: o.id, name: o.name }] : [])),
+      offers: sql.offers.list('active').map((o) => ({ id: o.id, name: o.name })),
       maxRangeDays: endpoints.maxRangeDays,
     };
   }

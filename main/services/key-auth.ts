@@ -25,6 +25,13 @@ export function keyAuthService(ctx: ServiceContext, accounts: AccountService) {
   const entries = new Map<string, KnownKey | null>();
   let epoch = -1;
 
+  /** A stored key with its account and whitelist, as a request is judged. */
+  const knownKey = (key: KeyRecord): KnownKey => ({
+    key,
+    account: accounts.get(key.accountId),
+    rules: ctx.sql.ipRules.forKey(key.id),
+  });
+
   function fresh(): void {
     const e = ctx.cacheEpoch();
     if (e !== epoch) {
@@ -47,9 +54,7 @@ export function keyAuthService(ctx: ServiceContext, accounts: AccountService) {
       let known = entries.get(id);
       if (known === undefined) {
         const key = ctx.sql.keys.getByHash(hash);
-        known = key
-          ? { key, account: accounts.get(key.accountId), rules: ctx.sql.ipRules.forKey(key.id) }
-          : null;
+        known = key ? knownKey(key) : null;
         if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
         entries.set(id, known);
       }
@@ -62,15 +67,7 @@ export function keyAuthService(ctx: ServiceContext, accounts: AccountService) {
     byId(keyId: number, now: number): AuthLookup {
       const key = ctx.sql.keys.get(keyId);
       const verdict = classifyKey(key, now);
-      if (!verdict.ok) return verdict;
-      return {
-        ok: true,
-        known: {
-          key: key!,
-          account: accounts.get(key!.accountId),
-          rules: ctx.sql.ipRules.forKey(keyId),
-        },
-      };
+      return verdict.ok ? { ok: true, known: knownKey(key!) } : verdict;
     },
   };
 }

@@ -9,6 +9,7 @@ import { presentReport, reportToCsv } from '../../report-output.ts';
 import { decodeCursor, encodeCursor } from '../../services/event-search.ts';
 import type { HandoutEndpoints } from '../../services/handouts.ts';
 import { errorBody } from '../errors.ts';
+import { API_PREFIX, asWritten } from '../request-auth.ts';
 
 export interface RouteOptions {
   now: () => number;
@@ -105,18 +106,18 @@ export const authQuery = {
   token: z.string().optional().describe('Alias of api_key.'),
 };
 
-/** Sends a body the JSON serializer must not touch (CSV, NDJSON streams). */
+/**
+ * Sends a body the JSON serializer must not touch (CSV, NDJSON streams, JSON already written);
+ * with a file name, as a file the client may save.
+ */
 export function sendRaw(
   reply: FastifyReply,
   contentType: string,
   body: string | Buffer | Readable,
-  filename: string,
+  filename?: string,
 ): void {
-  void reply
-    .type(contentType)
-    .header('content-disposition', `inline; filename="${filename}"`)
-    .serializer((x: unknown) => x as string)
-    .send(body);
+  if (filename) reply.header('content-disposition', `inline; filename="${filename}"`);
+  void reply.type(contentType).serializer(asWritten).send(body);
 }
 
 /** `a, b,,c` → ['a', 'b', 'c']; nothing (or only commas) → undefined. */
@@ -194,13 +195,13 @@ export function answerReport(
     );
     return undefined;
   }
-  const body = writtenOnce(result, `${o.limit}:${o.offset}`, () =>
-    JSON.stringify(reportResponse(result, o.limit, o.offset)),
+  sendRaw(
+    reply,
+    'application/json; charset=utf-8',
+    writtenOnce(result, `${o.limit}:${o.offset}`, () =>
+      JSON.stringify(reportResponse(result, o.limit, o.offset)),
+    ),
   );
-  void reply
-    .type('application/json; charset=utf-8')
-    .serializer((x: unknown) => x as string)
-    .send(body);
   return undefined;
 }
 
@@ -221,3 +222,24 @@ export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodT
 }
 
 export const operation = <I extends z.ZodObject, O extends z.ZodType>(op: Operation<I, O>) => op;
+
+/** `GET <API_PREFIX><path>` answering one operation that takes no parameters but the key. */
+export function getOperation(
+  { app }: RouteContext,
+  path: string,
+  tag: string,
+  op: Operation<z.ZodObject<Record<string, never>>>,
+): void {
+  app.get(
+    `${API_PREFIX}${path}`,
+    {
+      schema: {
+        summary: op.summary,
+        tags: [tag],
+        querystring: op.input.extend(authQuery),
+        response: { 200: op.output, ...errors },
+      },
+    },
+    (req) => op.run(req, {}),
+  );
+}

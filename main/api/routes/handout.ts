@@ -1,9 +1,10 @@
 /** `GET /handout/<token>`: a key's handout, for the partner to open from the link they were sent. */
 import { z } from 'zod';
+import { HANDOUT_FORMATS } from '../../../shared/admin-contract.ts';
 import { HANDOUT_PATH } from '../../services/handouts.ts';
 import { sendRaw, type RouteContext } from './common.ts';
 
-const formats = z.object({ format: z.enum(['html', 'md', 'pdf']).default('html') });
+const formats = z.object({ format: z.enum(HANDOUT_FORMATS).default('html') });
 
 export function registerHandout({ app, core, o }: RouteContext): void {
   app.get(

@@ -1,7 +1,7 @@
 /** `GET /me`: the key, its account, its remaining rate limit and how current the data is. */
 import { z } from 'zod';
-import { API_PREFIX, requireKey } from '../request-auth.ts';
-import { authQuery, errors, operation, type RouteContext } from './common.ts';
+import { requireKey } from '../request-auth.ts';
+import { getOperation, operation, type RouteContext } from './common.ts';
 
 const meBody = z
   .object({
@@ -80,17 +80,5 @@ export function meOperation({ core }: RouteContext) {
 }
 
 export function registerMe(context: RouteContext): void {
-  const op = meOperation(context);
-  context.app.get(
-    `${API_PREFIX}/me`,
-    {
-      schema: {
-        summary: op.summary,
-        tags: ['account'],
-        querystring: op.input.extend(authQuery),
-        response: { 200: op.output, ...errors },
-      },
-    },
-    (req) => op.run(req, {}),
-  );
+  getOperation(context, '/me', 'account', meOperation(context));
 }

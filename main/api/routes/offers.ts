@@ -1,8 +1,8 @@
 /** `GET /offers`: the offers a partner can run. */
 import { z } from 'zod';
 import { toMajorUnits } from '../../../shared/money.ts';
-import { API_PREFIX, requireScope } from '../request-auth.ts';
-import { authQuery, errors, operation, type RouteContext } from './common.ts';
+import { requireScope } from '../request-auth.ts';
+import { getOperation, operation, type RouteContext } from './common.ts';
 
 const offersBody = z
   .object({
@@ -43,17 +43,5 @@ export function offersOperation({ core }: RouteContext) {
 }
 
 export function registerOffers(context: RouteContext): void {
-  const op = offersOperation(context);
-  context.app.get(
-    `${API_PREFIX}/offers`,
-    {
-      schema: {
-        summary: op.summary,
-        tags: ['offers'],
-        querystring: op.input.extend(authQuery),
-        response: { 200: op.output, ...errors },
-      },
-    },
-    (req) => op.run(req, {}),
-  );
+  getOperation(context, '/offers', 'offers', offersOperation(context));
 }

@@ -1,7 +1,7 @@
 /** `GET /schema`: what the key may ask for, dataset by dataset. */
 import { z } from 'zod';
 import { API_PREFIX, requireKey } from '../request-auth.ts';
-import { authQuery, errors, operation, type RouteContext } from './common.ts';
+import { getOperation, operation, type RouteContext } from './common.ts';
 import { ROW_PATHS } from './rows.ts';
 
 const schemaBody = z
@@ -51,17 +51,5 @@ export function schemaOperation({ core }: RouteContext) {
 }
 
 export function registerSchema(context: RouteContext): void {
-  const op = schemaOperation(context);
-  context.app.get(
-    `${API_PREFIX}/schema`,
-    {
-      schema: {
-        summary: op.summary,
-        tags: ['account'],
-        querystring: op.input.extend(authQuery),
-        response: { 200: op.output, ...errors },
-      },
-    },
-    (req) => op.run(req, {}),
-  );
+  getOperation(context, '/schema', 'account', schemaOperation(context));
 }

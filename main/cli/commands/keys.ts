@@ -2,7 +2,7 @@ import { CLI } from '../../../shared/cli-name.ts';
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { HANDOUT_FORMATS } from '../../../shared/admin-contract.ts';
+import { HANDOUT_FORMATS, type HandoutFormat } from '../../../shared/admin-contract.ts';
 import { EXIT_USAGE } from '../exit-codes.ts';
 import { parseDuration, parseRateLimit } from '../../../shared/durations.ts';
 import type { IssuedKey } from '../../../shared/schemas.ts';
@@ -284,7 +284,7 @@ export function registerKeyCommands(program: Command, app: CliApp): void {
           return cmd.error(`error: --format is html, md or pdf, not "${o.format}"`, {
             exitCode: EXIT_USAGE,
           });
-        const format = o.format as (typeof HANDOUT_FORMATS)[number];
+        const format = o.format as HandoutFormat;
         if (o.out === '-' && format === 'pdf')
           return cmd.error('error: a PDF goes to a file: give --out FILE', {
             exitCode: EXIT_USAGE,

@@ -6,6 +6,7 @@
  */
 import type { Scope } from '../../../shared/scopes.ts';
 import { CA_FILE, PRODUCT_NAME } from '../../../shared/brand.ts';
+import { plural } from '../../../shared/words.ts';
 
 export interface HandoutReport {
   id: number;
@@ -71,7 +72,6 @@ export type Block =
 export const KEY_VARIABLE = 'PARTNERGATE_KEY';
 
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** `minute`, `5 minutes`, `hour`: the window of a rate limit, as in "100 requests per minute". */
 function windowText(ms: number): string {

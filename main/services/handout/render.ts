@@ -4,9 +4,8 @@
  * with the DejaVu fonts so any partner's name prints as written.
  */
 import { createRequire } from 'node:module';
+import type { HandoutFormat } from '../../../shared/admin-contract.ts';
 import type { Block } from './document.ts';
-
-export type HandoutFormat = 'md' | 'html' | 'pdf';
 
 export const HANDOUT_TYPES: Record<HandoutFormat, string> = {
   md: 'text/markdown; charset=utf-8',

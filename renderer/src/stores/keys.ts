@@ -7,13 +7,13 @@ import { create } from 'zustand';
 import type { ApiKey, IssuedKey, KeyIssueInput, KeyUpdateInput } from '../../../shared/schemas.ts';
 import { keyExportCsv, keyExportJson } from '../../../shared/key-export.ts';
 import type {
-  HANDOUT_FORMATS,
   HandoutFileView,
+  HandoutFormat,
   HandoutLinkView,
 } from '../../../shared/admin-contract.ts';
 import { api } from '../lib/api.ts';
 
-export type HandoutFormat = (typeof HANDOUT_FORMATS)[number];
+export type { HandoutFormat };
 
 interface KeysState {
   keys: ApiKey[];

@@ -7,11 +7,6 @@ export default defineConfig({
   root: new URL('.', import.meta.url).pathname,
   base: './',
   plugins: [react()],
-  resolve: {
-    // The one CSV writer (shared/csv.ts) uses csv-stringify; its Node build needs Buffer, its
-    // browser build carries what it needs.
-    alias: { 'csv-stringify/sync': 'csv-stringify/browser/esm/sync' },
-  },
   build: {
     outDir: new URL('../out/renderer', import.meta.url).pathname,
     emptyOutDir: true,

@@ -10,8 +10,6 @@
  * Numbers are data, not formulas: a JS number and a `numeral` (money written with its currency's
  * digits, `-12.50`) are written as they are.
  */
-import { stringify } from 'csv-stringify/sync';
-
 /** Numeric text the writer trusts not to be a formula: `12.50`, `-3`, `1200`. */
 export class CsvNumeral {
   readonly text: string;
@@ -39,34 +37,66 @@ const CONTROL_START = /^[\p{Cc}]/u;
 /** Whether a spreadsheet could take this text cell for a formula. */
 export function looksLikeFormula(text: string): boolean {
   if (text === '') return false;
+  // Printable ASCII other than = + - @ starts no formula: decided without a regular expression.
+  const first = text.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f)
+    return first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40;
   if (CONTROL_START.test(text)) return true;
   return FORMULA_START.test(text.replace(LEADING_BLANKS, ''));
 }
 
 /** A cell as it is written: text that could be a formula gets a leading `'`. */
 export function neutraliseCell(value: CsvCell): string {
+  if (typeof value === 'string') return looksLikeFormula(value) ? `'${value}` : value;
   if (value === null || value === undefined) return '';
   if (value instanceof CsvNumeral) return value.text;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return looksLikeFormula(value) ? `'${value}` : value;
+  return value ? 'true' : 'false';
 }
 
-const OPTIONS = {
-  record_delimiter: '\r\n',
-  // With an explicit record delimiter csv-stringify would quote only CRLF; a lone LF or CR
-  // must be quoted too, or a parser reads a new record there.
-  quote_record_delimiter: true,
-  // Leading and trailing spaces survive parsers that trim unquoted fields.
-  quoted_match: /^\s|\s$/,
-} as const;
+/**
+ * Whether a written cell must be quoted: it holds a quote, a comma, a CR or an LF (any of which
+ * a parser would read as structure), or starts or ends with whitespace (which parsers that
+ * trim unquoted fields would lose).
+ */
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
+/** A cell's text as it stands in the file: quoted, with its quotes doubled, when it must be. */
+function field(text: string): string {
+  if (text === '') return text;
+  // Most cells are plain ASCII: decide on them without a regular expression.
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f && !holdsStructure(text))
+    return text;
+  if (!NEEDS_QUOTES.test(text)) return text;
+  return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`;
+}
+
+/** Whether text holds a quote, a comma, a CR or an LF. */
+function holdsStructure(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x2c || c === 0x0d || c === 0x0a) return true;
+  }
+  return false;
+}
+
+/** One record as CSV text, ending with CRLF. */
+export function csvRecord(cells: readonly CsvCell[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) {
+    if (i > 0) line += ',';
+    line += field(neutraliseCell(cells[i]));
+  }
+  return `${line}\r\n`;
+}
 
 /** Records as CSV text, each ending with CRLF (no header: for writing a file in parts). */
 export function csvRecords(rows: readonly (readonly CsvCell[])[]): string {
-  return stringify(
-    rows.map((r) => r.map(neutraliseCell)),
-    OPTIONS,
-  );
+  let text = '';
+  for (const r of rows) text += csvRecord(r);
+  return text;
 }
 
 /** A whole CSV document: the header line, then the rows. */

@@ -67,6 +67,9 @@ const schedule = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** The WHATWG URL parser: every runtime shared code runs in (Node, Electron, browsers) has it. */
+declare const URL: { canParse(url: string): boolean };
+
 const httpUrl = z
   .string()
   .trim()

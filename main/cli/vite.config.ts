@@ -12,7 +12,6 @@ const BUNDLED = new Set([
   'commander',
   'conf',
   'csv-parse',
-  'csv-stringify',
   '@date-fns/tz',
   'croner',
   'ipaddr.js',

@@ -1,10 +1,16 @@
 /** Row-level clicks, conversions and leads as an account may see them, paged by cursor. */
 import { invalid, PartnergateError } from '../../shared/errors.ts';
 import { shown } from '../../shared/validation.ts';
-import { numeral, type CsvCell } from '../../shared/csv.ts';
+import { isoInstant } from '../../shared/time-zone.ts';
+import { csvRecord, numeral, type CsvCell } from '../../shared/csv.ts';
 import { majorUnitsText, toMajorUnits } from '../../shared/money.ts';
 import type { Account } from '../../shared/schemas.ts';
-import { EVENT_COLUMNS, type EventRow } from '../db/event-rows.ts';
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  type EventRowQuery,
+  type EventValues,
+} from '../db/event-rows.ts';
 import {
   moneyColumns,
   partnerHiddenColumns,
@@ -84,6 +90,11 @@ const MONEY = perTable(moneyColumns);
 /** What a partner never receives about its own rows. */
 const PARTNER_HIDDEN = perTable(partnerHiddenColumns);
 const SCALED = perTable(scaledColumns);
+/** Rows in one part of a streamed answer. */
+const STREAM_PART = 5000;
+/** Ids read from the index at a time while an answer streams (8 bytes each). */
+const ID_WINDOW = 200_000;
+const PARTNER_AT = EVENT_COLUMNS.conversions.indexOf('partner_id');
 const TIMES = ['ts', 'registered_at', 'ftd_at', 'updated_at'];
 
 /** A stored column's name as the API shows it. */
@@ -91,16 +102,50 @@ function shownName(table: EventTable, column: string): string {
   return column === 'ts' ? 'time' : (SCALED[table].get(column)?.as ?? column);
 }
 
+/** How one stored value is shown: where it is in the stored row, under which name, and how. */
+interface Shown {
+  at: number;
+  name: string;
+  as: 'time' | 'money' | 'scaled' | 'value' | 'offer name';
+  factor: number;
+}
+
+/**
+ * What is read of a row of one table for one kind of account, and how it is shown: a partner's
+ * rows are read without the columns it never receives.
+ */
+interface Layout {
+  table: EventTable;
+  /** The stored columns read, in `EVENT_COLUMNS` order. */
+  stored: readonly string[];
+  /** What the answer shows, in `rowColumns` order. */
+  shown: readonly Shown[];
+  currencyAt: number;
+}
+
+function layout(table: EventTable, partner: boolean): Layout {
+  const stored = EVENT_COLUMNS[table].filter((c) => !(partner && PARTNER_HIDDEN[table].has(c)));
+  const shown: Shown[] = [];
+  stored.forEach((c, at) => {
+    const scaled = SCALED[table].get(c);
+    shown.push({
+      at,
+      name: shownName(table, c),
+      as: TIMES.includes(c) ? 'time' : MONEY[table].has(c) ? 'money' : scaled ? 'scaled' : 'value',
+      factor: scaled?.factor ?? 1,
+    });
+    if (c === 'offer_id') shown.push({ at, name: 'offer', as: 'offer name', factor: 1 });
+  });
+  return { table, stored, shown, currencyAt: stored.indexOf('currency') };
+}
+
+const LAYOUTS = perTable((t) => ({ partner: layout(t, true), employee: layout(t, false) }));
+const layoutFor = (table: EventTable, account: Pick<Account, 'kind'>): Layout =>
+  LAYOUTS[table][account.kind === 'employee' ? 'employee' : 'partner'];
+
 /** The columns a row of `table` has for this account, as the API names them, in order. */
 export function rowColumns(table: EventTable, account: Pick<Account, 'kind'>): string[] {
-  const partner = account.kind !== 'employee';
-  const out: string[] = [];
-  for (const c of EVENT_COLUMNS[table]) {
-    if (partner && PARTNER_HIDDEN[table].has(c)) continue;
-    out.push(shownName(table, c));
-    if (c === 'offer_id') out.push('offer');
-  }
-  return out;
+  return layoutFor(table, account).shown.map((x) => x.name);
 }
 
 /**
@@ -126,29 +171,61 @@ export function decodeCursor(kind: CursorKind, cursor: string): number {
 }
 
 export function eventSearchService(ctx: ServiceContext, accounts: AccountService) {
-  function present(
-    table: EventTable,
-    raw: EventRow,
-    partner: boolean,
+  /**
+   * A stored row's values as this account may see them, in `rowColumns` order, written into
+   * `out` (a stream reuses one array for every row).
+   */
+  function shownValues(
+    { shown, currencyAt }: Layout,
+    values: EventValues,
     offerNames: Map<number, string>,
-    moneyAs: MoneyAs = 'number',
-  ) {
-    const out: Record<string, string | number | null | CsvCell> = {};
-    const currency = typeof raw.currency === 'string' ? raw.currency : 'USD';
-    for (const [k, v] of Object.entries(raw)) {
-      if (partner && PARTNER_HIDDEN[table].has(k)) continue;
-      const scaled = SCALED[table].get(k);
-      if (TIMES.includes(k))
-        out[shownName(table, k)] = v === null ? null : new Date(Number(v)).toISOString();
-      else if (MONEY[table].has(k) && typeof v === 'number')
-        out[k] =
-          moneyAs === 'csv' ? numeral(majorUnitsText(v, currency)) : toMajorUnits(v, currency);
-      else if (scaled) out[scaled.as] = Math.round(Number(v) * scaled.factor * 1e6) / 1e6;
-      else out[k] = v;
-      if (k === 'offer_id') out.offer = offerNames.get(Number(v)) ?? null;
+    moneyAs: MoneyAs,
+    out: CsvCell[] = [],
+  ): CsvCell[] {
+    const currency =
+      currencyAt >= 0 && typeof values[currencyAt] === 'string' ? values[currencyAt] : 'USD';
+    for (let i = 0; i < shown.length; i++) {
+      const s = shown[i]!;
+      const v = values[s.at]!;
+      switch (s.as) {
+        case 'time':
+          out[i] = v === null ? null : isoInstant(Number(v));
+          break;
+        case 'money':
+          out[i] =
+            typeof v !== 'number'
+              ? v
+              : moneyAs === 'csv'
+                ? numeral(majorUnitsText(v, currency))
+                : toMajorUnits(v, currency);
+          break;
+        case 'scaled':
+          out[i] = Math.round(Number(v) * s.factor * 1e6) / 1e6;
+          break;
+        case 'offer name':
+          out[i] = offerNames.get(Number(v)) ?? null;
+          break;
+        default:
+          out[i] = v;
+      }
     }
     return out;
   }
+
+  /** A stored row as this account may see it, as an object keyed by `rowColumns`. */
+  function present(
+    l: Layout,
+    values: EventValues,
+    offerNames: Map<number, string>,
+  ): Record<string, string | number | null> {
+    const cells = shownValues(l, values, offerNames, 'number');
+    const out: Record<string, string | number | null> = {};
+    for (let i = 0; i < l.shown.length; i++)
+      out[l.shown[i]!.name] = cells[i] as string | number | null;
+    return out;
+  }
+
+  const offerNames = () => new Map(ctx.sql.offers.list().map((o) => [o.id, o.name]));
 
   /** The search a request stands for: its range, and its filters checked and typed. */
   function prepare(r: RowSearchRequest, limits: QueryLimits = {}): EventSearch {
@@ -208,16 +285,75 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
       raw: EventRow,
       account: Account,
     ): Record<string, string | number | null> {
+      const l = layoutFor(table, account);
       return present(
-        table,
-        raw,
-        account.kind !== 'employee',
-        new Map(ctx.sql.offers.list().map((o) => [o.id, o.name])),
-      ) as Record<string, string | number | null>;
+        l,
+        l.stored.map((c) => raw[c] ?? null),
+        offerNames(),
+      );
     },
 
     page(s: EventSearch): EventPage {
-      return search(s, 'number') as EventPage;
+      const l = layoutFor(s.dataset, s.account);
+      const rows = ctx.sql.eventRows.search(l.stored, {
+        ...stored(s),
+        afterId: s.cursor ? decodeCursor('after', s.cursor) : 0,
+        limit: s.limit + 1,
+      });
+      const more = rows.length > s.limit;
+      const pageRows = more ? rows.slice(0, s.limit) : rows;
+      const names = offerNames();
+      return {
+        rows: pageRows.map((r) => present(l, r, names)),
+        nextCursor: more ? encodeCursor('after', Number(pageRows.at(-1)![0])) : null,
+      };
+    },
+
+    /**
+     * Every row of a search from its cursor on, as CSV (through the one writer, with a header
+     * line first when asked) or NDJSON, in parts of at most `STREAM_PART` rows: each part is
+     * one short piece of work, so a caller can let other requests run between parts. The ids
+     * are read from the index a window at a time and each part fetched by id, so a long answer
+     * is neither sorted again for every part nor held in memory whole.
+     */
+    *stream(
+      s: EventSearch,
+      format: 'csv' | 'ndjson',
+      o: {
+        header: boolean;
+        /** Rows per part (default `STREAM_PART`). */
+        partRows?: number;
+        /** Ids read at a time (default `ID_WINDOW`). */
+        windowRows?: number;
+      },
+    ): Generator<{ text: string; rows: number }> {
+      const part = o.partRows ?? STREAM_PART;
+      const window = o.windowRows ?? ID_WINDOW;
+      const l = layoutFor(s.dataset, s.account);
+      const q = stored(s);
+      let after = s.cursor ? decodeCursor('after', s.cursor) : 0;
+      let header = o.header && format === 'csv';
+      const cells: CsvCell[] = [];
+      for (;;) {
+        const ids = ctx.sql.eventRows.searchIds({ ...q, afterId: after, limit: window });
+        for (let i = 0; i < ids.length || header; i += part) {
+          const rows = ids.length
+            ? ctx.sql.eventRows.byIds(s.dataset, l.stored, ids.subarray(i, i + part))
+            : [];
+          const offers = offerNames();
+          // One string built by appending: cheaper than joining lines (it is flattened once, as
+          // it is written).
+          let text = header ? csvRecord(l.shown.map((x) => x.name)) : '';
+          header = false;
+          if (format === 'csv')
+            for (const r of rows) text += csvRecord(shownValues(l, r, offers, 'csv', cells));
+          else for (const r of rows) text += `${JSON.stringify(present(l, r, offers))}\n`;
+          yield { text, rows: rows.length };
+          if (!ids.length) return;
+        }
+        if (ids.length < window) return;
+        after = ids.at(-1)!;
+      }
     },
 
     /**
@@ -236,6 +372,7 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
         const asked = ids(partners, 'partner');
         partnerIds = partnerIds === null ? asked : partnerIds.filter((p) => asked.includes(p));
       }
+      const l = layoutFor('conversions', account);
       const rows = ctx.sql.eventRows.byTransaction(transactionId, partnerIds);
       if (!rows.length)
         throw new PartnergateError(
@@ -246,24 +383,20 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
       if (rows.length > 1)
         throw invalid(
           'invalid_parameters',
-          `Transaction id "${shown(transactionId)}" is recorded for partners ${rows.map((r) => r.partner_id).join(', ')}; add partner= to pick one.`,
+          `Transaction id "${shown(transactionId)}" is recorded for partners ${rows.map((r) => r[PARTNER_AT]).join(', ')}; add partner= to pick one.`,
           [{ field: 'partner', message: 'needed: several partners use this transaction id' }],
         );
-      const offerNames = new Map(ctx.sql.offers.list().map((o) => [o.id, o.name]));
-      return present('conversions', rows[0]!, account.kind !== 'employee', offerNames) as Record<
-        string,
-        string | number | null
-      >;
-    },
-
-    /** A page with money as CSV numerals, for the one CSV writer. */
-    csvPage(s: EventSearch): EventPage<CsvCell> {
-      return search(s, 'csv');
+      const row = rows[0]!;
+      return present(
+        l,
+        l.stored.map((c) => row[EVENT_COLUMNS.conversions.indexOf(c)] ?? null),
+        offerNames(),
+      );
     },
   };
 
-  function search(s: EventSearch, moneyAs: MoneyAs): EventPage<CsvCell> {
-    const partner = s.account.kind !== 'employee';
+  /** A search as the stored rows are asked for: the partners it may read, checked for cost. */
+  function stored(s: EventSearch): Omit<EventRowQuery, 'afterId' | 'limit'> {
     let partnerIds = accounts.visiblePartnerIds(s.account);
     const filters = { ...s.filters };
     if (filters.partner_id) {
@@ -279,22 +412,13 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
         s.maxScanRows,
       );
     }
-    const rows = ctx.sql.eventRows.search({
+    return {
       table: s.dataset,
       partnerIds,
       startMs: s.range.startMs,
       endMs: s.range.endMs,
-      afterId: s.cursor ? decodeCursor('after', s.cursor) : 0,
-      limit: s.limit + 1,
       filters,
       updatedSinceMs: s.updatedSinceMs,
-    });
-    const more = rows.length > s.limit;
-    const pageRows = more ? rows.slice(0, s.limit) : rows;
-    const offerNames = new Map(ctx.sql.offers.list().map((o) => [o.id, o.name]));
-    return {
-      rows: pageRows.map((r) => present(s.dataset, r, partner, offerNames, moneyAs)),
-      nextCursor: more ? encodeCursor('after', Number(pageRows.at(-1)!.id)) : null,
     };
   }
 }

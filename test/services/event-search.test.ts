@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import { testCore } from '../helpers.ts';
 
 describe('a conversion by its transaction id', () => {
@@ -42,5 +43,104 @@ describe('a conversion by its transaction id', () => {
     expect(() => core.events.conversion(onlyB, 'order-1', [String(a.id)])).toThrow(
       expect.objectContaining({ code: 'not_found' }),
     );
+  });
+});
+
+describe('a streamed answer', () => {
+  function setUp() {
+    const core = testCore();
+    const offer = core.offers.create({ name: 'VPN, "Pro"', defaultPayout: 1250 });
+    const a = core.accounts.create({ kind: 'affiliate', name: 'A' });
+    const b = core.accounts.create({ kind: 'affiliate', name: 'B' });
+    let n = 0;
+    const record = (partner: typeof a, count: number) => {
+      for (let i = 0; i < count; i++, n++)
+        core.postbacks.record(partner, {
+          transaction_id: `t-${n}`,
+          offer_id: offer.id,
+          payout: String(n % 7),
+          sub1: n % 5 === 0 ? '=cmd' : `s${n}`,
+          time: new Date(Date.UTC(2026, 9, 1 + (n % 20), n % 24)).toISOString(),
+        });
+    };
+    // Interleaved, so the partner's ids are not one run.
+    for (let i = 0; i < 10; i++) {
+      record(a, 5);
+      record(b, 2);
+    }
+    const search = (cursor?: string) =>
+      core.events.prepare({
+        table: 'conversions',
+        account: a,
+        from: '2026-10-01',
+        to: '2026-10-31',
+        timezone: 'UTC',
+        filters: {},
+        limit: 10_000,
+        cursor,
+      });
+    return { core, a, b, record, search };
+  }
+
+  it('holds every row once, in id order, across parts and id windows, with rows arriving as it goes', () => {
+    const { core, a, b, record, search } = setUp();
+    const texts: string[] = [];
+    let counted = 0;
+    let part = 0;
+    for (const p of core.events.stream(search(), 'csv', {
+      header: true,
+      partRows: 7,
+      windowRows: 20,
+    })) {
+      texts.push(p.text);
+      counted += p.rows;
+      // New rows land after every id already read: they come at the end, once.
+      if (++part === 2) {
+        record(a, 3);
+        record(b, 1);
+      }
+    }
+    const rows = parse<Record<string, string>>(texts.join(''), { columns: true });
+    const paged = core.events.page(search()).rows;
+    expect(paged).toHaveLength(53);
+    expect(rows.map((r) => r.transaction_id)).toEqual(paged.map((r) => r.transaction_id));
+    expect(counted).toBe(53);
+    expect(rows.map((r) => Number(r.id))).toEqual(paged.map((r) => r.id));
+    // A partner's stream has only what the partner may read, written safely.
+    expect(Object.keys(rows[0]!)).not.toContain('revenue');
+    expect(Object.keys(rows[0]!)).not.toContain('partner_id');
+    expect(rows[0]!.offer).toBe('VPN, "Pro"');
+    expect(rows.find((r) => r.transaction_id === 't-0')!.sub1).toBe("'=cmd");
+    expect(rows[0]!.time).toBe(paged[0]!.time);
+  });
+
+  it('starts after a page’s cursor, and an empty answer is its header alone', () => {
+    const { core, search } = setUp();
+    const first = core.events.page({ ...search(), limit: 12 });
+    const rest = [
+      ...core.events.stream(search(first.nextCursor!), 'ndjson', {
+        header: true,
+        partRows: 5,
+        windowRows: 9,
+      }),
+    ]
+      .map((p) => p.text)
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number });
+    expect([...first.rows, ...rest].map((r) => r.id)).toEqual(
+      core.events.page(search()).rows.map((r) => r.id),
+    );
+    const none = core.events.prepare({
+      table: 'conversions',
+      account: core.accounts.create({ kind: 'affiliate', name: 'C' }),
+      filters: {},
+      limit: 10,
+    });
+    const parts = [...core.events.stream(none, 'csv', { header: true })];
+    expect(parts).toEqual([
+      { text: `${core.events.columns('conversions', none.account).join(',')}\r\n`, rows: 0 },
+    ]);
   });
 });

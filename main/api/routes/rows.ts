@@ -2,7 +2,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { csvFromObjects } from '../../../shared/csv.ts';
 import { EVENT_TABLES, rowFilters, type EventTable } from '../../../shared/report-catalog.ts';
 import { ROW_SCOPES } from '../../../shared/scopes.ts';
 import { API_PREFIX, requireScope } from '../request-auth.ts';
@@ -25,9 +24,6 @@ export const ROW_PATHS: Record<EventTable, string> = {
   conversions: '/conversions',
   leads: '/leads',
 };
-
-/** Rows per page while a whole answer streams (the event loop runs between pages). */
-const STREAM_PAGE = 5000;
 
 const rowsPage = z
   .object({
@@ -190,31 +186,16 @@ export function registerRows(context: RouteContext): void {
           if (body.notice) reply.header('x-partnergate-notice', body.notice);
           return body;
         }
-        const { account, search, notice } = prepare(req, table, q);
+        const { search, notice } = prepare(req, table, q);
         if (notice) reply.header('x-partnergate-notice', notice);
-        const columns = core.events.columns(table, account);
+        const parts = core.events.stream(search, q.format, { header: true });
         const pages = (async function* () {
-          let cursor = q.cursor;
-          let first = true;
-          do {
-            let text: string;
-            const next = { ...search, limit: STREAM_PAGE, cursor };
-            if (q.format === 'csv') {
-              const page = core.events.csvPage(next);
-              req.rowsReturned += page.rows.length;
-              text = csvFromObjects(columns, page.rows, { header: first });
-              cursor = page.nextCursor ?? undefined;
-            } else {
-              const page = core.events.page(next);
-              req.rowsReturned += page.rows.length;
-              text = page.rows.map((x) => `${JSON.stringify(x)}\n`).join('');
-              cursor = page.nextCursor ?? undefined;
-            }
-            yield text;
-            first = false;
-            // Let other requests run between pages.
+          for (const part of parts) {
+            req.rowsReturned += part.rows;
+            yield part.text;
+            // Let other requests run between parts.
             await new Promise((resolve) => setImmediate(resolve));
-          } while (cursor);
+          }
         })();
         sendRaw(
           reply,

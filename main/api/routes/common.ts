@@ -170,13 +170,14 @@ export const reportBody = z
  * Bodies already written for a report answer the service kept in memory (see reports.run):
  * a partner polling the same report gets the same text without it being written again.
  */
-const written = new WeakMap<ReportResult, Map<string, string>>();
+const written = new WeakMap<ReportResult, Map<string, Buffer>>();
 
-function writtenOnce(result: ReportResult, key: string, write: () => string): string {
+/** A kept answer's body, encoded once: every request then sends the same bytes, uncopied. */
+function writtenOnce(result: ReportResult, key: string, write: () => string): Buffer {
   let bodies = written.get(result);
-  if (!bodies) written.set(result, (bodies = new Map<string, string>()));
+  if (!bodies) written.set(result, (bodies = new Map<string, Buffer>()));
   let body = bodies.get(key);
-  if (body === undefined) bodies.set(key, (body = write()));
+  if (body === undefined) bodies.set(key, (body = Buffer.from(write())));
   return body;
 }
 

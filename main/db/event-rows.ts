@@ -129,17 +129,6 @@ export function eventRowStatements(db: Db) {
     return s;
   };
   return {
-    /** One page of a search in id order, each row as the values of `columns`. */
-    search(columns: readonly string[], q: EventRowQuery): EventValues[] {
-      const { where, params } = searchWhere(q);
-      const sql = `SELECT ${columns.join(', ')} FROM ${q.table} WHERE ${where} AND id > @after ORDER BY id LIMIT @limit`;
-      return prepared(sql, 'raw').all({
-        ...params,
-        after: BigInt(q.afterId),
-        limit: BigInt(q.limit),
-      }) as EventValues[];
-    },
-
     /**
      * The ids of a search's next `limit` rows, in order, read from the index alone, so a long
      * answer is sorted once per window instead of once per page. When they all fit in one

@@ -295,17 +295,20 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
 
     page(s: EventSearch): EventPage {
       const l = layoutFor(s.dataset, s.account);
-      const rows = ctx.sql.eventRows.search(l.stored, {
+      // The page's ids from the index first, then only its rows: the range's other rows are
+      // never read whole.
+      const ids = ctx.sql.eventRows.searchIds({
         ...stored(s),
         afterId: s.cursor ? decodeCursor('after', s.cursor) : 0,
         limit: s.limit + 1,
       });
-      const more = rows.length > s.limit;
-      const pageRows = more ? rows.slice(0, s.limit) : rows;
+      const more = ids.length > s.limit;
+      const pageIds = more ? ids.subarray(0, s.limit) : ids;
+      const rows = pageIds.length ? ctx.sql.eventRows.byIds(s.dataset, l.stored, pageIds) : [];
       const names = offerNames();
       return {
-        rows: pageRows.map((r) => present(l, r, names)),
-        nextCursor: more ? encodeCursor('after', Number(pageRows.at(-1)![0])) : null,
+        rows: rows.map((r) => present(l, r, names)),
+        nextCursor: more ? encodeCursor('after', pageIds.at(-1)!) : null,
       };
     },
 
@@ -326,7 +329,7 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
         /** Ids read at a time (default `ID_WINDOW`). */
         windowRows?: number;
       },
-    ): Generator<{ text: string; rows: number }> {
+    ): Generator<{ data: Buffer; rows: number }> {
       const part = o.partRows ?? STREAM_PART;
       const window = o.windowRows ?? ID_WINDOW;
       const l = layoutFor(s.dataset, s.account);
@@ -341,14 +344,15 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
             ? ctx.sql.eventRows.byIds(s.dataset, l.stored, ids.subarray(i, i + part))
             : [];
           const offers = offerNames();
-          // One string built by appending: cheaper than joining lines (it is flattened once, as
-          // it is written).
-          let text = header ? csvRecord(l.shown.map((x) => x.name)) : '';
+          // Each line is encoded into one buffer for the part as it is made: no string of the
+          // whole part, so nothing the size of a part outlives the young generation.
+          const out = new PartWriter(rows.length * 128 + 1024);
+          if (header) out.line(csvRecord(l.shown.map((x) => x.name)));
           header = false;
           if (format === 'csv')
-            for (const r of rows) text += csvRecord(shownValues(l, r, offers, 'csv', cells));
-          else for (const r of rows) text += `${JSON.stringify(present(l, r, offers))}\n`;
-          yield { text, rows: rows.length };
+            for (const r of rows) out.line(csvRecord(shownValues(l, r, offers, 'csv', cells)));
+          else for (const r of rows) out.line(`${JSON.stringify(present(l, r, offers))}\n`);
+          yield { data: out.done(), rows: rows.length };
           if (!ids.length) return;
         }
         if (ids.length < window) return;
@@ -424,3 +428,26 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
 }
 
 export type EventSearchService = ReturnType<typeof eventSearchService>;
+
+/** A part of a streamed answer, encoded as UTF-8 line by line into a buffer that grows. */
+class PartWriter {
+  private buf: Buffer;
+  private length = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  line(text: string): void {
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
+    if (this.length + text.length * 3 > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(
+        Math.max(this.buf.length * 2, this.length + text.length * 3),
+      );
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(text, this.length);
+  }
+  done(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}

@@ -92,7 +92,7 @@ describe('a streamed answer', () => {
       partRows: 7,
       windowRows: 20,
     })) {
-      texts.push(p.text);
+      texts.push(p.data.toString());
       counted += p.rows;
       // New rows land after every id already read: they come at the end, once.
       if (++part === 2) {
@@ -124,7 +124,7 @@ describe('a streamed answer', () => {
         windowRows: 9,
       }),
     ]
-      .map((p) => p.text)
+      .map((p) => p.data.toString())
       .join('')
       .trim()
       .split('\n')
@@ -139,8 +139,27 @@ describe('a streamed answer', () => {
       limit: 10,
     });
     const parts = [...core.events.stream(none, 'csv', { header: true })];
-    expect(parts).toEqual([
+    expect(parts.map((p) => ({ text: p.data.toString(), rows: p.rows }))).toEqual([
       { text: `${core.events.columns('conversions', none.account).join(',')}\r\n`, rows: 0 },
     ]);
+  });
+
+  it('writes long and non-ASCII cells whole, however far they outgrow a part’s first buffer', () => {
+    const { core, a, search } = setUp();
+    const offer = core.offers.list('active')[0]!;
+    const long = 'Жёлтый 😀 "ü", '.repeat(700);
+    for (let i = 0; i < 3; i++)
+      core.postbacks.record(a, {
+        transaction_id: `long-${i}`,
+        offer_id: offer.id,
+        sub2: long,
+        time: '2026-10-05T10:00:00Z',
+      });
+    const text = [...core.events.stream(search(), 'csv', { header: true, partRows: 4 })]
+      .map((p) => p.data.toString())
+      .join('');
+    const rows = parse<Record<string, string>>(text, { columns: true });
+    expect(rows.filter((r) => r.sub2 === long)).toHaveLength(3);
+    expect(rows).toHaveLength(53);
   });
 });

@@ -192,7 +192,7 @@ export function registerRows(context: RouteContext): void {
         const pages = (async function* () {
           for (const part of parts) {
             req.rowsReturned += part.rows;
-            yield part.text;
+            yield part.data;
             // Let other requests run between parts.
             await new Promise((resolve) => setImmediate(resolve));
           }
@@ -200,7 +200,8 @@ export function registerRows(context: RouteContext): void {
         sendRaw(
           reply,
           q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-          Readable.from(pages),
+          // One part waits at most while the client reads: the answer is not buffered ahead.
+          Readable.from(pages, { highWaterMark: 1 }),
           `${table}.${q.format}`,
         );
         return;

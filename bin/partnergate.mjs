@@ -3,8 +3,10 @@
 // in about a tenth of a second) on Node 22.12 or newer. On an older Node it runs itself again
 // with the project's own Node 24 (the `node` devDependency). When a source file is newer than
 // the build, or there is no build, it runs the TypeScript sources, so it never runs stale code.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// `serve` runs with the V8 flags of bin/node-flags.json (a young generation sized for a server
+// that should stay within 200 MB), so it too may run itself again.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,10 +28,35 @@ if (major < 22 || (major === 22 && minor < 12)) {
     );
     process.exit(2);
   }
-  const r = spawnSync(own, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
-  process.exit(r.status ?? 1);
+  runAgain(own, serveFlags());
+} else {
+  const flags = serveFlags();
+  if (flags.length) runAgain(process.execPath, flags);
+  else await run();
+}
+
+/** For `serve`, the V8 flags this process was not started with. */
+function serveFlags() {
+  if (!process.argv.slice(2).includes('serve')) return [];
+  const flags = JSON.parse(readFileSync(join(root, 'bin', 'node-flags.json'), 'utf8')).serve;
+  return flags.filter((f) => !process.execArgv.includes(f));
+}
+
+/**
+ * This command again, in a child process (another Node, or with more flags), which this one
+ * stands for: its exit is this one's, and SIGTERM and SIGHUP sent to this one are passed on.
+ * Ctrl-C reaches the child from the terminal itself: passing SIGINT on too would make it two,
+ * and a second one stops a server without finishing its work.
+ */
+function runAgain(node, flags) {
+  const child = spawn(
+    node,
+    [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  process.on('SIGINT', () => {});
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 /** The newest modification time of the sources the build is made from. */
@@ -41,11 +68,13 @@ function newestSource(dir) {
   return newest;
 }
 
-// V8's compiled code for the command is kept on disk (node_modules/.cache) between calls.
-module.enableCompileCache?.(join(root, 'node_modules', '.cache', 'partnergate-cli'));
-const built = join(root, 'out', 'cli', 'partnergate.mjs');
-const fresh =
-  existsSync(built) &&
-  statSync(built).mtimeMs >=
-    Math.max(newestSource(join(root, 'main')), newestSource(join(root, 'shared')));
-await import(pathToFileURL(fresh ? built : join(root, 'main', 'cli', 'bin.ts')).href);
+async function run() {
+  // V8's compiled code for the command is kept on disk (node_modules/.cache) between calls.
+  module.enableCompileCache?.(join(root, 'node_modules', '.cache', 'partnergate-cli'));
+  const built = join(root, 'out', 'cli', 'partnergate.mjs');
+  const fresh =
+    existsSync(built) &&
+    statSync(built).mtimeMs >=
+      Math.max(newestSource(join(root, 'main')), newestSource(join(root, 'shared')));
+  await import(pathToFileURL(fresh ? built : join(root, 'main', 'cli', 'bin.ts')).href);
+}

@@ -10,7 +10,7 @@
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,11 +114,19 @@ function findWrk(): boolean {
 }
 const WRK = findWrk();
 
+const SERVE_FLAGS = (
+  JSON.parse(readFileSync(new URL('../../bin/node-flags.json', import.meta.url), 'utf8')) as {
+    serve: string[];
+  }
+).serve;
+
 async function startServer(
   mode: 'bare' | 'api',
   dir?: string,
 ): Promise<{ port: number; child: ChildProcess }> {
   const [cmd, argv] = pinned(0, process.execPath, [
+    // The API runs with the V8 flags `partnergate serve` runs with.
+    ...(mode === 'api' ? SERVE_FLAGS : []),
     fileURLToPath(new URL('./server.ts', import.meta.url)),
     mode,
     ...(dir ? [dir] : []),

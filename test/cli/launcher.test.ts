@@ -3,12 +3,13 @@
  * every source, the TypeScript sources otherwise, and hands itself to the project's own Node
  * when started on one too old to run Partnergate.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
   mkdtempSync,
   copyFileSync,
+  readFileSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -29,11 +30,20 @@ const SYSTEM_NODE = '/usr/bin/node';
 function layout(): { root: string; built: string } {
   const root = mkdtempSync(join(tmpdir(), 'pg-launcher-'));
   mkdirSync(join(root, 'bin'));
-  copyFileSync(join(ROOT, 'bin', 'partnergate.mjs'), join(root, 'bin', 'partnergate.mjs'));
+  for (const f of ['partnergate.mjs', 'node-flags.json'])
+    copyFileSync(join(ROOT, 'bin', f), join(root, 'bin', f));
   for (const d of ['main', 'shared', 'node_modules']) symlinkSync(join(ROOT, d), join(root, d));
   mkdirSync(join(root, 'out', 'cli'), { recursive: true });
   const built = join(root, 'out', 'cli', 'partnergate.mjs');
-  writeFileSync(built, "process.stdout.write('the build ran\\n');\n");
+  writeFileSync(
+    built,
+    `if (process.argv.includes('serve')) {
+  process.stdout.write(JSON.stringify(process.execArgv) + '\\n');
+  process.on('SIGTERM', () => { process.stdout.write('stopped cleanly\\n'); process.exit(0); });
+  setInterval(() => {}, 1000);
+} else process.stdout.write('the build ran\\n');
+`,
+  );
   return { root, built };
 }
 
@@ -68,4 +78,25 @@ describe('the partnergate launcher', () => {
       expect(version).toMatch(/^v\d+\./);
     },
   );
+
+  it('runs serve with the server’s V8 flags, and passes SIGTERM on to it', async () => {
+    const { root } = layout();
+    const flags = (
+      JSON.parse(readFileSync(join(ROOT, 'bin', 'node-flags.json'), 'utf8')) as {
+        serve: string[];
+      }
+    ).serve;
+    const child = spawn(OWN_NODE, [join(root, 'bin', 'partnergate.mjs'), 'serve']);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve) => {
+      const check = () => (out.includes('\n') ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    expect(JSON.parse(out.split('\n')[0]!)).toEqual(expect.arrayContaining(flags));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(out).toContain('stopped cleanly');
+    expect(code).toBe(0);
+  });
 });

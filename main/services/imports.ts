@@ -4,7 +4,6 @@
  * connection of its own, and every rejected row is written to a rejects file with its line
  * number and the reason. All-or-nothing mode rolls the whole file back if any row is rejected.
  */
-import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import type { ImportPreview } from '../../shared/admin-contract.ts';
 import { createReadStream, existsSync } from 'node:fs';
@@ -24,6 +23,7 @@ import { localMidnight } from './report-time.ts';
 import { isTimeZone } from '../../shared/time-zone.ts';
 import { openRejectsFile, type RejectsFile } from './rejects-file.ts';
 import { writeWaiter } from './write-wait.ts';
+import { readCsvRecords, type Parsed } from './csv-reader.ts';
 
 export const IMPORT_DATASETS = ['clicks', 'conversions', 'leads'] as const;
 export type ImportDataset = (typeof IMPORT_DATASETS)[number];
@@ -410,24 +410,11 @@ const MOVE_CHUNK = 1_000;
 /** Staged rows per temp-table transaction while the file is read. */
 const STAGE_BATCH = 500;
 
-/** One row read: its cells by header, its line and how far into the input it ends. */
-export type Parsed = {
-  record: Record<string, string>;
-  info: { lines: number; bytes: number };
-};
+export type { Parsed };
 
 /** A CSV file's rows as the import reads them, streamed. */
 export function csvRows(file: string): AsyncIterable<Parsed> {
-  return createReadStream(file).pipe(
-    parse({
-      columns: true,
-      bom: true,
-      skip_empty_lines: true,
-      info: true,
-      relax_column_count: false,
-      trim: false,
-    }),
-  ) as AsyncIterable<Parsed>;
+  return readCsvRecords(createReadStream(file));
 }
 
 const KEY_FIELD: Record<ImportDataset, string | null> = {

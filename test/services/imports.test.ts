@@ -223,6 +223,14 @@ describe('CSV import', () => {
     await expect(core.importCsv({ dataset: 'clicks', file })).rejects.toMatchObject({
       code: 'invalid_csv',
     });
+    // A stray quote inside a field: refused as not CSV, saying where.
+    writeFileSync(file, 'time,partner_id,offer_id\n2026-11-01T00:00:00Z,1"x,1\n');
+    await expect(core.importCsv({ dataset: 'clicks', file })).rejects.toMatchObject({
+      code: 'invalid_csv',
+      message: expect.stringMatching(
+        /bad\.csv is not valid CSV: line 2: a quote inside a field/,
+      ) as unknown,
+    });
     expect(core.counts().clicks).toBe(0);
   });
 

@@ -22,7 +22,7 @@ import {
 } from 'electron';
 import Store from 'electron-store';
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openCore, type Core } from '../core.ts';
@@ -46,6 +46,7 @@ import {
 import { safeStorageBox } from './secret-storage.ts';
 import { openDesktopSettings, restoreBounds, settingsStoreOptions } from './settings.ts';
 import { trayImageName, trayHeadline, trayMenu } from './tray.ts';
+import { cliArguments, cliToolPlan, installCliTool } from './cli-tool.ts';
 
 const RENDERER_DIR = join(__dirname, '..', 'renderer');
 const PRELOAD = join(__dirname, '..', 'preload', 'index.cjs');
@@ -91,9 +92,49 @@ function updateTray(c: ListenerController): void {
         start: () => void c.start(),
         stop: () => void c.stop(),
         quit: () => app.quit(),
+        ...(process.platform !== 'win32' && { installCli: () => void offerCliTool() }),
       }),
     ),
   );
+}
+
+/** Installs the `partnergate` command (a script that runs this binary with --cli) and says where. */
+async function offerCliTool(): Promise<void> {
+  try {
+    const plan = cliToolPlan({
+      platform: process.platform,
+      executable: process.execPath,
+      home: homedir(),
+      env: process.env,
+    });
+    installCliTool(plan);
+    await dialog.showMessageBox({
+      type: 'info',
+      message: 'The partnergate command is installed',
+      detail: `${plan.file} runs this app's command line: try  partnergate partner list  in a terminal.${plan.hint ? `\n\n${plan.hint}` : ''}`,
+    });
+  } catch (e) {
+    dialog.showErrorBox(
+      'The command-line tool was not installed',
+      e instanceof Error ? e.message : String(e),
+    );
+  }
+}
+
+/**
+ * Started as `<app> --cli …` (the installed `partnergate` command): the command line runs in
+ * this process, with no window, and its exit code is the app's.
+ */
+async function runAsCommandLine(argv: string[]): Promise<void> {
+  app.dock?.hide();
+  const { runCli } = await import('../cli/program.ts');
+  const code = await runCli(argv, {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+  });
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  app.exit(code);
 }
 
 /** Keys nearing expiry and bursts of refused calls, as system notifications, checked each minute. */
@@ -235,7 +276,10 @@ async function start(): Promise<void> {
   core.sources.startScheduler();
 }
 
-if (!app.requestSingleInstanceLock()) {
+const cliArgv = cliArguments(process.argv);
+if (cliArgv) {
+  void runAsCommandLine(cliArgv);
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', showWindow);

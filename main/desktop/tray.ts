@@ -24,6 +24,8 @@ export interface TrayActions {
   start: () => void;
   stop: () => void;
   quit: () => void;
+  /** Offered where the app can install its command-line tool (macOS, Linux). */
+  installCli?: () => void;
 }
 
 export function trayMenu(s: ListenerStatus, actions: TrayActions): MenuItemConstructorOptions[] {
@@ -38,6 +40,9 @@ export function trayMenu(s: ListenerStatus, actions: TrayActions): MenuItemConst
       ? { label: 'Stop the partner API', click: actions.stop }
       : { label: 'Start the partner API', click: actions.start },
     { label: 'Open Partnergate', click: actions.open },
+    ...(actions.installCli
+      ? [{ label: 'Install command-line tool…', click: actions.installCli }]
+      : []),
     { type: 'separator' },
     { label: 'Quit Partnergate', click: actions.quit },
   ];

@@ -21,7 +21,8 @@ export default defineConfig({
         ...builtinModules,
         ...builtinModules.map((m) => `node:${m}`),
       ],
-      output: { format: 'cjs', entryFileNames: 'main.cjs' },
+      // One file: the command line the app runs with --cli is loaded on demand, not split off.
+      output: { format: 'cjs', entryFileNames: 'main.cjs', inlineDynamicImports: true },
     },
   },
 });

@@ -25,6 +25,7 @@ const app = Object.assign(new EventEmitter(), {
   getPath: (name) => app.paths[name],
   getVersion: () => '0.1.0',
   getName: () => 'Partnergate',
+  exit: (code) => process.exit(code),
   quit() {
     let prevented = false;
     app.emit('before-quit', { preventDefault: () => (prevented = true) });
@@ -150,6 +151,8 @@ async function until(check, what) {
 
 async function main() {
   require(process.argv[2]);
+  // Started as the command line (`<app> --cli …`): it runs and exits by itself.
+  if (process.argv.includes('--cli')) return;
   await until(() => made.window?.url && made.tray?.menu, 'the window and the tray');
   const { window: win, tray } = made;
   const admin = ipcHandlers.get('partnergate:admin');

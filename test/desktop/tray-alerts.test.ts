@@ -65,6 +65,14 @@ describe('tray', () => {
     (start.click as () => void)();
     expect(actions.start).toHaveBeenCalledOnce();
     expect(actions.stop).not.toHaveBeenCalled();
+    // Where the app can install its command-line tool, the tray offers it.
+    expect(labels(stopped)).not.toContain('Install command-line tool…');
+    const installCli = vi.fn();
+    const install = trayMenu(stopped, { ...actions, installCli }).find(
+      (i) => i.label === 'Install command-line tool…',
+    )!;
+    (install.click as () => void)();
+    expect(installCli).toHaveBeenCalledOnce();
   });
 });
 

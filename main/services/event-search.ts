@@ -91,7 +91,7 @@ const MONEY = perTable(moneyColumns);
 const PARTNER_HIDDEN = perTable(partnerHiddenColumns);
 const SCALED = perTable(scaledColumns);
 /** Rows in one part of a streamed answer. */
-const STREAM_PART = 5000;
+const STREAM_PART = 1000;
 /** Ids read from the index at a time while an answer streams (8 bytes each). */
 const ID_WINDOW = 200_000;
 const PARTNER_AT = EVENT_COLUMNS.conversions.indexOf('partner_id');
@@ -339,11 +339,11 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
       const cells: CsvCell[] = [];
       for (;;) {
         const ids = ctx.sql.eventRows.searchIds({ ...q, afterId: after, limit: window });
+        const offers = offerNames();
         for (let i = 0; i < ids.length || header; i += part) {
           const rows = ids.length
             ? ctx.sql.eventRows.byIds(s.dataset, l.stored, ids.subarray(i, i + part))
             : [];
-          const offers = offerNames();
           // Each line is encoded into one buffer for the part as it is made: no string of the
           // whole part, so nothing the size of a part outlives the young generation.
           const out = new PartWriter(rows.length * 128 + 1024);
@@ -433,10 +433,18 @@ export type EventSearchService = ReturnType<typeof eventSearchService>;
 class PartWriter {
   private buf: Buffer;
   private length = 0;
+  /** Lines not yet encoded: a few kilobytes are encoded at a time, not each line on its own. */
+  private text = '';
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
   }
   line(text: string): void {
+    this.text += text;
+    if (this.text.length >= 8192) this.encode();
+  }
+  private encode(): void {
+    const text = this.text;
+    this.text = '';
     // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
     if (this.length + text.length * 3 > this.buf.length) {
       const bigger = Buffer.allocUnsafe(
@@ -448,6 +456,7 @@ class PartWriter {
     this.length += this.buf.write(text, this.length);
   }
   done(): Buffer {
+    this.encode();
     return this.buf.subarray(0, this.length);
   }
 }

@@ -330,15 +330,19 @@ for (const scale of scales) {
     large ? `target p99 ≤ 10 ms ${check(search.p99 <= 10)}` : '',
   ]);
   const days = daysFor(dir, p.partnerId, 100_000);
-  const csv = await streamed(
-    `${base}/clicks?format=csv&from=${addDays('2026-11-20', -(days - 1))}&to=2026-11-20&tz=UTC`,
-    auth,
-  );
-  const mbps = csv.bytes / 2 ** 20 / csv.seconds;
+  // The first answer also pays for compiling its code; the target is the median of the next three.
+  const csvUrl = `${base}/clicks?format=csv&from=${addDays('2026-11-20', -(days - 1))}&to=2026-11-20&tz=UTC`;
+  const first = await streamed(csvUrl, auth);
+  const warm: Awaited<ReturnType<typeof streamed>>[] = [];
+  for (let i = 0; i < 3; i++) warm.push(await streamed(csvUrl, auth));
+  warm.sort((a, b) => a.seconds - b.seconds);
+  const csv = warm[1]!;
+  const mb = (r: typeof csv) => r.bytes / 2 ** 20 / r.seconds;
+  const mbps = mb(csv);
   rows.push([
     `CSV of ${fmt(csv.rows)} clicks streamed, ${scale}`,
     `${fmt(mbps, 1)} MB/s · ${fmt(csv.rows / csv.seconds)} rows/s`,
-    `${fmt(csv.bytes / 2 ** 20, 1)} MB in ${fmt(csv.seconds, 2)} s`,
+    `${fmt(csv.bytes / 2 ** 20, 1)} MB in ${fmt(csv.seconds, 2)} s (median of 3; first ${fmt(mb(first), 1)} MB/s)`,
     large ? `target ≥ 50 MB/s ${check(mbps >= 50)}` : '',
   ]);
   await stop(api.child);

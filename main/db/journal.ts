@@ -14,7 +14,7 @@ export interface JournalEntry {
   errorCode: string | null;
   rows: number;
   durationMs: number;
-  /** Requests this entry stands for (more than one only for refusals without a key). */
+  /** Requests this entry stands for (more than one only for folded refusals: no key, address, rate). */
   count: number;
 }
 

@@ -22,7 +22,7 @@ export default defineConfig({
         ...builtinModules.map((m) => `node:${m}`),
       ],
       // One file: the command line the app runs with --cli is loaded on demand, not split off.
-      output: { format: 'cjs', entryFileNames: 'main.cjs', inlineDynamicImports: true },
+      output: { format: 'cjs', entryFileNames: 'main.cjs', codeSplitting: false },
     },
   },
 });

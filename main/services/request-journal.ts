@@ -23,29 +23,36 @@ export class RequestJournal {
     this.timer.unref();
   }
 
-  /** Refusals without a key, folded per address, route, status, code and second. */
-  private anonymous = new Map<string, JournalEntry>();
+  /**
+   * Refusals folded per key, address, route, status, code and second: those without a key, and
+   * a key's calls from an address it may not use or over its rate limit. A flood of them is a
+   * few rows a second, not one per request.
+   */
+  private folded = new Map<string, JournalEntry>();
 
   record(e: Omit<JournalEntry, 'count'>): void {
-    if (e.keyId === null && e.status >= 400) {
-      const k = `${e.ip}|${e.route}|${e.status}|${e.errorCode}|${Math.floor(e.at / 1000)}`;
-      const seen = this.anonymous.get(k);
+    if (
+      e.status >= 400 &&
+      (e.keyId === null || e.errorCode === 'ip_not_allowed' || e.errorCode === 'rate_limited')
+    ) {
+      const k = `${e.keyId}|${e.ip}|${e.route}|${e.status}|${e.errorCode}|${Math.floor(e.at / 1000)}`;
+      const seen = this.folded.get(k);
       if (seen) {
         seen.count++;
         seen.durationMs += e.durationMs;
         return;
       }
-      this.anonymous.set(k, { ...e, count: 1 });
+      this.folded.set(k, { ...e, count: 1 });
     } else {
       this.buffer.push({ ...e, count: 1 });
     }
-    if (this.buffer.length + this.anonymous.size >= this.maxBatch) setImmediate(() => this.flush());
+    if (this.buffer.length + this.folded.size >= this.maxBatch) setImmediate(() => this.flush());
   }
 
   flush(): void {
-    if (this.anonymous.size) {
-      for (const e of this.anonymous.values()) this.buffer.push(e);
-      this.anonymous.clear();
+    if (this.folded.size) {
+      for (const e of this.folded.values()) this.buffer.push(e);
+      this.folded.clear();
     }
     if (this.buffer.length === 0) return;
     const batch = this.buffer;

@@ -976,6 +976,46 @@ describe('request journal', () => {
     g.core.close();
   });
 
+  it('folds a key’s calls from a refused address, and over its rate limit, per second', async () => {
+    const g = await apiFixture({ demo: false, api: { journalIntervalMs: 3_600_000 } });
+    const partner = g.core.accounts.create({ kind: 'affiliate', name: 'Flood' });
+    const elsewhere = await g.core.keys.issue({
+      accountId: partner.id,
+      label: 'elsewhere',
+      scopes: ['reports:read'],
+    });
+    g.core.ipRules.add({ keyId: elsewhere.key.id, kind: 'single', address: '127.0.0.2' });
+    const limited = await g.core.keys.issue({
+      accountId: partner.id,
+      label: 'limited',
+      scopes: ['reports:read'],
+      rateLimit: { count: 2, windowMs: 60_000 },
+    });
+    g.core.ipRules.add({ keyId: limited.key.id, kind: 'single', address: '127.0.0.1' });
+    const call = (secret: string, localAddress: string) =>
+      request(`${g.base}/api/v1/me`, {
+        headers: { authorization: `Bearer ${secret}` },
+        localAddress,
+      });
+    for (let i = 0; i < 12; i++) await call(elsewhere.secret, '127.0.0.9');
+    for (let i = 0; i < 12; i++) await call(limited.secret, '127.0.0.1');
+    await g.listener.close();
+    const rows = storeOf(g.core)
+      .prepare(`SELECT key_id, status, error_code, count FROM request_journal ORDER BY id`)
+      .all();
+    expect(rows).toEqual([
+      { key_id: limited.key.id, status: 200, error_code: null, count: 1 },
+      { key_id: limited.key.id, status: 200, error_code: null, count: 1 },
+      { key_id: elsewhere.key.id, status: 403, error_code: 'ip_not_allowed', count: 12 },
+      { key_id: limited.key.id, status: 429, error_code: 'rate_limited', count: 10 },
+    ]);
+    // What the account manager sees still counts every call.
+    expect(journalStatements(storeOf(g.core)).refusedAddresses(elsewhere.key.id, 0)).toEqual([
+      { ip: '127.0.0.9', count: 12, lastAt: expect.any(Number) as unknown },
+    ]);
+    g.core.close();
+  });
+
   it('journals each request and moves the key’s last-used time and address', async () => {
     const k = await f.key(partnerA, { rules: ['127.0.0.2'] });
     await get('/api/v1/me', k.secret, { localAddress: '127.0.0.2' });

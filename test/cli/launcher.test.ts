@@ -95,7 +95,8 @@ describe('the partnergate launcher', () => {
     });
     expect(JSON.parse(out.split('\n')[0]!)).toEqual(expect.arrayContaining(flags));
     child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // 'close', not 'exit': the child's last words may still be in the pipe when it exits.
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(out).toContain('stopped cleanly');
     expect(code).toBe(0);
   });

@@ -24,27 +24,35 @@ export class RequestJournal {
   }
 
   /**
-   * Refusals folded per key, address, route, status, code and second: those without a key, and
-   * a key's calls from an address it may not use or over its rate limit. A flood of them is a
-   * few rows a second, not one per request.
+   * Calls folded per key, address, method, route, status, code and second: every answered
+   * call, and the refusals a flood is made of (no key, a key from an address it may not use or
+   * over its rate limit). A partner polling hard, or a flood of bad requests, is a few rows a
+   * second, not one per request; every view sums `count`. Failures a person may ask about (a
+   * bad parameter, the server's own error) keep a row each, with their request id. The entry
+   * is kept as given, not copied.
    */
   private folded = new Map<string, JournalEntry>();
 
   record(e: Omit<JournalEntry, 'count'>): void {
+    const entry = e as JournalEntry;
+    entry.count = 1;
     if (
-      e.status >= 400 &&
-      (e.keyId === null || e.errorCode === 'ip_not_allowed' || e.errorCode === 'rate_limited')
+      e.status < 400 ||
+      e.keyId === null ||
+      e.errorCode === 'ip_not_allowed' ||
+      e.errorCode === 'rate_limited'
     ) {
-      const k = `${e.keyId}|${e.ip}|${e.route}|${e.status}|${e.errorCode}|${Math.floor(e.at / 1000)}`;
+      const k = `${e.keyId}|${e.ip}|${e.method}|${e.route}|${e.status}|${e.errorCode}|${Math.floor(e.at / 1000)}`;
       const seen = this.folded.get(k);
       if (seen) {
         seen.count++;
+        seen.rows += e.rows;
         seen.durationMs += e.durationMs;
         return;
       }
-      this.folded.set(k, { ...e, count: 1 });
+      this.folded.set(k, entry);
     } else {
-      this.buffer.push({ ...e, count: 1 });
+      this.buffer.push(entry);
     }
     if (this.buffer.length + this.folded.size >= this.maxBatch) setImmediate(() => this.flush());
   }

@@ -371,9 +371,11 @@ describe('failures', () => {
     const k = await g.key(p.id);
     for (let i = 0; i < 5; i++)
       await request(`${g.base}/api/v1/me`, { headers: { authorization: `Bearer ${k.secret}` } });
-    expect(storeOf(g.core).prepare('SELECT count(*) FROM request_journal').pluck().get()).toBe(0);
+    const journaled = () =>
+      storeOf(g.core).prepare('SELECT coalesce(sum(count), 0) FROM request_journal').pluck().get();
+    expect(journaled()).toBe(0);
     await g.listener.close();
-    expect(storeOf(g.core).prepare('SELECT count(*) FROM request_journal').pluck().get()).toBe(5);
+    expect(journaled()).toBe(5);
     g.core.close();
   });
 

@@ -976,7 +976,7 @@ describe('request journal', () => {
     g.core.close();
   });
 
-  it('folds a key’s calls from a refused address, and over its rate limit, per second', async () => {
+  it('folds answered calls and a flood of refusals per second; a bad request keeps its own row', async () => {
     const g = await apiFixture({ demo: false, api: { journalIntervalMs: 3_600_000 } });
     const partner = g.core.accounts.create({ kind: 'affiliate', name: 'Flood' });
     const elsewhere = await g.core.keys.issue({
@@ -997,18 +997,41 @@ describe('request journal', () => {
         headers: { authorization: `Bearer ${secret}` },
         localAddress,
       });
+    const asks = await g.core.keys.issue({
+      accountId: partner.id,
+      label: 'asks badly',
+      scopes: ['reports:read'],
+    });
+    g.core.ipRules.add({ keyId: asks.key.id, kind: 'single', address: '127.0.0.1' });
     for (let i = 0; i < 12; i++) await call(elsewhere.secret, '127.0.0.9');
     for (let i = 0; i < 12; i++) await call(limited.secret, '127.0.0.1');
+    const badIds: unknown[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await request(`${g.base}/api/v1/reports/abc`, {
+        headers: { authorization: `Bearer ${asks.secret}` },
+      });
+      expect(r.status).toBe(400);
+      badIds.push(r.headers['x-request-id']);
+    }
     await g.listener.close();
     const rows = storeOf(g.core)
-      .prepare(`SELECT key_id, status, error_code, count FROM request_journal ORDER BY id`)
+      .prepare(
+        `SELECT key_id, status, error_code, count FROM request_journal ORDER BY key_id, status`,
+      )
       .all();
     expect(rows).toEqual([
-      { key_id: limited.key.id, status: 200, error_code: null, count: 1 },
-      { key_id: limited.key.id, status: 200, error_code: null, count: 1 },
       { key_id: elsewhere.key.id, status: 403, error_code: 'ip_not_allowed', count: 12 },
+      { key_id: limited.key.id, status: 200, error_code: null, count: 2 },
       { key_id: limited.key.id, status: 429, error_code: 'rate_limited', count: 10 },
+      { key_id: asks.key.id, status: 400, error_code: 'invalid_parameters', count: 1 },
+      { key_id: asks.key.id, status: 400, error_code: 'invalid_parameters', count: 1 },
     ]);
+    expect(
+      storeOf(g.core)
+        .prepare(`SELECT request_id FROM request_journal WHERE status = 400 ORDER BY id`)
+        .pluck()
+        .all(),
+    ).toEqual(badIds);
     // What the account manager sees still counts every call.
     expect(journalStatements(storeOf(g.core)).refusedAddresses(elsewhere.key.id, 0)).toEqual([
       { ip: '127.0.0.9', count: 12, lastAt: expect.any(Number) as unknown },

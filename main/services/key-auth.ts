@@ -9,7 +9,7 @@ import type { IpRuleRecord } from '../db/ip-rules.ts';
 import type { KeyRecord } from '../db/keys.ts';
 import type { AccountService } from './accounts.ts';
 import type { ServiceContext } from './context.ts';
-import { classifyKey, hashKey, rejectUnlessWellFormed, type KeyRejection } from './keys.ts';
+import { classifyKey, hashKeyText, rejectUnlessWellFormed, type KeyRejection } from './keys.ts';
 
 export interface KnownKey {
   key: KeyRecord;
@@ -49,11 +49,11 @@ export function keyAuthService(ctx: ServiceContext, accounts: AccountService) {
       const malformed = rejectUnlessWellFormed(secret);
       if (malformed) return malformed;
       fresh();
-      const hash = hashKey(secret!);
-      const id = hash.toString('base64');
+      // The hash as text is the cache's key; the bytes are needed only to ask the store.
+      const id = hashKeyText(secret!);
       let known = entries.get(id);
       if (known === undefined) {
-        const key = ctx.sql.keys.getByHash(hash);
+        const key = ctx.sql.keys.getByHash(Buffer.from(id, 'base64'));
         known = key ? knownKey(key) : null;
         if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
         entries.set(id, known);

@@ -24,6 +24,11 @@ export function hashKey(secret: string): Buffer {
   return hash('sha256', secret, 'buffer');
 }
 
+/** The same hash as base64 text (a cache's key), without a Buffer in between. */
+export function hashKeyText(secret: string): string {
+  return hash('sha256', secret, 'base64');
+}
+
 const nodeRandomBytes = (n: number): Uint8Array => randomBytes(n);
 
 export function keyStatus(

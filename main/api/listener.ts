@@ -8,6 +8,7 @@ import { networkInterfaces } from 'node:os';
 import { PartnergateError } from '../../shared/errors.ts';
 import type { Core } from '../core.ts';
 import type { TlsMaterial } from '../services/tls.ts';
+import type { FastDoor } from './fast-door.ts';
 import { buildPartnerApi, type PartnerApiOptions } from './server.ts';
 
 export interface ListenerOptions extends Omit<PartnerApiOptions, 'https'> {
@@ -29,6 +30,8 @@ export interface ListenerAddress {
 
 export interface RunningListener {
   app: FastifyInstance;
+  /** Answers the busiest requests before Fastify (see fast-door.ts). */
+  door: FastDoor;
   host: string;
   port: number;
   addresses: ListenerAddress[];
@@ -102,7 +105,7 @@ export async function startPartnerListener(
 ): Promise<RunningListener> {
   const { tls, ...api } = o;
   let running: RunningListener | null = null;
-  const { app } = await buildPartnerApi(core, {
+  const { app, door } = await buildPartnerApi(core, {
     ...api,
     ...(tls && { https: { key: tls.key, cert: tls.cert } }),
     // Read at each handout: a renewed certificate replaces `running.tls`.
@@ -143,6 +146,7 @@ export async function startPartnerListener(
   const port = typeof bound === 'object' && bound ? bound.port : o.port;
   running = {
     app,
+    door,
     host: o.host,
     port,
     addresses: listenerAddresses(o.host, port, undefined, tls ? 'https' : 'http'),

@@ -31,15 +31,36 @@ export function refuse(
   details: ErrorDetail[] = [],
 ): FastifyReply {
   req.errorCode = code;
-  // Built as text: refusals are the path a flood of bad requests takes.
-  const body = req.url.startsWith(MCP_PATH)
-    ? `{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":${JSON.stringify(`${code}: ${message}`)},"data":{"code":${JSON.stringify(code)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}}`
-    : `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${req.id}","details":${JSON.stringify(details)}}}`;
   return reply
     .status(status)
     .type('application/json; charset=utf-8')
     .serializer(asWritten)
-    .send(body);
+    .send(refusalText(req.url.startsWith(MCP_PATH), code, message, req.id, details));
+}
+
+/**
+ * A refusal's body, built as text (refusals are the path a flood of bad requests takes): the
+ * one error shape, or JSON-RPC's for an MCP client.
+ */
+export function refusalText(
+  mcp: boolean,
+  code: string,
+  message: string,
+  requestId: string,
+  details: readonly ErrorDetail[],
+): string {
+  return mcp
+    ? `{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":${JSON.stringify(`${code}: ${message}`)},"data":{"code":${JSON.stringify(code)},"request_id":"${requestId}","details":${JSON.stringify(details)}}}}`
+    : `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${requestId}","details":${JSON.stringify(details)}}}`;
+}
+
+/**
+ * What an operation knows of the request it answers, whichever door it came through: the
+ * key and account, and the rows it returned (for the journal).
+ */
+export interface Caller {
+  auth: AuthContext | null;
+  rowsReturned: number;
 }
 
 export interface AuthContext {
@@ -79,7 +100,7 @@ export const AUTH_MESSAGES: Record<string, string> = {
 };
 
 /** The request's key and account, once it is known the key may do `scope`. */
-export function requireScope(req: FastifyRequest, scope: Scope): AuthContext {
+export function requireScope(req: Caller, scope: Scope): AuthContext {
   const auth = req.auth;
   if (!auth) throw new ApiError(401, 'missing_api_key', AUTH_MESSAGES.missing_api_key!);
   if (!auth.key.scopes.includes(scope)) {
@@ -94,7 +115,7 @@ export function requireScope(req: FastifyRequest, scope: Scope): AuthContext {
 }
 
 /** The request's key and account, for routes every key may call. */
-export function requireKey(req: FastifyRequest): AuthContext {
+export function requireKey(req: Caller): AuthContext {
   if (!req.auth) throw new ApiError(401, 'missing_api_key', AUTH_MESSAGES.missing_api_key!);
   return req.auth;
 }

@@ -10,12 +10,26 @@ import { z } from 'zod';
 
 export const compiledSerializer: FastifySerializerCompiler<z.ZodType> = (route) => {
   try {
-    const { $schema: _, ...json } = z.toJSONSchema(route.schema, {
-      io: 'output',
-      unrepresentable: 'throw',
-    }) as Record<string, unknown>;
-    return fastJson(json);
+    return serializerFor(route.schema);
   } catch {
     return zodSerializer(route);
   }
 };
+
+/** A body's serializer compiled from its zod schema; throws when the schema has no JSON Schema. */
+export function serializerFor(schema: z.ZodType): (body: unknown) => string {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, {
+    io: 'output',
+    unrepresentable: 'throw',
+  }) as Record<string, unknown>;
+  return fastJson(json);
+}
+
+/** The body's serializer: compiled when the schema allows, else checked by zod and stringified. */
+export function bodySerializer(schema: z.ZodType): (body: unknown) => string {
+  try {
+    return serializerFor(schema);
+  } catch {
+    return (body) => JSON.stringify(schema.parse(body));
+  }
+}

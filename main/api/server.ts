@@ -2,13 +2,10 @@
  * The partner API: every request goes auth → IP whitelist → rate limit → scope → route, and
  * the account always comes from the key (OWASP API1). Built as a Fastify instance over the
  * core, so the CLI's `serve`, the desktop app and the tests start exactly the same thing.
+ * The gate (gate.ts) decides each request once; the fast door (fast-door.ts) answers the
+ * busiest requests and every refusal before Fastify, with the same operations and bytes.
  */
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { randomBytes } from 'node:crypto';
@@ -18,20 +15,25 @@ import {
   jsonSchemaTransformObject,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import type { Core } from '../core.ts';
-import { narrowestMatch } from '../services/ip-rules.ts';
-import type { KnownKey } from '../services/key-auth.ts';
-import { errorText, mapError } from './errors.ts';
-import { STATUS_CODES } from 'node:http';
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { KeyRejection } from '../services/keys.ts';
+import type { Core } from '../core.ts';
 import { DEFAULT_MAX_SCAN_ROWS } from '../services/scan-budget.ts';
-import { clientAddress, parsedAddress, parseTrustedProxies } from './client-address.ts';
-import { FixedWindowLimiter, rateLimitHeaders } from './rate-limiter.ts';
 import type { RequestJournal } from '../services/request-journal.ts';
+import { clientAddress, parseTrustedProxies } from './client-address.ts';
+import { errorText, mapError } from './errors.ts';
+import {
+  createFastDoor,
+  JSON_TYPE,
+  verdictOf,
+  type FailedAnswer,
+  type FastDoor,
+} from './fast-door.ts';
+import { createGate, presentedKey } from './gate.ts';
+import { API_PREFIX, asWritten, refuse } from './request-auth.ts';
 import { registerRoutes, type RouteOptions } from './routes/index.ts';
 import { compiledSerializer } from './serializer.ts';
-import { API_PREFIX, AUTH_MESSAGES, refuse } from './request-auth.ts';
 
 export { API_PREFIX };
 import { addAlternateContentTypes } from './openapi.ts';
@@ -63,7 +65,6 @@ export interface PartnerApiOptions {
   handoutEndpoints?: RouteOptions['handoutEndpoints'];
 }
 
-const AUTH_FAILURE_WINDOW_MS = 60_000;
 /** Longest date range one request may ask for, unless the listener is told otherwise. */
 export const DEFAULT_MAX_RANGE_DAYS = 366;
 
@@ -102,42 +103,47 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   socket.destroy(err);
 }
 
-type Presented = { secret: string | undefined; via: 'header' | 'query' | 'none' };
-
-function presentedKey(req: FastifyRequest): Presented {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.length > 0) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    return { secret: m ? m[1] : auth, via: 'header' };
-  }
-  const header = req.headers['x-api-key'];
-  if (typeof header === 'string' && header.length > 0)
-    return { secret: header.trim(), via: 'header' };
-  const q = req.query as Record<string, unknown> | undefined;
-  const fromQuery = q?.api_key ?? q?.token;
-  if (typeof fromQuery === 'string' && fromQuery.length > 0)
-    return { secret: fromQuery, via: 'query' };
-  return { secret: undefined, via: 'none' };
-}
-
 export async function buildPartnerApi(
   core: Core,
   o: PartnerApiOptions = {},
-): Promise<{ app: FastifyInstance; journal: RequestJournal }> {
+): Promise<{ app: FastifyInstance; journal: RequestJournal; door: FastDoor }> {
   const now = o.now ?? Date.now;
   const trusted = parseTrustedProxies(o.trustedProxies ?? []);
-  const limiter = new FixedWindowLimiter();
-  const failures = new FixedWindowLimiter();
-  // Windows saved when the listener last stopped: a restart hands no key a fresh budget.
-  const saved = core.rateWindows.saved(now());
-  const prefixed = (prefix: string) =>
-    saved
-      .filter((w) => w.bucket.startsWith(prefix))
-      .map((w) => ({ ...w, bucket: w.bucket.slice(prefix.length) }));
-  limiter.restore(prefixed('limit:'), now());
-  failures.restore(prefixed('auth:'), now());
-  const failureBudget = o.authFailuresPerMinute ?? 20;
-  const overallFailureBudget = o.authFailuresPerMinuteOverall ?? failureBudget * 5;
+  const gate = createGate(core, {
+    failuresPerMinute: o.authFailuresPerMinute ?? 20,
+    failuresPerMinuteOverall: o.authFailuresPerMinuteOverall ?? (o.authFailuresPerMinute ?? 20) * 5,
+    saved: core.rateWindows.saved(now()),
+    now: now(),
+  });
+  let closing = false;
+  let log: FastifyBaseLogger | null = null;
+  // The journal exists before the app (the fast door writes to it); it reports through the app's log.
+  const journal = core.usage.openJournal({
+    ...(o.journalIntervalMs !== undefined && { intervalMs: o.journalIntervalMs }),
+    onError: (e) => log?.error({ err: e }, 'request journal write failed; will retry'),
+  });
+  /** A thrown failure as both doors answer it; the server's own faults are logged. */
+  const failed = (err: unknown, id: string): FailedAnswer => {
+    const explained = core.explainError(err);
+    const mapped = mapError(explained, id);
+    if (mapped.status >= 500)
+      log?.error({ err: explained, requestId: id }, 'partner API request failed');
+    return {
+      status: mapped.status,
+      code: mapped.body.error.code,
+      body: JSON.stringify(mapped.body),
+      headers: mapped.headers,
+    };
+  };
+  const door = createFastDoor({
+    gate,
+    journal,
+    now,
+    trusted,
+    requestId,
+    closing: () => closing,
+    failed,
+  });
   const app = Fastify({
     logger: o.logger ?? false,
     genReqId: requestId,
@@ -146,9 +152,28 @@ export async function buildPartnerApi(
     // Partners call from spreadsheets and scripts: be lenient with trailing slashes, and with
     // an HTTP/1.1 request without Host (the listener answers on every name alike).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    ...(o.https
-      ? { https: { key: o.https.key, cert: o.https.cert, requireHostHeader: false } }
-      : { http: { requireHostHeader: false } }),
+    // The server Fastify would make, with the fast door in front of Fastify's own handler.
+    serverFactory: (handler, opts) => {
+      const listener = (req: IncomingMessage, res: ServerResponse) => {
+        if (!door.handle(req, res)) handler(req, res);
+      };
+      const server = o.https
+        ? https.createServer(
+            { key: o.https.key, cert: o.https.cert, requireHostHeader: false },
+            listener,
+          )
+        : http.createServer({ requireHostHeader: false }, listener);
+      // What Fastify sets on a server it makes itself (its defaults: 72 s keep-alive, no caps).
+      const timeouts = opts as {
+        keepAliveTimeout: number;
+        requestTimeout: number;
+        connectionTimeout: number;
+      };
+      server.keepAliveTimeout = timeouts.keepAliveTimeout;
+      server.requestTimeout = timeouts.requestTimeout;
+      server.setTimeout(timeouts.connectionTimeout);
+      return server;
+    },
     // Requests arriving while the listener stops get the one error shape (see onRequest).
     return503OnClosing: false,
     clientErrorHandler: answerClientError,
@@ -177,14 +202,10 @@ export async function buildPartnerApi(
     });
     res.end(body);
   });
-  let closing = false;
+  log = app.log;
   app.addHook('preClose', (done) => {
     closing = true;
     done();
-  });
-  const journal = core.usage.openJournal({
-    ...(o.journalIntervalMs !== undefined && { intervalMs: o.journalIntervalMs }),
-    onError: (e) => app.log.error({ err: e }, 'request journal write failed; will retry'),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(compiledSerializer);
@@ -195,141 +216,6 @@ export async function buildPartnerApi(
   app.decorateRequest('errorCode', null);
   app.decorateRequest('journalRoute', null);
   app.decorateRequest('journalStatus', null);
-
-  /**
-   * Wrong and missing keys are slowed down, per address and over all addresses together, so
-   * guessing from many addresses gets no faster; a valid key is always looked at first and
-   * served (its own rate limit applies), so a NAT or a proxy full of partners is never locked
-   * out by someone else's mistakes. A real key that stopped working (revoked, expired) is not
-   * a guess: it is told why.
-   */
-  function refuseKey(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    code: KeyRejection,
-    t: number,
-  ): FastifyReply {
-    if (code === 'invalid_api_key' || code === 'missing_api_key') {
-      const over = failedAttempt(req, reply, t);
-      if (over) return over;
-    }
-    reply.header('www-authenticate', 'Bearer realm="partnergate"');
-    return refuse(req, reply, 401, code, AUTH_MESSAGES[code]!);
-  }
-
-  /** Counts a wrong or missing credential from this address; a sent 429 once over budget. */
-  function failedAttempt(req: FastifyRequest, reply: FastifyReply, t: number): FastifyReply | null {
-    const ip = req.clientIp;
-    const mine = failures.peek(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t);
-    const everyone = failures.peek('all', overallFailureBudget, AUTH_FAILURE_WINDOW_MS, t);
-    const over = !mine.allowed ? mine : !everyone.allowed ? everyone : null;
-    if (over) {
-      reply.headers(rateLimitHeaders(over));
-      return refuse(
-        req,
-        reply,
-        429,
-        'too_many_failed_attempts',
-        over === mine
-          ? `Too many requests with a missing or wrong key from ${ip}; wait ${Math.ceil(over.resetInMs / 1000)} seconds.`
-          : `Too many requests with a missing or wrong key are arriving; wait ${Math.ceil(over.resetInMs / 1000)} seconds.`,
-      );
-    }
-    failures.hit('all', overallFailureBudget, AUTH_FAILURE_WINDOW_MS, t);
-    reply.headers(
-      rateLimitHeaders(failures.hit(`ip:${ip}`, failureBudget, AUTH_FAILURE_WINDOW_MS, t)),
-    );
-    return null;
-  }
-
-  /** Key → whitelist → rate limit. Returns a sent reply when the request is refused. */
-  function authenticate(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-    const t = now();
-    const presented = presentedKey(req);
-    const found = core.keyAuth.lookup(presented.secret, t);
-    if (!found.ok) return refuseKey(req, reply, found.code, t);
-    if (presented.via === 'query' && !found.known.key.allowQueryAuth) {
-      return refuse(
-        req,
-        reply,
-        401,
-        'query_auth_not_allowed',
-        'This key may not be sent in the URL. Send it as "Authorization: Bearer KEY", or ask your account manager to allow URL keys.',
-      );
-    }
-    return admit(req, reply, found.known, t);
-  }
-
-  /**
-   * A handout link: its key as if presented, so the key's whitelist and rate limit apply. A
-   * link that is off, unknown, or whose key stopped working counts as a wrong key.
-   */
-  function authenticateLink(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-    const t = now();
-    const keyId = core.handouts.linkedKey((req.params as { token?: string }).token ?? '');
-    const found = keyId === null ? null : core.keyAuth.byId(keyId, t);
-    if (!found?.ok)
-      return (
-        failedAttempt(req, reply, t) ??
-        refuse(
-          req,
-          reply,
-          404,
-          'handout_not_found',
-          'This handout link does not work (any more): it was turned off, or its key expired or was revoked. Ask your account manager for a new one.',
-        )
-      );
-    return admit(req, reply, found.known, t);
-  }
-
-  /** A known key's account, whitelist and rate limit. */
-  function admit(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    { key, account, rules }: KnownKey,
-    t: number,
-  ): FastifyReply | undefined {
-    const ip = req.clientIp;
-    if (account.status === 'suspended') {
-      return refuse(
-        req,
-        reply,
-        403,
-        'account_suspended',
-        'This account is suspended; contact your account manager.',
-      );
-    }
-    const client = parsedAddress(ip);
-    if (!client || !narrowestMatch(rules, client.bytes)) {
-      // Known key, so the refusal is journaled against it: the account manager sees the address to allow.
-      req.auth = {
-        key,
-        account,
-        rate: limiter.peek(`k:${key.id}`, key.rateLimitCount, key.rateLimitWindowMs, t),
-      };
-      return refuse(
-        req,
-        reply,
-        403,
-        'ip_not_allowed',
-        `Requests from ${ip} are not allowed for this key. Ask your account manager to add ${ip} to the key's IP whitelist.`,
-        [{ field: 'client_ip', message: ip }],
-      );
-    }
-    const rate = limiter.hit(`k:${key.id}`, key.rateLimitCount, key.rateLimitWindowMs, t);
-    req.auth = { key, account, rate };
-    reply.headers(rateLimitHeaders(rate));
-    if (!rate.allowed) {
-      return refuse(
-        req,
-        reply,
-        429,
-        'rate_limited',
-        `This key may make ${key.rateLimitCount} requests per ${Math.round(key.rateLimitWindowMs / 1000)} s; retry in ${Math.ceil(rate.resetInMs / 1000)} s.`,
-      );
-    }
-    return undefined;
-  }
 
   app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = performance.now();
@@ -349,10 +235,20 @@ export async function buildPartnerApi(
     void reply.header('x-request-id', req.id);
     if (req.routeOptions.config.public || req.routeOptions.url === undefined) return done();
     try {
-      const refused = req.routeOptions.config.handout
-        ? authenticateLink(req, reply)
-        : authenticate(req, reply);
-      if (!refused) done();
+      const t = now();
+      const verdict =
+        verdictOf(req.raw) ??
+        (req.routeOptions.config.handout
+          ? gate.link(req.clientIp, (req.params as { token?: string }).token ?? '', t)
+          : gate.key(
+              req.clientIp,
+              presentedKey(req.headers, req.query as Record<string, unknown> | undefined),
+              t,
+            ));
+      req.auth = verdict.auth;
+      void reply.headers(verdict.headers);
+      if (verdict.ok) return done();
+      refuse(req, reply, verdict.status, verdict.code, verdict.message, verdict.details);
     } catch (e) {
       done(e as Error);
     }
@@ -377,17 +273,14 @@ export async function buildPartnerApi(
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const explained = core.explainError(err);
-    const mapped = mapError(explained, req.id);
-    if (mapped.status >= 500)
-      req.log.error({ err: explained, requestId: req.id }, 'partner API request failed');
-    req.errorCode = mapped.body.error.code;
+    const f = failed(err, req.id);
+    req.errorCode = f.code;
     return reply
-      .status(mapped.status)
-      .headers(mapped.headers)
-      .type('application/json; charset=utf-8')
-      .serializer(JSON.stringify)
-      .send(mapped.body);
+      .status(f.status)
+      .headers(f.headers)
+      .type(JSON_TYPE)
+      .serializer(asWritten)
+      .send(f.body);
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -434,10 +327,17 @@ export async function buildPartnerApi(
     transform: jsonSchemaTransform,
     transformObject: (doc) => addAlternateContentTypes(jsonSchemaTransformObject(doc)),
   });
-  // swagger-ui registers its own routes; mark them public so the key check skips them.
+  // swagger-ui registers its own routes; mark them public so the key check skips them. Every
+  // route is known to the fast door, which answers or passes on the requests for it.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith(`${API_PREFIX}/docs`))
       route.config = { ...(route.config ?? {}), public: true };
+    const config = route.config;
+    door.route(
+      route.method,
+      route.url,
+      config?.public ? 'public' : config?.handout ? 'handout' : 'key',
+    );
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: `${API_PREFIX}/docs`,
@@ -469,7 +369,7 @@ export async function buildPartnerApi(
     transformSpecificationClone: true,
   });
 
-  registerRoutes(app, core, {
+  registerRoutes(app, core, door, {
     now,
     maxRangeDays: o.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS,
     maxScanRows: o.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS,
@@ -479,11 +379,7 @@ export async function buildPartnerApi(
 
   app.addHook('onClose', async () => {
     await journal.close();
-    const t = now();
-    const windows = [
-      ...limiter.snapshot(t).map((w) => ({ ...w, bucket: `limit:${w.bucket}` })),
-      ...failures.snapshot(t).map((w) => ({ ...w, bucket: `auth:${w.bucket}` })),
-    ];
+    const windows = gate.snapshot(now());
     try {
       await core.whenWritable(() => core.rateWindows.save(windows), { waitMs: 5_000 });
     } catch (e) {
@@ -491,5 +387,5 @@ export async function buildPartnerApi(
     }
   });
   await app.ready();
-  return { app, journal };
+  return { app, journal, door };
 }

@@ -1,6 +1,7 @@
 /** The partner API's routes, one module per resource; each translates and calls a service. */
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core.ts';
+import type { FastDoor } from '../fast-door.ts';
 import { withZod, type RouteOptions } from './common.ts';
 import { registerDocs } from './docs.ts';
 import { registerHandout } from './handout.ts';
@@ -15,8 +16,13 @@ import { registerMcp } from '../mcp.ts';
 
 export type { RouteOptions };
 
-export function registerRoutes(root: FastifyInstance, core: Core, o: RouteOptions): void {
-  const context = { app: withZod(root), root, core, o };
+export function registerRoutes(
+  root: FastifyInstance,
+  core: Core,
+  door: FastDoor,
+  o: RouteOptions,
+): void {
+  const context = { app: withZod(root), root, core, door, o };
   registerDocs(context);
   registerMe(context);
   registerReports(context);

@@ -1,16 +1,17 @@
 /** `GET /reports` and `GET /reports/{id}`: the reports shared with the key's account, and a run. */
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { API_PREFIX, requireScope } from '../request-auth.ts';
+import { API_PREFIX, requireScope, type Caller } from '../request-auth.ts';
 import {
-  answerReport,
+  answeredGet,
   authQuery,
   column,
   decodeOffset,
   errors,
+  getOperation,
   limitQuery,
   operation,
   rangeQuery,
+  reportAnswer,
   reportBody,
   reportResponse,
   splitList,
@@ -57,7 +58,7 @@ const runInput = z
 
 export function reportOperations({ core, o }: RouteContext) {
   /** Runs a report for the key's account; `paged` false for a whole CSV. */
-  const run = (req: FastifyRequest, q: z.output<typeof runInput>, paged: boolean) => {
+  const run = (req: Caller, q: z.output<typeof runInput>, paged: boolean) => {
     const { account } = requireScope(req, 'reports:read');
     const { id, from, to, tz, limit, cursor, ...rest } = q;
     const params: Record<string, string[]> = {};
@@ -126,42 +127,34 @@ export function reportOperations({ core, o }: RouteContext) {
 
 export function registerReports(context: RouteContext): void {
   const ops = reportOperations(context);
-  context.app.get(
-    `${API_PREFIX}/reports`,
+  getOperation(context, '/reports', 'reports', ops.list);
+  answeredGet(
+    context,
+    '/reports/:id',
     {
-      schema: {
-        summary: ops.list.summary,
-        tags: ['reports'],
-        querystring: ops.list.input.extend(authQuery),
-        response: { 200: ops.list.output, ...errors },
-      },
+      summary: ops.runReport.summary,
+      description: `${ops.runReport.description} \`format=csv\` answers text/csv.`,
+      tags: ['reports'],
+      response: { 200: reportBody, ...errors },
     },
-    (req) => ops.list.run(req, {}),
-  );
-
-  context.app.get(
-    `${API_PREFIX}/reports/:id`,
     {
-      schema: {
-        summary: ops.runReport.summary,
-        description: `${ops.runReport.description} \`format=csv\` answers text/csv.`,
-        tags: ['reports'],
-        params: z.object({ id: reportId }),
-        querystring: runInput
-          .omit({ id: true })
-          .extend({ format: z.enum(['json', 'csv']).default('json'), ...authQuery }),
-        response: { 200: reportBody, ...errors },
+      params: z.object({ id: reportId }),
+      query: runInput
+        .omit({ id: true })
+        .extend({ format: z.enum(['json', 'csv']).default('json'), ...authQuery }),
+      answer(caller, params, query) {
+        const { result, limit, offset } = ops.run(
+          caller,
+          { ...query, id: params.id } as never,
+          query.format === 'json',
+        );
+        return reportAnswer(result, {
+          format: query.format,
+          limit,
+          offset,
+          filename: `report-${params.id}.csv`,
+        });
       },
-    },
-    (req, reply) => {
-      const q = { ...req.query, id: req.params.id };
-      const { result, limit, offset } = ops.run(req, q as never, q.format === 'json');
-      return answerReport(reply, result, {
-        format: q.format,
-        limit,
-        offset,
-        filename: `report-${req.params.id}.csv`,
-      });
     },
   );
 }

@@ -1,10 +1,9 @@
 /** `GET /conversions`, `/clicks`, `/leads`: the key's own rows, with cursor paging or streamed. */
-import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { EVENT_TABLES, rowFilters, type EventTable } from '../../../shared/report-catalog.ts';
 import { ROW_SCOPES } from '../../../shared/scopes.ts';
-import { API_PREFIX, requireScope } from '../request-auth.ts';
+import { API_PREFIX, requireScope, type Caller } from '../request-auth.ts';
 import {
   authQuery,
   errors,
@@ -73,7 +72,7 @@ type RowsQuery = {
 /** The row searches, one operation per table, for the REST routes and the MCP tools alike. */
 export function rowOperations({ core, o }: RouteContext) {
   /** The key's search of a table: its account checked for the table's scope, the query parsed. */
-  const prepare = (req: FastifyRequest, table: EventTable, q: RowsQuery) => {
+  const prepare = (req: Caller, table: EventTable, q: RowsQuery) => {
     const { account } = requireScope(req, ROW_SCOPES[table]);
     // Leads exist for introducing brokers only: an affiliate's empty list says why.
     const notice =

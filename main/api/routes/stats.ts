@@ -1,8 +1,7 @@
 /** `GET /stats`: ad-hoc aggregation within the key's own data. */
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DATASETS, DIMENSIONS, METRICS } from '../../../shared/report-catalog.ts';
-import { API_PREFIX, requireScope } from '../request-auth.ts';
+import { API_PREFIX, requireScope, type Caller } from '../request-auth.ts';
 import {
   answerReport,
   authQuery,
@@ -37,7 +36,7 @@ const statsInput = z
   .catchall(z.string().max(2000));
 
 export function statsOperation({ core, o }: RouteContext) {
-  const run = (req: FastifyRequest, q: z.output<typeof statsInput>, paged: boolean) => {
+  const run = (req: Caller, q: z.output<typeof statsInput>, paged: boolean) => {
     const { account } = requireScope(req, 'stats:read');
     const { dataset, group_by, metrics, from, to, tz, limit, cursor, ...rest } = q;
     const filters: Record<string, string[]> = {};

@@ -1,0 +1,213 @@
+/**
+ * The fast door: the partner API's busiest answers written before Fastify sees the request.
+ * A partner's poll (`GET /me`, a report answered from memory) and every refusal of the gate
+ * (no key, a wrong key, an address not allowed, over the rate limit) are answered here with
+ * the same gate, the same operation and the same bytes as through Fastify, without a request
+ * and reply object, hooks or a per-request logger around them.
+ *
+ * Everything else goes on to Fastify: other methods, paths outside the API, public and handout
+ * routes, requests with a body, percent-encoded paths, inputs that fail their schema (Fastify
+ * answers the same 400 with its validator's details), streams, and the listener stopping. A
+ * request this door gated and passed on carries its verdict, so the gate runs once per request
+ * (a rate limit is never counted twice).
+ */
+import FindMyWay from 'find-my-way';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { z } from 'zod';
+import type { RequestJournal } from '../services/request-journal.ts';
+import { clientAddress } from './client-address.ts';
+import type { IpRange } from '../../shared/ip-range.ts';
+import { presentedKey, type Gate, type Verdict } from './gate.ts';
+import { API_PREFIX, refusalText, type AuthContext, type Caller } from './request-auth.ts';
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A route's answer as bytes, whichever door sends it. */
+export interface Answered {
+  contentType: string;
+  body: string | Buffer;
+  /** Offered as a file of this name (Content-Disposition). */
+  filename?: string;
+}
+
+/** A failure as the partner sees it: status, the one error body, extra headers. */
+export interface FailedAnswer {
+  status: number;
+  code: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * A GET route the fast door may answer itself: the schemas of its path parameters and query
+ * (the same objects its Fastify route validates with) and the function both doors call.
+ */
+export interface FastAnswer<P = never, Q = never> {
+  params?: z.ZodType<P>;
+  query: z.ZodType<Q>;
+  answer(caller: Caller, params: P, query: Q): Answered;
+}
+
+interface RouteEntry {
+  url: string;
+  access: 'public' | 'handout' | 'key';
+  fast: FastAnswer<unknown, unknown> | null;
+}
+
+const VERDICT = Symbol('partnergate.verdict');
+type Gated = IncomingMessage & { [VERDICT]?: Verdict };
+
+/** The verdict the fast door reached on a request it passed on to Fastify. */
+export function verdictOf(raw: IncomingMessage): Verdict | undefined {
+  return (raw as Gated)[VERDICT];
+}
+
+export interface FastDoorOptions {
+  gate: Gate;
+  journal: RequestJournal;
+  now: () => number;
+  trusted: readonly IpRange[];
+  requestId: () => string;
+  /** True once the listener is stopping (Fastify then answers every request 503). */
+  closing: () => boolean;
+  /** A thrown failure, as the error handler answers it (and logs it when the server's fault). */
+  failed: (e: unknown, requestId: string) => FailedAnswer;
+}
+
+export function createFastDoor(o: FastDoorOptions) {
+  // The router Fastify uses, with Fastify's options: a path matches here exactly when it does there.
+  const router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
+  const entries = new Map<string, RouteEntry>();
+  let answered = 0;
+
+  function write(
+    res: ServerResponse,
+    status: number,
+    a: Answered,
+    requestId: string,
+    headers: Record<string, string>,
+  ): void {
+    const h = [
+      'content-type',
+      a.contentType,
+      'content-length',
+      String(typeof a.body === 'string' ? Buffer.byteLength(a.body) : a.body.length),
+      'x-request-id',
+      requestId,
+    ];
+    for (const name in headers) h.push(name, headers[name]!);
+    if (a.filename) h.push('content-disposition', `inline; filename="${a.filename}"`);
+    res.writeHead(status, h);
+    res.end(a.body);
+  }
+
+  return {
+    /** A route Fastify serves, as its onRoute hook sees it (GETs under the API prefix). */
+    route(method: string | readonly string[], url: string, access: RouteEntry['access']): void {
+      const methods = typeof method === 'string' ? [method] : method;
+      if (!methods.includes('GET') || !url.startsWith(API_PREFIX) || entries.has(url)) return;
+      const entry: RouteEntry = { url, access, fast: null };
+      entries.set(url, entry);
+      router.on('GET', url, () => {}, entry);
+    },
+
+    /** Lets the door answer a route itself (registered with Fastify first). */
+    answer<P, Q>(url: string, fast: FastAnswer<P, Q>): void {
+      const entry = entries.get(url);
+      if (!entry) throw new Error(`${url} is not a GET route of the partner API`);
+      entry.fast = fast;
+    },
+
+    /** Requests answered here so far (the rest went on to Fastify). */
+    get answered(): number {
+      return answered;
+    },
+
+    /** Answers the request and returns true, or returns false for Fastify to answer it. */
+    handle(req: IncomingMessage, res: ServerResponse): boolean {
+      const url = req.url!;
+      if (
+        req.method !== 'GET' ||
+        !url.startsWith(API_PREFIX) ||
+        url.includes('%') ||
+        req.headers['content-length'] !== undefined ||
+        req.headers['transfer-encoding'] !== undefined ||
+        o.closing()
+      )
+        return false;
+      const found = router.find('GET', url);
+      if (!found) return false;
+      const entry = found.store as RouteEntry;
+      if (entry.access !== 'key') return false;
+
+      const startedAt = performance.now();
+      const t = o.now();
+      const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], o.trusted);
+      const query = found.searchParams as Record<string, unknown>;
+      const verdict = o.gate.key(ip, presentedKey(req.headers, query), t);
+      const passOn = () => {
+        (req as Gated)[VERDICT] = verdict;
+        return false;
+      };
+      let status: number;
+      let errorCode: string | null = null;
+      let auth: AuthContext | null;
+      let rows = 0;
+      const requestId = o.requestId();
+      if (!verdict.ok) {
+        ({ status, auth } = verdict);
+        errorCode = verdict.code;
+        write(
+          res,
+          status,
+          {
+            contentType: JSON_TYPE,
+            body: refusalText(false, verdict.code, verdict.message, requestId, verdict.details),
+          },
+          requestId,
+          verdict.headers,
+        );
+      } else {
+        const fast = entry.fast;
+        if (!fast) return passOn();
+        const params = fast.params ? fast.params.safeParse(found.params) : null;
+        const q = fast.query.safeParse(query);
+        if (params?.success === false || !q.success) return passOn();
+        auth = verdict.auth;
+        const caller: Caller = { auth, rowsReturned: 0 };
+        try {
+          const a = fast.answer(caller, params?.data, q.data);
+          status = 200;
+          write(res, status, a, requestId, verdict.headers);
+        } catch (e) {
+          const f = o.failed(e, requestId);
+          status = f.status;
+          errorCode = f.code;
+          write(res, status, { contentType: JSON_TYPE, body: f.body }, requestId, {
+            ...verdict.headers,
+            ...f.headers,
+          });
+        }
+        rows = caller.rowsReturned;
+      }
+      answered++;
+      o.journal.record({
+        at: t,
+        requestId,
+        keyId: auth?.key.id ?? null,
+        accountId: auth?.account.id ?? null,
+        ip,
+        method: 'GET',
+        route: entry.url,
+        status,
+        errorCode,
+        rows,
+        durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
+      });
+      return true;
+    },
+  };
+}
+
+export type FastDoor = ReturnType<typeof createFastDoor>;

@@ -640,4 +640,29 @@ describe('kept report answers', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(count()).toBe(2);
   });
+
+  it('are kept by the input as given, and a wrong input is refused, never answered from memory', () => {
+    const local = testCore();
+    const partner = local.accounts.create({ kind: 'affiliate', name: 'A' });
+    const report = local.reports.create({
+      name: 'By offer',
+      dataset: 'conversions',
+      columns: ['offer', 'conversions'],
+    });
+    const day = new Date(local.now()).toISOString().slice(0, 10);
+    const input = { reportId: report.id, accountId: partner.id, from: day, to: day };
+    const first = local.reports.run(input);
+    expect(local.reports.run({ ...input })).toBe(first);
+    // Another account's run is its own, even of the same report.
+    const other = local.accounts.create({ kind: 'affiliate', name: 'B' });
+    expect(local.reports.run({ ...input, accountId: other.id })).not.toBe(first);
+    for (const wrong of [
+      { ...input, from: `${day}T00:00` },
+      { ...input, limit: 0 },
+      { ...input, reportId: BigInt(report.id) as unknown as number },
+    ])
+      expect(() => local.reports.run(wrong)).toThrow(
+        expect.objectContaining({ code: 'invalid_input' }) as Error,
+      );
+  });
 });

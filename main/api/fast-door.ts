@@ -175,17 +175,29 @@ export function createFastDoor(o: FastDoorOptions) {
       const t = o.now();
       const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], o.trusted);
       const query = found.searchParams as Record<string, unknown>;
-      const verdict = o.gate.key(ip, presentedKey(req.headers, query), t);
-      const passOn = () => {
-        (req as Gated)[VERDICT] = verdict;
-        return false;
-      };
-      let status: number;
-      let errorCode: string | null = null;
-      let auth: AuthContext | null;
-      let rows = 0;
       const requestId = o.requestId();
-      if (!verdict.ok) {
+      let status = 0;
+      let errorCode: string | null = null;
+      let auth: AuthContext | null = null;
+      let rows = 0;
+      /** A thrown failure, answered as the error handler answers it. */
+      const fail = (e: unknown, headers: Record<string, string>) => {
+        const f = o.failed(e, requestId);
+        status = f.status;
+        errorCode = f.code;
+        const body = { contentType: JSON_TYPE, body: f.body };
+        write(res, status, body, requestId, { ...headers, ...f.headers });
+      };
+      let verdict: Verdict | null = null;
+      try {
+        verdict = o.gate.key(ip, presentedKey(req.headers, query), t);
+      } catch (e) {
+        // The gate could not decide (the store failed under it).
+        fail(e, {});
+      }
+      if (!verdict) {
+        // Answered by `fail`.
+      } else if (!verdict.ok) {
         ({ status, auth } = verdict);
         errorCode = verdict.code;
         write(
@@ -200,9 +212,11 @@ export function createFastDoor(o: FastDoorOptions) {
         );
       } else {
         const fast = entry.fast;
-        if (!fast) return passOn();
-        const input = parsedInput(url, fast, found.params, query);
-        if (!input) return passOn();
+        const input = fast && parsedInput(url, fast, found.params, query);
+        if (!fast || !input) {
+          (req as Gated)[VERDICT] = verdict;
+          return false;
+        }
         auth = verdict.auth;
         const caller: Caller = { auth, rowsReturned: 0 };
         try {
@@ -210,13 +224,7 @@ export function createFastDoor(o: FastDoorOptions) {
           status = 200;
           write(res, status, a, requestId, verdict.headers);
         } catch (e) {
-          const f = o.failed(e, requestId);
-          status = f.status;
-          errorCode = f.code;
-          write(res, status, { contentType: JSON_TYPE, body: f.body }, requestId, {
-            ...verdict.headers,
-            ...f.headers,
-          });
+          fail(e, verdict.headers);
         }
         rows = caller.rowsReturned;
       }

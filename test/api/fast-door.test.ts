@@ -145,6 +145,26 @@ describe('the fast door', () => {
     expect(errorCode(r.body)).toBe('report_not_found');
   });
 
+  it('answers a store failing under the gate in the one shape, and keeps serving', async () => {
+    const k = await f.key(partner);
+    const keyAuth = f.core.keyAuth;
+    const lookup = keyAuth.lookup.bind(keyAuth);
+    keyAuth.lookup = () => {
+      throw new Error('the disk went away');
+    };
+    try {
+      const r = await both('/api/v1/me', bearer(k.secret));
+      expect({ status: r.status, code: errorCode(r.body), fast: r.tookIt }).toEqual({
+        status: 500,
+        code: 'internal_error',
+        fast: true,
+      });
+    } finally {
+      keyAuth.lookup = lookup;
+    }
+    expect((await request(`${f.base}/api/v1/me`, { headers: bearer(k.secret) })).status).toBe(200);
+  });
+
   it('counts a request it passes on against the rate limit once', async () => {
     const k = await f.key(partner, { rate: { count: 3, windowMs: 60_000 } });
     const remaining: (string | undefined)[] = [];

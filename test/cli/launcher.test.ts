@@ -38,8 +38,8 @@ function layout(): { root: string; built: string } {
   writeFileSync(
     built,
     `if (process.argv.includes('serve')) {
-  process.stdout.write(JSON.stringify(process.execArgv) + '\\n');
   process.on('SIGTERM', () => { process.stdout.write('stopped cleanly\\n'); process.exit(0); });
+  process.stdout.write(JSON.stringify(process.execArgv) + '\\n');
   setInterval(() => {}, 1000);
 } else process.stdout.write('the build ran\\n');
 `,

@@ -125,9 +125,13 @@ describe.skipIf(!haveChromium)('a partner following their handout', () => {
     // Every request the commands made was answered 200 (cURL and requests fail otherwise).
     await new Promise((r) => setTimeout(r, 300));
     const answered = storeOf(core)
-      .prepare(`SELECT route, status FROM request_journal WHERE key_id = ? AND route LIKE '/api/%'`)
-      .all(keyId) as { route: string; status: number }[];
-    expect(answered.length).toBeGreaterThanOrEqual(blocks.length - 1);
+      .prepare(
+        `SELECT route, status, count FROM request_journal WHERE key_id = ? AND route LIKE '/api/%'`,
+      )
+      .all(keyId) as { route: string; status: number; count: number }[];
+    // Calls answered within the same second share one journal row, which counts them.
+    const calls = answered.reduce((n, a) => n + a.count, 0);
+    expect(calls).toBeGreaterThanOrEqual(blocks.length - 1);
     expect(answered.filter((a) => a.status !== 200)).toEqual([]);
   });
 

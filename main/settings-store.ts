@@ -1,5 +1,6 @@
-import Conf from 'conf';
+import type * as ConfModule from 'conf';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { invalid } from '../shared/errors.ts';
@@ -112,16 +113,25 @@ export function settingsOver(file: SettingsFile, legacy: LegacySettingsFiles = {
 }
 
 /**
+ * conf, loaded when first needed: with the JSON Schema validator and the rest it imports it is
+ * about a third of what a command line call loads, and reading settings needs none of it.
+ * (`require` of an ES module is synchronous from Node 22.12, which Partnergate requires.)
+ */
+function loadConf(): typeof ConfModule.default {
+  return (createRequire(import.meta.url)('conf') as typeof ConfModule).default;
+}
+
+/**
  * Headless settings: `settings.json` in the data directory, written through conf. Reading a
  * current file needs no JSON Schema validator, so conf (and the validator it compiles) is
- * opened on the first write, or at once when the file needs migrating.
+ * loaded and opened on the first write, or at once when the file needs migrating.
  */
 export function confSettingsStore(dataDir: string): SettingsStore {
   const path = settingsFilePath(dataDir);
   let conf: SettingsStore | undefined;
   const open = () =>
     (conf ??= settingsOver(
-      new Conf<Record<string, unknown>>({
+      new (loadConf())<Record<string, unknown>>({
         cwd: dataDir,
         configName: SETTINGS_FILE_NAME,
         schema: settingsJsonSchema(),

@@ -11,6 +11,7 @@ import { ADMIN_METHODS, type AdminApi, type AdminMethod } from '../../shared/adm
 import { openCore, type Core } from '../core.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import type { ListenerController } from '../api/listener-controller.ts';
+import type { SettingsStore } from '../settings-store.ts';
 import { registerAccountCommands } from './commands/accounts.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerWhitelistCommands } from './commands/whitelist.ts';
@@ -29,6 +30,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Fixed clock for tests. */
   now?: () => number;
+  /**
+   * The settings of a data directory (default: settings.json through conf); the desktop app
+   * passes its own store, so its command line and its window share one.
+   */
+  openSettings?: (dataDir: string) => SettingsStore;
 }
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE };
@@ -113,7 +119,12 @@ export function buildProgram(io: CliIo): {
         );
       if (!core) {
         const { dir } = resolveDataDir(app.globals(cmd).dataDir, io.env);
-        core = openCore({ dataDir: dir, actor: actor(), ...(io.now ? { now: io.now } : {}) });
+        core = openCore({
+          dataDir: dir,
+          actor: actor(),
+          ...(io.now && { now: io.now }),
+          ...(io.openSettings && { settings: io.openSettings(dir) }),
+        });
       }
       return core;
     },

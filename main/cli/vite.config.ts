@@ -7,15 +7,7 @@ import pkg from '../../package.json' with { type: 'json' };
 // with it; the rest (the native SQLite binding, the HTTP stack, the PDF engine and its data
 // files) load from node_modules, and only when a command needs them: dynamic imports stay
 // separate chunks.
-const BUNDLED = new Set([
-  'zod',
-  'commander',
-  'conf',
-  'csv-parse',
-  '@date-fns/tz',
-  'croner',
-  'ipaddr.js',
-]);
+const BUNDLED = new Set(['zod', 'commander', 'csv-parse', '@date-fns/tz', 'croner', 'ipaddr.js']);
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d));
 export default defineConfig({
   ssr: { noExternal: [...BUNDLED] },

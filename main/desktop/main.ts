@@ -132,6 +132,7 @@ async function runAsCommandLine(argv: string[]): Promise<void> {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     env: process.env,
+    openSettings: openSettingsIn,
   });
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   app.exit(code);
@@ -176,11 +177,16 @@ function applyTheme(settings: SettingsStore): void {
   nativeTheme.themeSource = settings.get().theme;
 }
 
-async function start(): Promise<void> {
-  const settings = openDesktopSettings(
-    dataDir,
-    (dir) => new Store<Record<string, unknown>>(settingsStoreOptions(dir)),
+/** The desktop's settings of a data directory: its electron-store file. */
+function openSettingsIn(dir: string): SettingsStore {
+  return openDesktopSettings(
+    dir,
+    (d) => new Store<Record<string, unknown>>(settingsStoreOptions(d)),
   );
+}
+
+async function start(): Promise<void> {
+  const settings = openSettingsIn(dataDir);
   applyTheme(settings);
   const secretBox = safeStorageBox(
     safeStorage,

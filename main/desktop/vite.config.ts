@@ -4,7 +4,8 @@ import pkg from '../../package.json' with { type: 'json' };
 
 // The main process as one CommonJS file for Electron; dependencies stay in node_modules
 // (better-sqlite3's native binding cannot be bundled) and Node built-ins stay built in. The
-// ESM-only settings stores are bundled instead, so the CommonJS file never require()s ESM.
+// ESM-only settings stores are bundled instead, so the CommonJS file never require()s ESM
+// (the app's settings, its command line's included, are electron-store's; conf is headless).
 const ESM_ONLY = new Set(['conf', 'electron-store']);
 export default defineConfig({
   ssr: { noExternal: true },

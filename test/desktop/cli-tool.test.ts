@@ -89,6 +89,15 @@ describe('the command-line tool the desktop app installs', () => {
     await app(['partner', 'add', '--name', 'Acme']);
     const { stdout } = await app(['--json', 'partner', 'list']);
     expect((JSON.parse(stdout) as { name: string }[]).map((p) => p.name)).toEqual(['Acme']);
+    // Settings change through the app's own store, in the file its window reads.
+    await app(['settings', 'set', 'listener-port', '9912']);
+    expect(
+      (
+        JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as {
+          listener: { port: number };
+        }
+      ).listener.port,
+    ).toBe(9912);
     await expect(app(['partner', 'frobnicate'])).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('frobnicate') as unknown,

@@ -32,6 +32,7 @@ async function openForServe(app: CliApp, cmd: Command): Promise<{ core: Core; de
     dataDir: demoDir,
     actor: 'serve',
     ...(app.io.now && { now: app.io.now }),
+    ...(app.io.openSettings && { settings: app.io.openSettings(demoDir) }),
   });
   if (demo.isEmpty()) {
     app.note(

@@ -1,0 +1,84 @@
+/**
+ * What a command line call loads. A call starts in the time it takes to load its modules, so
+ * the packages only some commands need (the settings writer and its JSON Schema validator, the
+ * HTTP stack, the PDF engine, certificates, MCP) must stay unloaded by the others.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OWN_NODE = join(ROOT, 'node_modules', 'node', 'bin', 'node');
+
+/** Records every module a process resolves (imports and requires alike). */
+const RECORDER = `import { registerHooks } from 'node:module';
+import { writeFileSync } from 'node:fs';
+const seen = new Set();
+registerHooks({
+  resolve(specifier, context, next) {
+    const r = next(specifier, context);
+    seen.add(r.url);
+    return r;
+  },
+});
+process.on('exit', () => writeFileSync(process.env.PG_LOADED, [...seen].join('\\n')));
+`;
+
+/** The packages in node_modules that `partnergate ...args` loads. */
+async function packagesLoaded(dataDir: string, ...args: string[]): Promise<Set<string>> {
+  const dir = tempDir();
+  const recorder = join(dir, 'recorder.mjs');
+  const loaded = join(dir, 'loaded.txt');
+  writeFileSync(recorder, RECORDER);
+  await run(
+    OWN_NODE,
+    ['--import', recorder, join(ROOT, 'bin', 'partnergate.mjs'), '--data-dir', dataDir, ...args],
+    { env: { ...process.env, PG_LOADED: loaded } },
+  );
+  const packages = new Set<string>();
+  for (const url of readFileSync(loaded, 'utf8').split('\n')) {
+    const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    if (m) packages.add(m[1]!);
+  }
+  return packages;
+}
+
+const ONLY_FOR_SOME = [
+  'conf',
+  'ajv',
+  'fastify',
+  'find-my-way',
+  'fast-json-stringify',
+  'pdfkit',
+  'node-forge',
+  '@modelcontextprotocol/sdk',
+];
+
+describe('a command line call', () => {
+  it('lists partners and reads settings without what only writing settings or serving needs', async () => {
+    const dir = tempDir();
+    for (const args of [
+      ['partner', 'list'],
+      ['settings', 'show'],
+    ]) {
+      const loaded = await packagesLoaded(dir, ...args);
+      expect(loaded).toContain('better-sqlite3');
+      expect(
+        ONLY_FOR_SOME.filter((p) => loaded.has(p)),
+        args.join(' '),
+      ).toEqual([]);
+    }
+  });
+
+  it('loads the settings writer when it changes a setting', async () => {
+    const dir = tempDir();
+    const loaded = await packagesLoaded(dir, 'settings', 'set', 'listener-port', '9911');
+    expect(loaded).toContain('conf');
+    expect(readFileSync(join(dir, 'settings.json'), 'utf8')).toContain('9911');
+  });
+});

@@ -6,6 +6,7 @@
  */
 import type { KeyExportRow } from './key-export.ts';
 import { z } from 'zod';
+import { lazily } from './lazily.ts';
 import { HTTPS_MODES, SECRET_POLICIES, THEMES, type HttpsMode } from './settings.ts';
 import {
   accountCreateInput,
@@ -60,16 +61,19 @@ import {
   type SourceRun,
 } from './sources.ts';
 
-/** A method: its input schema, and its output type carried as a phantom. */
+/**
+ * A method: its input schema, and its output type carried as a phantom. The schema is given as
+ * a function and built the first time a call is parsed: a command-line call parses one.
+ */
 interface Method<I extends z.ZodType, O> {
   input: I;
   output?: O;
 }
 const method =
   <O>() =>
-  <I extends z.ZodType>(input: I): Method<I, O> => ({ input });
+  <I extends z.ZodType>(input: () => I): Method<I, O> => ({ input: lazily(input) });
 
-const none = z.object({}).strict();
+const none = lazily(() => z.object({}).strict());
 
 export interface ListenerAddressView {
   url: string;
@@ -135,7 +139,9 @@ export interface HandoutLinkView {
 
 export const HANDOUT_FORMATS = ['html', 'md', 'pdf'] as const;
 export type HandoutFormat = (typeof HANDOUT_FORMATS)[number];
-const handoutInput = z.object({ id, format: z.enum(HANDOUT_FORMATS).default('html') });
+const handoutInput = lazily(() =>
+  z.object({ id, format: z.enum(HANDOUT_FORMATS).default('html') }),
+);
 
 export interface RefusedAddress {
   ip: string;
@@ -214,51 +220,51 @@ export interface ApiProbe {
   error: string | null;
 }
 
-const importDataset = z.enum(['clicks', 'conversions', 'leads']);
+const importDataset = lazily(() => z.enum(['clicks', 'conversions', 'leads']));
 
 export const adminContract = {
-  listAccounts: method<Account[]>()(accountListInput),
-  getAccount: method<Account>()(z.object({ id })),
-  createAccount: method<Account>()(accountCreateInput),
-  updateAccount: method<Account>()(accountUpdateInput),
+  listAccounts: method<Account[]>()(() => accountListInput),
+  getAccount: method<Account>()(() => z.object({ id })),
+  createAccount: method<Account>()(() => accountCreateInput),
+  updateAccount: method<Account>()(() => accountUpdateInput),
 
-  listOffers: method<Offer[]>()(none),
-  createOffer: method<Offer>()(offerCreateInput),
-  updateOffer: method<Offer>()(offerUpdateInput),
+  listOffers: method<Offer[]>()(() => none),
+  createOffer: method<Offer>()(() => offerCreateInput),
+  updateOffer: method<Offer>()(() => offerUpdateInput),
 
-  listKeys: method<ApiKey[]>()(z.object({ accountId: id.optional() })),
-  exportKeys: method<KeyExportRow[]>()(
+  listKeys: method<ApiKey[]>()(() => z.object({ accountId: id.optional() })),
+  exportKeys: method<KeyExportRow[]>()(() =>
     z.object({ accountId: id.optional(), ids: z.array(id).max(100_000).optional() }),
   ),
-  getKey: method<ApiKey>()(z.object({ id })),
-  issueKey: method<IssuedKey>()(keyIssueInput),
-  revealKey: method<{ secret: string }>()(z.object({ id })),
-  extendKey: method<ApiKey>()(keyExtendInput),
-  revokeKey: method<ApiKey>()(keyRevokeInput),
-  rotateKey: method<IssuedKey>()(keyRotateInput),
-  updateKey: method<ApiKey>()(keyUpdateInput),
+  getKey: method<ApiKey>()(() => z.object({ id })),
+  issueKey: method<IssuedKey>()(() => keyIssueInput),
+  revealKey: method<{ secret: string }>()(() => z.object({ id })),
+  extendKey: method<ApiKey>()(() => keyExtendInput),
+  revokeKey: method<ApiKey>()(() => keyRevokeInput),
+  rotateKey: method<IssuedKey>()(() => keyRotateInput),
+  updateKey: method<ApiKey>()(() => keyUpdateInput),
   /** The key's handout, saying how the key arrives. */
-  keyHandout: method<HandoutFileView>()(handoutInput),
+  keyHandout: method<HandoutFileView>()(() => handoutInput),
   /** The key's handout with the key in it (a reveal). */
-  keyHandoutWithKey: method<HandoutFileView>()(handoutInput),
-  handoutLink: method<HandoutLinkView>()(z.object({ id })),
-  setHandoutLink: method<HandoutLinkView>()(z.object({ id, enabled: z.boolean() })),
+  keyHandoutWithKey: method<HandoutFileView>()(() => handoutInput),
+  handoutLink: method<HandoutLinkView>()(() => z.object({ id })),
+  setHandoutLink: method<HandoutLinkView>()(() => z.object({ id, enabled: z.boolean() })),
 
-  listRules: method<WhitelistReport>()(z.object({ keyId: id })),
-  addRule: method<{ rule: IpRule; warnings: string[] }>()(ipRuleInput),
-  removeRule: method<IpRule>()(z.object({ id })),
-  checkAddress: method<AddressCheck>()(z.object({ keyId: id, address: z.string().max(100) })),
-  refusedAddresses: method<RefusedAddress[]>()(
+  listRules: method<WhitelistReport>()(() => z.object({ keyId: id })),
+  addRule: method<{ rule: IpRule; warnings: string[] }>()(() => ipRuleInput),
+  removeRule: method<IpRule>()(() => z.object({ id })),
+  checkAddress: method<AddressCheck>()(() => z.object({ keyId: id, address: z.string().max(100) })),
+  refusedAddresses: method<RefusedAddress[]>()(() =>
     z.object({ keyId: id, days: z.int().min(1).max(90).default(7) }),
   ),
 
-  listReports: method<ReportDefinition[]>()(z.object({ accountId: id.optional() })),
-  getReport: method<ReportDefinition>()(z.object({ id })),
-  createReport: method<ReportDefinition>()(reportCreateInput),
-  updateReport: method<ReportDefinition>()(reportUpdateInput),
-  deleteReport: method<{ id: number }>()(z.object({ id })),
+  listReports: method<ReportDefinition[]>()(() => z.object({ accountId: id.optional() })),
+  getReport: method<ReportDefinition>()(() => z.object({ id })),
+  createReport: method<ReportDefinition>()(() => reportCreateInput),
+  updateReport: method<ReportDefinition>()(() => reportUpdateInput),
+  deleteReport: method<{ id: number }>()(() => z.object({ id })),
   /** An unsaved definition run as an account, refused (as the API would) outside its audience. */
-  previewReport: method<ReportResult>()(
+  previewReport: method<ReportResult>()(() =>
     z.object({
       spec: reportSpec,
       audience: reportAudience.optional(),
@@ -269,12 +275,12 @@ export const adminContract = {
       limit: z.int().min(1).max(10_000).default(500),
     }),
   ),
-  runReport: method<ReportResult>()(reportRunInput),
+  runReport: method<ReportResult>()(() => reportRunInput),
 
-  listenerStatus: method<ListenerStatus>()(none),
-  startListener: method<ListenerStatus>()(none),
-  stopListener: method<ListenerStatus>()(none),
-  configureListener: method<ListenerStatus>()(
+  listenerStatus: method<ListenerStatus>()(() => none),
+  startListener: method<ListenerStatus>()(() => none),
+  stopListener: method<ListenerStatus>()(() => none),
+  configureListener: method<ListenerStatus>()(() =>
     z.object({
       host: z.string().trim().min(1).max(100),
       port: z.int().min(0).max(65535),
@@ -283,10 +289,10 @@ export const adminContract = {
     }),
   ),
   /** Calls the partner API from the server side, as a partner would, and shows the answer. */
-  probeApi: method<ApiProbe>()(z.object({ url: z.string().url().max(4000), keyId: id })),
+  probeApi: method<ApiProbe>()(() => z.object({ url: z.string().url().max(4000), keyId: id })),
 
-  dashboard: method<Dashboard>()(z.object({ days: z.int().min(1).max(90).default(14) })),
-  listAudit: method<AuditEntry[]>()(
+  dashboard: method<Dashboard>()(() => z.object({ days: z.int().min(1).max(90).default(14) })),
+  listAudit: method<AuditEntry[]>()(() =>
     z.object({
       search: z.string().max(200).optional(),
       limit: z.int().min(1).max(1000).default(200),
@@ -294,11 +300,11 @@ export const adminContract = {
     }),
   ),
 
-  previewImport: method<ImportPreview>()(
+  previewImport: method<ImportPreview>()(() =>
     z.object({ dataset: importDataset, head: z.string().max(200_000) }),
   ),
   /** Imports a file uploaded before (the web admin's upload, or the desktop's chosen file). */
-  startImport: method<ImportJob>()(
+  startImport: method<ImportJob>()(() =>
     z.object({
       dataset: importDataset,
       upload: z.string().min(1).max(100),
@@ -309,27 +315,29 @@ export const adminContract = {
       timezone: timeZone.default('UTC'),
     }),
   ),
-  importStatus: method<ImportJob>()(z.object({ id: z.string().max(100) })),
+  importStatus: method<ImportJob>()(() => z.object({ id: z.string().max(100) })),
 
-  listSources: method<Source[]>()(none),
-  getSource: method<SourceDetail>()(z.object({ id })),
-  addSource: method<Source>()(sourceAddInput),
-  updateSource: method<Source>()(sourceUpdateInput),
-  removeSource: method<{ id: number }>()(z.object({ id })),
-  pauseSource: method<Source>()(z.object({ id })),
-  resumeSource: method<Source>()(z.object({ id })),
+  listSources: method<Source[]>()(() => none),
+  getSource: method<SourceDetail>()(() => z.object({ id })),
+  addSource: method<Source>()(() => sourceAddInput),
+  updateSource: method<Source>()(() => sourceUpdateInput),
+  removeSource: method<{ id: number }>()(() => z.object({ id })),
+  pauseSource: method<Source>()(() => z.object({ id })),
+  resumeSource: method<Source>()(() => z.object({ id })),
   /** "Run now": answers with the run as it starts; its outcome lands in the source's history. */
-  runSource: method<SourceRun>()(z.object({ id })),
+  runSource: method<SourceRun>()(() => z.object({ id })),
   /** Maps a tracker's partner or offer id, then imports the rows held for it. */
-  mapSourceId: method<SourceMapResult>()(sourceMapInput),
-  unmapSourceId: method<{ removed: boolean }>()(sourceMapInput.omit({ localId: true })),
+  mapSourceId: method<SourceMapResult>()(() => sourceMapInput),
+  unmapSourceId: method<{ removed: boolean }>()(() => sourceMapInput.omit({ localId: true })),
 
   /** The caller and what they may do (the UI shows only what they can use). */
-  whoAmI: method<WhoAmI>()(none),
-  listUsers: method<AdminUser[]>()(none),
+  whoAmI: method<WhoAmI>()(() => none),
+  listUsers: method<AdminUser[]>()(() => none),
   /** Answers with the person and their one-time set-up link's token (shown once). */
-  inviteUser: method<{ user: AdminUser; token: string; expiresAt: number }>()(userInviteInput),
-  updateUser: method<AdminUser>()(
+  inviteUser: method<{ user: AdminUser; token: string; expiresAt: number }>()(
+    () => userInviteInput,
+  ),
+  updateUser: method<AdminUser>()(() =>
     z.object({
       id,
       role: z.enum(['owner', 'admin', 'manager', 'viewer']).optional(),
@@ -338,24 +346,24 @@ export const adminContract = {
       disabled: z.boolean().optional(),
     }),
   ),
-  removeUser: method<{ id: number }>()(z.object({ id })),
-  userSessions: method<UserSession[]>()(z.object({ id })),
-  endUserSessions: method<{ ended: number }>()(z.object({ id })),
+  removeUser: method<{ id: number }>()(() => z.object({ id })),
+  userSessions: method<UserSession[]>()(() => z.object({ id })),
+  endUserSessions: method<{ ended: number }>()(() => z.object({ id })),
   /** A new one-time set-up link for a person (a lost invitation, a forgotten password). */
-  userSetupLink: method<{ token: string; expiresAt: number }>()(z.object({ id })),
+  userSetupLink: method<{ token: string; expiresAt: number }>()(() => z.object({ id })),
   /** Turns off a person's authenticator codes (they lost their phone). */
-  resetTwoFactor: method<AdminUser>()(z.object({ id })),
+  resetTwoFactor: method<AdminUser>()(() => z.object({ id })),
 
   /** The caller's own sign-in: an authenticator app, and access tokens for scripts. */
-  beginTwoFactor: method<{ secret: string; uri: string }>()(none),
-  confirmTwoFactor: method<AdminUser>()(z.object({ code: totpCode })),
-  disableTwoFactor: method<AdminUser>()(none),
-  listTokens: method<AccessToken[]>()(none),
-  createToken: method<{ token: AccessToken; secret: string }>()(accessTokenCreateInput),
-  revokeToken: method<AccessToken>()(z.object({ id })),
+  beginTwoFactor: method<{ secret: string; uri: string }>()(() => none),
+  confirmTwoFactor: method<AdminUser>()(() => z.object({ code: totpCode })),
+  disableTwoFactor: method<AdminUser>()(() => none),
+  listTokens: method<AccessToken[]>()(() => none),
+  createToken: method<{ token: AccessToken; secret: string }>()(() => accessTokenCreateInput),
+  revokeToken: method<AccessToken>()(() => z.object({ id })),
 
-  getSettings: method<Settings>()(none),
-  updateSettings: method<Settings>()(
+  getSettings: method<Settings>()(() => none),
+  updateSettings: method<Settings>()(() =>
     z.object({
       theme: z.enum(THEMES).optional(),
       secretPolicy: z.enum(SECRET_POLICIES).optional(),
@@ -365,8 +373,8 @@ export const adminContract = {
       mcpByDefault: z.boolean().optional(),
     }),
   ),
-  secretStorage: method<SecretStorageInfo>()(none),
-  about: method<AboutStore>()(none),
+  secretStorage: method<SecretStorageInfo>()(() => none),
+  about: method<AboutStore>()(() => none),
 } as const;
 
 export type AdminContract = typeof adminContract;

@@ -1,6 +1,7 @@
 /**
  * The shapes every front door accepts and returns. Services parse their inputs with these, so
  * the CLI, the admin contract and the partner API reject the same bad input with the same words.
+ * Each is built the first time it is used (`lazily`): a command-line call needs one or two.
  */
 import { z } from 'zod';
 import { SCOPES } from './scopes.ts';
@@ -11,6 +12,7 @@ import {
   type LeadStatus,
 } from './report-catalog.ts';
 import { isTimeZone } from './time-zone.ts';
+import { lazily } from './lazily.ts';
 
 export const ACCOUNT_KINDS = ['affiliate', 'ib', 'employee'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
@@ -19,44 +21,48 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 export const OFFER_STATUSES = ['active', 'paused', 'archived'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 
-export const id = z.int().positive();
-export const currencyCode = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals, e.g. USD');
-export const timeZone = z
-  .string()
-  .refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin');
+export const id = lazily(() => z.int().positive());
+export const currencyCode = lazily(() =>
+  z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals, e.g. USD'),
+);
+export const timeZone = lazily(() =>
+  z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin'),
+);
 /** Calendar date as written in reports and query strings. */
-export const isoDate = z.iso.date('must be a date written YYYY-MM-DD');
+export const isoDate = lazily(() => z.iso.date('must be a date written YYYY-MM-DD'));
 const optionalText = (max: number) => z.string().trim().max(max).optional();
 
-export const accountCreateInput = z.object({
-  kind: z.enum(ACCOUNT_KINDS),
-  name: z.string().trim().min(1, 'must not be empty').max(200),
-  email: z.email('must be an email address').optional(),
-  company: optionalText(200),
-  status: z.enum(ACCOUNT_STATUSES).default('active'),
-  notes: optionalText(5000),
-  timezone: timeZone.default('UTC'),
-  currency: currencyCode.default('USD'),
-  /** Employees only: `all` partners, or only the ones in `assignedPartnerIds`. */
-  employeeAccess: z.enum(['all', 'assigned']).optional(),
-  assignedPartnerIds: z.array(id).optional(),
-});
+export const accountCreateInput = lazily(() =>
+  z.object({
+    kind: z.enum(ACCOUNT_KINDS),
+    name: z.string().trim().min(1, 'must not be empty').max(200),
+    email: z.email('must be an email address').optional(),
+    company: optionalText(200),
+    status: z.enum(ACCOUNT_STATUSES).default('active'),
+    notes: optionalText(5000),
+    timezone: timeZone.default('UTC'),
+    currency: currencyCode.default('USD'),
+    /** Employees only: `all` partners, or only the ones in `assignedPartnerIds`. */
+    employeeAccess: z.enum(['all', 'assigned']).optional(),
+    assignedPartnerIds: z.array(id).optional(),
+  }),
+);
 export type AccountCreateInput = z.input<typeof accountCreateInput>;
 
-export const accountUpdateInput = z.object({
-  id,
-  name: z.string().trim().min(1, 'must not be empty').max(200).optional(),
-  email: z.email('must be an email address').nullable().optional(),
-  company: z.string().trim().max(200).nullable().optional(),
-  status: z.enum(ACCOUNT_STATUSES).optional(),
-  notes: z.string().trim().max(5000).optional(),
-  timezone: timeZone.optional(),
-  currency: currencyCode.optional(),
-  employeeAccess: z.enum(['all', 'assigned']).optional(),
-  assignedPartnerIds: z.array(id).optional(),
-});
+export const accountUpdateInput = lazily(() =>
+  z.object({
+    id,
+    name: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+    email: z.email('must be an email address').nullable().optional(),
+    company: z.string().trim().max(200).nullable().optional(),
+    status: z.enum(ACCOUNT_STATUSES).optional(),
+    notes: z.string().trim().max(5000).optional(),
+    timezone: timeZone.optional(),
+    currency: currencyCode.optional(),
+    employeeAccess: z.enum(['all', 'assigned']).optional(),
+    assignedPartnerIds: z.array(id).optional(),
+  }),
+);
 export type AccountUpdateInput = z.input<typeof accountUpdateInput>;
 
 export interface Account {
@@ -76,32 +82,38 @@ export interface Account {
   updatedAt: number;
 }
 
-export const accountListInput = z.object({
-  kind: z.enum(ACCOUNT_KINDS).optional(),
-  status: z.enum(ACCOUNT_STATUSES).optional(),
-  search: z.string().trim().max(200).optional(),
-});
+export const accountListInput = lazily(() =>
+  z.object({
+    kind: z.enum(ACCOUNT_KINDS).optional(),
+    status: z.enum(ACCOUNT_STATUSES).optional(),
+    search: z.string().trim().max(200).optional(),
+  }),
+);
 export type AccountListInput = z.input<typeof accountListInput>;
 
-export const offerCreateInput = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(200),
-  status: z.enum(OFFER_STATUSES).default('active'),
-  /** Minor units (cents). */
-  defaultPayout: z.int().nonnegative('must not be negative'),
-  currency: currencyCode.default('USD'),
-});
+export const offerCreateInput = lazily(() =>
+  z.object({
+    name: z.string().trim().min(1, 'must not be empty').max(200),
+    status: z.enum(OFFER_STATUSES).default('active'),
+    /** Minor units (cents). */
+    defaultPayout: z.int().nonnegative('must not be negative'),
+    currency: currencyCode.default('USD'),
+  }),
+);
 export type OfferCreateInput = z.input<typeof offerCreateInput>;
 
 /**
  * What an offer may change. Not its currency: its clicks are counted in that currency, and
  * moving them would rewrite every partner's history.
  */
-export const offerUpdateInput = z.object({
-  id,
-  name: offerCreateInput.shape.name.optional(),
-  status: z.enum(OFFER_STATUSES).optional(),
-  defaultPayout: z.int().nonnegative('must not be negative').optional(),
-});
+export const offerUpdateInput = lazily(() =>
+  z.object({
+    id,
+    name: offerCreateInput.shape.name.optional(),
+    status: z.enum(OFFER_STATUSES).optional(),
+    defaultPayout: z.int().nonnegative('must not be negative').optional(),
+  }),
+);
 export type OfferUpdateInput = z.input<typeof offerUpdateInput>;
 
 export interface Offer {
@@ -113,58 +125,70 @@ export interface Offer {
   createdAt: number;
 }
 
-export const scope = z.enum(SCOPES, { error: `must be one of ${SCOPES.join(', ')}` });
+export const scope = lazily(() => z.enum(SCOPES, { error: `must be one of ${SCOPES.join(', ')}` }));
 
-export const rateLimit = z.object({
-  count: z.int().min(1).max(1_000_000),
-  windowMs: z
-    .int()
-    .refine(
-      (ms) => [1000, 60_000, 3_600_000, 86_400_000].includes(ms),
-      'must be a second, a minute, an hour or a day',
-    ),
-});
+export const rateLimit = lazily(() =>
+  z.object({
+    count: z.int().min(1).max(1_000_000),
+    windowMs: z
+      .int()
+      .refine(
+        (ms) => [1000, 60_000, 3_600_000, 86_400_000].includes(ms),
+        'must be a second, a minute, an hour or a day',
+      ),
+  }),
+);
 
-export const keyIssueInput = z.object({
-  accountId: id,
-  label: z.string().trim().min(1, 'must not be empty').max(120),
-  scopes: z.array(scope).min(1, 'give at least one scope'),
-  /** Epoch ms, `never` (only when asked for explicitly), or absent for the default expiry. */
-  expiresAt: z.union([z.int().positive(), z.literal('never')]).optional(),
-  rateLimit: rateLimit.optional(),
-  allowQueryAuth: z.boolean().default(false),
-  /** AI assistants may use the key through /mcp; default: the settings', for keys that read. */
-  allowMcp: z.boolean().optional(),
-});
+export const keyIssueInput = lazily(() =>
+  z.object({
+    accountId: id,
+    label: z.string().trim().min(1, 'must not be empty').max(120),
+    scopes: z.array(scope).min(1, 'give at least one scope'),
+    /** Epoch ms, `never` (only when asked for explicitly), or absent for the default expiry. */
+    expiresAt: z.union([z.int().positive(), z.literal('never')]).optional(),
+    rateLimit: rateLimit.optional(),
+    allowQueryAuth: z.boolean().default(false),
+    /** AI assistants may use the key through /mcp; default: the settings', for keys that read. */
+    allowMcp: z.boolean().optional(),
+  }),
+);
 export type KeyIssueInput = z.input<typeof keyIssueInput>;
 
-export const keyExtendInput = z.object({
-  id,
-  expiresAt: z.union([z.int().positive(), z.literal('never')]),
-});
+export const keyExtendInput = lazily(() =>
+  z.object({
+    id,
+    expiresAt: z.union([z.int().positive(), z.literal('never')]),
+  }),
+);
 
-export const keyRevokeInput = z.object({
-  id,
-  reason: z.string().trim().min(1, 'say why the key is revoked').max(500),
-});
+export const keyRevokeInput = lazily(() =>
+  z.object({
+    id,
+    reason: z.string().trim().min(1, 'say why the key is revoked').max(500),
+  }),
+);
 
-export const keyRotateInput = z.object({
-  id,
-  /** How long the old secret keeps working; 0 stops it at once. */
-  graceMs: z
-    .int()
-    .min(0)
-    .max(90 * 86_400_000, 'the grace period can be at most 90 days'),
-});
+export const keyRotateInput = lazily(() =>
+  z.object({
+    id,
+    /** How long the old secret keeps working; 0 stops it at once. */
+    graceMs: z
+      .int()
+      .min(0)
+      .max(90 * 86_400_000, 'the grace period can be at most 90 days'),
+  }),
+);
 
-export const keyUpdateInput = z.object({
-  id,
-  label: z.string().trim().min(1).max(120).optional(),
-  scopes: z.array(scope).min(1, 'give at least one scope').optional(),
-  rateLimit: rateLimit.optional(),
-  allowQueryAuth: z.boolean().optional(),
-  allowMcp: z.boolean().optional(),
-});
+export const keyUpdateInput = lazily(() =>
+  z.object({
+    id,
+    label: z.string().trim().min(1).max(120).optional(),
+    scopes: z.array(scope).min(1, 'give at least one scope').optional(),
+    rateLimit: rateLimit.optional(),
+    allowQueryAuth: z.boolean().optional(),
+    allowMcp: z.boolean().optional(),
+  }),
+);
 export type KeyUpdateInput = z.input<typeof keyUpdateInput>;
 
 export type KeyStatus = 'active' | 'revoked' | 'expired';
@@ -205,33 +229,35 @@ export interface IssuedKey {
   secret: string;
 }
 
-export const ipRuleInput = z.discriminatedUnion('kind', [
-  z.object({
-    keyId: id,
-    kind: z.literal('single'),
-    address: z.string().min(1, 'give an address').max(100, 'is too long for an address'),
-    note: optionalText(200),
-    /** A rule that opens the key to every address needs this yes, said on purpose. */
-    allowEveryAddress: z.boolean().optional(),
-  }),
-  z.object({
-    keyId: id,
-    kind: z.literal('range'),
-    from: z.string().min(1, 'give the first address').max(100, 'is too long for an address'),
-    to: z.string().min(1, 'give the last address').max(100, 'is too long for an address'),
-    note: optionalText(200),
-    /** A rule that opens the key to every address needs this yes, said on purpose. */
-    allowEveryAddress: z.boolean().optional(),
-  }),
-  z.object({
-    keyId: id,
-    kind: z.literal('cidr'),
-    cidr: z.string().min(1, 'give a CIDR block').max(110, 'is too long for a CIDR block'),
-    note: optionalText(200),
-    /** A rule that opens the key to every address needs this yes, said on purpose. */
-    allowEveryAddress: z.boolean().optional(),
-  }),
-]);
+export const ipRuleInput = lazily(() =>
+  z.discriminatedUnion('kind', [
+    z.object({
+      keyId: id,
+      kind: z.literal('single'),
+      address: z.string().min(1, 'give an address').max(100, 'is too long for an address'),
+      note: optionalText(200),
+      /** A rule that opens the key to every address needs this yes, said on purpose. */
+      allowEveryAddress: z.boolean().optional(),
+    }),
+    z.object({
+      keyId: id,
+      kind: z.literal('range'),
+      from: z.string().min(1, 'give the first address').max(100, 'is too long for an address'),
+      to: z.string().min(1, 'give the last address').max(100, 'is too long for an address'),
+      note: optionalText(200),
+      /** A rule that opens the key to every address needs this yes, said on purpose. */
+      allowEveryAddress: z.boolean().optional(),
+    }),
+    z.object({
+      keyId: id,
+      kind: z.literal('cidr'),
+      cidr: z.string().min(1, 'give a CIDR block').max(110, 'is too long for a CIDR block'),
+      note: optionalText(200),
+      /** A rule that opens the key to every address needs this yes, said on purpose. */
+      allowEveryAddress: z.boolean().optional(),
+    }),
+  ]),
+);
 export type IpRuleInput = z.input<typeof ipRuleInput>;
 
 export interface IpRule {
@@ -283,29 +309,35 @@ export const RANGE_PRESETS = [
 ] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];
 
-export const reportFilter = z.object({
-  field: z.string().min(1),
-  op: z.enum(['in', 'not_in', 'contains']),
-  values: z.array(z.string().max(200)).min(1, 'give at least one value').max(500),
-});
+export const reportFilter = lazily(() =>
+  z.object({
+    field: z.string().min(1),
+    op: z.enum(['in', 'not_in', 'contains']),
+    values: z.array(z.string().max(200)).min(1, 'give at least one value').max(500),
+  }),
+);
 export type ReportFilter = z.infer<typeof reportFilter>;
 
-export const reportSort = z.object({
-  column: z.string().min(1),
-  direction: z.enum(['asc', 'desc']).default('asc'),
-});
-
-export const reportAudience = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('all') }),
+export const reportSort = lazily(() =>
   z.object({
-    kind: z.literal('accounts'),
-    accountIds: z.array(id).min(1, 'name at least one account'),
+    column: z.string().min(1),
+    direction: z.enum(['asc', 'desc']).default('asc'),
   }),
-]);
+);
+
+export const reportAudience = lazily(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('all') }),
+    z.object({
+      kind: z.literal('accounts'),
+      accountIds: z.array(id).min(1, 'name at least one account'),
+    }),
+  ]),
+);
 export type ReportAudience = z.infer<typeof reportAudience>;
 
 /** A report's fields, each as given (no defaults): what an update may change. */
-const reportFields = {
+const reportFields = lazily(() => ({
   dataset: z.enum(DATASETS),
   /** Dimensions and metrics in display order; the dimensions are the grouping. */
   columns: z.array(z.string().min(1)).min(1, 'choose at least one column').max(40),
@@ -318,32 +350,36 @@ const reportFields = {
   name: z.string().trim().min(1, 'must not be empty').max(200),
   description: z.string().trim().max(2000),
   audience: reportAudience,
-};
+}));
 
-export const reportSpec = z.object({
-  dataset: reportFields.dataset,
-  columns: reportFields.columns,
-  filters: reportFields.filters.default([]),
-  parameters: reportFields.parameters.default([]),
-  sort: reportFields.sort.default([]),
-  defaultRange: reportFields.defaultRange.default('last_7_days'),
-  timezone: reportFields.timezone.default('UTC'),
-});
+export const reportSpec = lazily(() =>
+  z.object({
+    dataset: reportFields.dataset,
+    columns: reportFields.columns,
+    filters: reportFields.filters.default([]),
+    parameters: reportFields.parameters.default([]),
+    sort: reportFields.sort.default([]),
+    defaultRange: reportFields.defaultRange.default('last_7_days'),
+    timezone: reportFields.timezone.default('UTC'),
+  }),
+);
 export type ReportSpec = z.infer<typeof reportSpec>;
 export type ReportSpecInput = z.input<typeof reportSpec>;
 
-export const reportCreateInput = reportSpec.extend({
-  name: reportFields.name,
-  description: reportFields.description.default(''),
-  audience: reportFields.audience.default({ kind: 'all' }),
-});
+export const reportCreateInput = lazily(() =>
+  reportSpec.extend({
+    name: reportFields.name,
+    description: reportFields.description.default(''),
+    audience: reportFields.audience.default({ kind: 'all' }),
+  }),
+);
 export type ReportCreateInput = z.input<typeof reportCreateInput>;
 
 /**
  * Only what is given changes. (Not `reportCreateInput.partial()`: zod would fill in the
  * defaults of what is left out, and a rename would share the report with everyone.)
  */
-export const reportUpdateInput = z.object(reportFields).partial().extend({ id });
+export const reportUpdateInput = lazily(() => z.object(reportFields).partial().extend({ id }));
 export type ReportUpdateInput = z.input<typeof reportUpdateInput>;
 
 export interface ReportDefinition extends ReportSpec {
@@ -356,18 +392,20 @@ export interface ReportDefinition extends ReportSpec {
   createdBy: string;
 }
 
-export const reportRunInput = z.object({
-  reportId: id,
-  /** The account the report runs as; its scope limits the rows. */
-  accountId: id,
-  from: isoDate.optional(),
-  to: isoDate.optional(),
-  timezone: timeZone.optional(),
-  /** Run-time filters on the definition's parameters: dimension id → allowed values. */
-  params: z.record(z.string(), z.array(z.string().max(200)).max(500)).default({}),
-  limit: z.int().min(1).max(100_000).optional(),
-  offset: z.int().min(0).default(0),
-});
+export const reportRunInput = lazily(() =>
+  z.object({
+    reportId: id,
+    /** The account the report runs as; its scope limits the rows. */
+    accountId: id,
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    timezone: timeZone.optional(),
+    /** Run-time filters on the definition's parameters: dimension id → allowed values. */
+    params: z.record(z.string(), z.array(z.string().max(200)).max(500)).default({}),
+    limit: z.int().min(1).max(100_000).optional(),
+    offset: z.int().min(0).default(0),
+  }),
+);
 export type ReportRunInput = z.input<typeof reportRunInput>;
 
 export interface ReportColumn {

@@ -3,6 +3,7 @@
  * both are given the JSON Schema derived from it, and values are parsed with it on load.
  */
 import { z } from 'zod';
+import { lazily } from './lazily.ts';
 import { rateLimit } from './schemas.ts';
 
 export const SECRET_POLICIES = ['reshow', 'show-once'] as const;
@@ -16,54 +17,56 @@ export type HttpsMode = (typeof HTTPS_MODES)[number];
 /** The settings file's layout version; `migrateSettings` brings older files up to it. */
 export const SETTINGS_VERSION = 1;
 
-const bounds = z.object({
-  x: z.int().optional(),
-  y: z.int().optional(),
-  width: z.int().min(1),
-  height: z.int().min(1),
-});
+const bounds = lazily(() =>
+  z.object({
+    x: z.int().optional(),
+    y: z.int().optional(),
+    width: z.int().min(1),
+    height: z.int().min(1),
+  }),
+);
 export type WindowBounds = z.infer<typeof bounds>;
 
-export const settingsSchema = z.object({
-  version: z.int().min(0).default(SETTINGS_VERSION),
-  listener: z
-    .object({
-      host: z.string().min(1).default('127.0.0.1'),
-      port: z.int().min(0).max(65535).default(8787),
-      startOnLaunch: z.boolean().default(true),
-      /** Proxies whose X-Forwarded-For is believed; empty means the socket address is the client. */
-      trustedProxies: z.array(z.string()).default([]),
-      /**
-       * HTTPS: on every address but loopback (the default), on all, or never (keys then travel in
-       * clear beyond this machine: an explicit choice, warned about while it lasts).
-       */
-      https: z.enum(HTTPS_MODES).default('beyond-loopback'),
-      /** The operator's own certificate and key (PEM files); else Partnergate's own CA signs one. */
-      certFile: z.string().min(1).nullable().default(null),
-      keyFile: z.string().min(1).nullable().default(null),
-    })
-    .prefault({}),
-  keys: z
-    .object({
-      defaultExpiryDays: z.int().min(1).max(3650).default(90),
-      defaultRateLimit: rateLimit.default({ count: 100, windowMs: 60_000 }),
-      /** `show-once` keeps no re-showable copy of any secret. */
-      secretPolicy: z.enum(SECRET_POLICIES).default('reshow'),
-      /** Keep copies even where only a fixed password protects them (Linux without a keyring). */
-      allowWeakKeychain: z.boolean().default(false),
-      /** New keys that read may be used by AI assistants through /mcp unless their issuer says no. */
-      mcpByDefault: z.boolean().default(true),
-    })
-    .prefault({}),
-  theme: z.enum(THEMES).default('system'),
-  /** The desktop window's last size and place. */
-  window: z.object({ bounds: bounds.nullable().default(null) }).prefault({}),
-});
+export const settingsSchema = lazily(() =>
+  z.object({
+    version: z.int().min(0).default(SETTINGS_VERSION),
+    listener: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.int().min(0).max(65535).default(8787),
+        startOnLaunch: z.boolean().default(true),
+        /** Proxies whose X-Forwarded-For is believed; empty means the socket address is the client. */
+        trustedProxies: z.array(z.string()).default([]),
+        /**
+         * HTTPS: on every address but loopback (the default), on all, or never (keys then travel in
+         * clear beyond this machine: an explicit choice, warned about while it lasts).
+         */
+        https: z.enum(HTTPS_MODES).default('beyond-loopback'),
+        /** The operator's own certificate and key (PEM files); else Partnergate's own CA signs one. */
+        certFile: z.string().min(1).nullable().default(null),
+        keyFile: z.string().min(1).nullable().default(null),
+      })
+      .prefault({}),
+    keys: z
+      .object({
+        defaultExpiryDays: z.int().min(1).max(3650).default(90),
+        defaultRateLimit: rateLimit.default({ count: 100, windowMs: 60_000 }),
+        /** `show-once` keeps no re-showable copy of any secret. */
+        secretPolicy: z.enum(SECRET_POLICIES).default('reshow'),
+        /** Keep copies even where only a fixed password protects them (Linux without a keyring). */
+        allowWeakKeychain: z.boolean().default(false),
+        /** New keys that read may be used by AI assistants through /mcp unless their issuer says no. */
+        mcpByDefault: z.boolean().default(true),
+      })
+      .prefault({}),
+    theme: z.enum(THEMES).default('system'),
+    /** The desktop window's last size and place. */
+    window: z.object({ bounds: bounds.nullable().default(null) }).prefault({}),
+  }),
+);
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
-
-export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
 
 /** Files the settings were split across before a migration folded them in (desktop only). */
 export interface LegacySettingsFiles {

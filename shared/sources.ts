@@ -5,6 +5,7 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { lazily } from './lazily.ts';
 import { id, timeZone } from './schemas.ts';
 
 export const SOURCE_KINDS = ['folder', 'url', 'everflow', 'tune'] as const;
@@ -58,78 +59,90 @@ export function nextScheduled(cron: string, after: number): number | null {
   return next ? next.getTime() : null;
 }
 
-const schedule = z
-  .string()
-  .trim()
-  .max(100)
-  .superRefine((v, ctx) => {
-    const problem = scheduleProblem(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const schedule = lazily(() =>
+  z
+    .string()
+    .trim()
+    .max(100)
+    .superRefine((v, ctx) => {
+      const problem = scheduleProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+);
 
 /** The WHATWG URL parser: every runtime shared code runs in (Node, Electron, browsers) has it. */
 declare const URL: { canParse(url: string): boolean };
 
-const httpUrl = z
-  .string()
-  .trim()
-  .max(2000)
-  .refine((v) => /^https?:\/\/[^\s]+$/i.test(v) && URL.canParse(v.replace(/\{(from|to)\}/g, 'x')), {
-    message: 'must be an http:// or https:// address',
-  });
+const httpUrl = lazily(() =>
+  z
+    .string()
+    .trim()
+    .max(2000)
+    .refine(
+      (v) => /^https?:\/\/[^\s]+$/i.test(v) && URL.canParse(v.replace(/\{(from|to)\}/g, 'x')),
+      {
+        message: 'must be an http:// or https:// address',
+      },
+    ),
+);
 
 /** Days back from today a pull asks for on every run, so late status changes are picked up. */
-const windowDays = z.int().min(1).max(90);
+const windowDays = lazily(() => z.int().min(1).max(90));
 
-export const folderConfig = z.object({
-  kind: z.literal('folder'),
-  /** The folder watched; `done/` and `failed/` are made inside it. */
-  folder: z.string().trim().min(1, 'must not be empty').max(1000),
-  /** A file is read once it has not changed for this long (it is still being written before). */
-  settleSeconds: z.int().min(1).max(3600).default(10),
-});
+export const folderConfig = lazily(() =>
+  z.object({
+    kind: z.literal('folder'),
+    /** The folder watched; `done/` and `failed/` are made inside it. */
+    folder: z.string().trim().min(1, 'must not be empty').max(1000),
+    /** A file is read once it has not changed for this long (it is still being written before). */
+    settleSeconds: z.int().min(1).max(3600).default(10),
+  }),
+);
 
-export const urlConfig = z.object({
-  kind: z.literal('url'),
-  /** `{from}` and `{to}` are replaced by the window's first and last day (YYYY-MM-DD). */
-  url: httpUrl,
-  format: z.enum(['csv', 'json']).default('csv'),
-  /** Where the rows are in a JSON document, e.g. `data.rows` (empty: the document is the list). */
-  jsonPath: z.string().trim().max(200).default(''),
-  /** How the credential is sent: a request header, a query parameter, or not at all. */
-  auth: z.enum(['none', 'header', 'query']).default('none'),
-  /** The header (e.g. `Authorization`, `X-Api-Key`) or query parameter (e.g. `token`) carrying it. */
-  authName: z.string().trim().max(100).default(''),
-  windowDays: windowDays.default(3),
-});
+export const urlConfig = lazily(() =>
+  z.object({
+    kind: z.literal('url'),
+    /** `{from}` and `{to}` are replaced by the window's first and last day (YYYY-MM-DD). */
+    url: httpUrl,
+    format: z.enum(['csv', 'json']).default('csv'),
+    /** Where the rows are in a JSON document, e.g. `data.rows` (empty: the document is the list). */
+    jsonPath: z.string().trim().max(200).default(''),
+    /** How the credential is sent: a request header, a query parameter, or not at all. */
+    auth: z.enum(['none', 'header', 'query']).default('none'),
+    /** The header (e.g. `Authorization`, `X-Api-Key`) or query parameter (e.g. `token`) carrying it. */
+    authName: z.string().trim().max(100).default(''),
+    windowDays: windowDays.default(3),
+  }),
+);
 
-export const everflowConfig = z.object({
-  kind: z.literal('everflow'),
-  /** The Network API's address (https://api.eflow.team unless Everflow says otherwise). */
-  baseUrl: httpUrl.default('https://api.eflow.team'),
-  /** Everflow's id of the time zone the window's days are read in (its Metadata API lists them). */
-  timezoneId: z.int().min(1).max(1000).default(67),
-  windowDays: windowDays.default(3),
-  pageSize: z.int().min(1).max(2000).default(500),
-});
+export const everflowConfig = lazily(() =>
+  z.object({
+    kind: z.literal('everflow'),
+    /** The Network API's address (https://api.eflow.team unless Everflow says otherwise). */
+    baseUrl: httpUrl.default('https://api.eflow.team'),
+    /** Everflow's id of the time zone the window's days are read in (its Metadata API lists them). */
+    timezoneId: z.int().min(1).max(1000).default(67),
+    windowDays: windowDays.default(3),
+    pageSize: z.int().min(1).max(2000).default(500),
+  }),
+);
 
-export const tuneConfig = z.object({
-  kind: z.literal('tune'),
-  /** The network's API address: https://NETWORKID.api.hasoffers.com */
-  baseUrl: httpUrl,
-  windowDays: windowDays.default(3),
-  pageSize: z.int().min(1).max(2000).default(500),
-});
+export const tuneConfig = lazily(() =>
+  z.object({
+    kind: z.literal('tune'),
+    /** The network's API address: https://NETWORKID.api.hasoffers.com */
+    baseUrl: httpUrl,
+    windowDays: windowDays.default(3),
+    pageSize: z.int().min(1).max(2000).default(500),
+  }),
+);
 
-export const sourceConfig = z.discriminatedUnion('kind', [
-  folderConfig,
-  urlConfig,
-  everflowConfig,
-  tuneConfig,
-]);
+export const sourceConfig = lazily(() =>
+  z.discriminatedUnion('kind', [folderConfig, urlConfig, everflowConfig, tuneConfig]),
+);
 export type SourceConfig = z.output<typeof sourceConfig>;
 
-const sourceFields = {
+const sourceFields = lazily(() => ({
   name: z.string().trim().min(1, 'must not be empty').max(200),
   dataset: z.enum(SOURCE_DATASETS).default('conversions'),
   schedule: schedule.default('*/15 * * * *'),
@@ -142,11 +155,10 @@ const sourceFields = {
   alertAfterMinutes: z.int().min(1).max(10_080).default(60),
   /** The API key or token; sealed, never shown again in full. Empty string removes it. */
   credential: z.string().max(4000).optional(),
-};
+}));
 
-export const sourceAddInput = z
-  .object({ ...sourceFields, config: sourceConfig })
-  .superRefine((s, ctx) => {
+export const sourceAddInput = lazily(() =>
+  z.object({ ...sourceFields, config: sourceConfig }).superRefine((s, ctx) => {
     const tracker = s.config.kind === 'everflow' || s.config.kind === 'tune';
     const pulls = s.config.kind === 'everflow' ? ['conversions', 'clicks'] : ['conversions'];
     if (tracker && !pulls.includes(s.dataset))
@@ -181,28 +193,33 @@ export const sourceAddInput = z
           message: 'is needed when the URL is pulled with authentication',
         });
     }
-  });
+  }),
+);
 export type SourceAddInput = z.output<typeof sourceAddInput>;
 
-export const sourceUpdateInput = z.object({
-  id,
-  name: sourceFields.name.optional(),
-  schedule: schedule.optional(),
-  mapping: sourceFields.mapping.optional(),
-  timezone: timeZone.optional(),
-  alertAfterMinutes: sourceFields.alertAfterMinutes.optional(),
-  credential: sourceFields.credential,
-  config: sourceConfig.optional(),
-});
+export const sourceUpdateInput = lazily(() =>
+  z.object({
+    id,
+    name: sourceFields.name.optional(),
+    schedule: schedule.optional(),
+    mapping: sourceFields.mapping.optional(),
+    timezone: timeZone.optional(),
+    alertAfterMinutes: sourceFields.alertAfterMinutes.optional(),
+    credential: sourceFields.credential,
+    config: sourceConfig.optional(),
+  }),
+);
 export type SourceUpdateInput = z.output<typeof sourceUpdateInput>;
 
-export const sourceMapInput = z.object({
-  sourceId: id,
-  kind: z.enum(['partner', 'offer']),
-  externalId: z.string().trim().min(1).max(200),
-  /** The Partnergate account (partner) or offer the tracker's id stands for. */
-  localId: id,
-});
+export const sourceMapInput = lazily(() =>
+  z.object({
+    sourceId: id,
+    kind: z.enum(['partner', 'offer']),
+    externalId: z.string().trim().min(1).max(200),
+    /** The Partnergate account (partner) or offer the tracker's id stands for. */
+    localId: id,
+  }),
+);
 
 export type SourceRunState = 'running' | 'ok' | 'failed';
 export type SourceRunTrigger = 'schedule' | 'manual' | 'retry' | 'release';

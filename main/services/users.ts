@@ -21,7 +21,7 @@ import {
   type UserSession,
 } from '../../shared/users.ts';
 import type { z } from 'zod';
-import { userStatements, type AccessTokenRow, type UserRow } from '../db/users.ts';
+import type { AccessTokenRow, UserRow } from '../db/users.ts';
 import type { ServiceContext } from './context.ts';
 import { parseInput } from './validate.ts';
 
@@ -88,7 +88,6 @@ function totpStep(secretBase32: string, code: string, now: number): number | nul
 let decoy: Promise<string> | null = null;
 
 export function userService(ctx: ServiceContext) {
-  const sql = userStatements(ctx.db);
   const failures = new Map<string, number[]>();
 
   const view = (u: UserRow): AdminUser => ({
@@ -105,7 +104,7 @@ export function userService(ctx: ServiceContext) {
     lastSignInAt: u.lastSignInAt,
   });
   const row = (id: number) => {
-    const u = sql.get(id);
+    const u = ctx.sql.users.get(id);
     if (!u) throw notFound('user', id);
     return u;
   };
@@ -136,7 +135,7 @@ export function userService(ctx: ServiceContext) {
       !u.disabled &&
       u.passwordHash &&
       !stillOwner &&
-      sql.activeOwners() <= 1
+      ctx.sql.users.activeOwners() <= 1
     )
       throw conflict(
         'last_owner',
@@ -192,18 +191,18 @@ export function userService(ctx: ServiceContext) {
   function newLink(userId: number): { token: string; expiresAt: number } {
     const token = newToken();
     const expiresAt = ctx.now() + SETUP_LINK_MS;
-    sql.dropLinks(userId);
-    sql.addLink(hashToken(token), userId, expiresAt);
+    ctx.sql.users.dropLinks(userId);
+    ctx.sql.users.addLink(hashToken(token), userId, expiresAt);
     return { token, expiresAt };
   }
 
   return {
     /** Whether anyone administers this store yet (else `serve` offers the owner's set-up link). */
     hasUsers(): boolean {
-      return sql.count() > 0;
+      return ctx.sql.users.count() > 0;
     },
     list(): AdminUser[] {
-      return sql.list().map(view);
+      return ctx.sql.users.list().map(view);
     },
     get(id: number): AdminUser {
       return view(row(id));
@@ -214,12 +213,12 @@ export function userService(ctx: ServiceContext) {
      */
     ownerSetupLink(): { token: string; expiresAt: number } {
       return ctx.write(() => {
-        if (sql.list().some((u) => u.role === 'owner' && u.passwordHash))
+        if (ctx.sql.users.list().some((u) => u.role === 'owner' && u.passwordHash))
           throw conflict('owner_exists', 'Partnergate has an owner already; they invite people.');
-        const pending = sql.list().find((u) => u.role === 'owner');
+        const pending = ctx.sql.users.list().find((u) => u.role === 'owner');
         const id =
           pending?.id ??
-          sql.insert(
+          ctx.sql.users.insert(
             { email: 'owner@setup.invalid', name: 'Owner', role: 'owner', allPartners: true },
             ctx.now(),
           );
@@ -235,9 +234,9 @@ export function userService(ctx: ServiceContext) {
       const i = parseInput(userInviteInput, input, 'invitation');
       checkPartners(i.partnerIds);
       return ctx.write(() => {
-        if (sql.byEmail(i.email))
+        if (ctx.sql.users.byEmail(i.email))
           throw conflict('email_taken', `${i.email} already has an account.`);
-        const id = sql.insert(
+        const id = ctx.sql.users.insert(
           {
             email: i.email,
             name: i.name,
@@ -246,7 +245,7 @@ export function userService(ctx: ServiceContext) {
           },
           ctx.now(),
         );
-        sql.setPartners(id, i.role === 'manager' && !i.allPartners ? i.partnerIds : []);
+        ctx.sql.users.setPartners(id, i.role === 'manager' && !i.allPartners ? i.partnerIds : []);
         const link = newLink(id);
         const u = view(row(id));
         ctx.audit('user.invite', 'user', id, null, audited(u));
@@ -257,7 +256,7 @@ export function userService(ctx: ServiceContext) {
     resetLink(id: number): { token: string; expiresAt: number } {
       const u = row(id);
       return ctx.write(() => {
-        sql.endSessionsOf(u.id);
+        ctx.sql.users.endSessionsOf(u.id);
         const link = newLink(u.id);
         ctx.audit('user.reset_link', 'user', u.id, null, { email: u.email });
         return link;
@@ -266,7 +265,7 @@ export function userService(ctx: ServiceContext) {
     /** Uses a set-up link: sets the password (and, for the owner, their email and name). */
     async completeSetup(input: z.input<typeof userSetupInput>): Promise<AdminUser> {
       const i = parseInput(userSetupInput, input, 'set-up');
-      const link = sql.link(hashToken(i.token));
+      const link = ctx.sql.users.link(hashToken(i.token));
       if (!link || link.expiresAt < ctx.now())
         throw forbidden(
           'setup_link_invalid',
@@ -285,17 +284,17 @@ export function userService(ctx: ServiceContext) {
         );
       const hash = await hashPassword(i.password);
       return ctx.write(() => {
-        if (!sql.link(hashToken(i.token)))
+        if (!ctx.sql.users.link(hashToken(i.token)))
           throw forbidden('setup_link_invalid', 'This set-up link was used meanwhile.');
         if (owner) {
-          const other = sql.byEmail(i.email!);
+          const other = ctx.sql.users.byEmail(i.email!);
           if (other && other.id !== u.id)
             throw conflict('email_taken', `${i.email} already has an account.`);
-          sql.setIdentity(u.id, i.email!, i.name!);
+          ctx.sql.users.setIdentity(u.id, i.email!, i.name!);
         }
-        sql.setPassword(u.id, hash);
-        sql.dropLinks(u.id);
-        sql.endSessionsOf(u.id);
+        ctx.sql.users.setPassword(u.id, hash);
+        ctx.sql.users.dropLinks(u.id);
+        ctx.sql.users.endSessionsOf(u.id);
         const v = view(row(u.id));
         ctx.audit('user.setup', 'user', u.id, null, { email: v.email });
         return v;
@@ -318,7 +317,7 @@ export function userService(ctx: ServiceContext) {
           'sign_in_throttled',
           `Too many failed sign-ins for this email or from this address; try again in ${THROTTLE_WINDOW_MS / MINUTE} minutes, or ask an admin for a new set-up link.`,
         );
-      const u = sql.byEmail(i.email);
+      const u = ctx.sql.users.byEmail(i.email);
       const ok = u?.passwordHash
         ? await verifyPassword(i.password, u.passwordHash)
         : (await verifyPassword(i.password, await (decoy ??= hashPassword(newToken())))) && false;
@@ -353,15 +352,15 @@ export function userService(ctx: ServiceContext) {
       const token = newToken();
       const expiresAt = now + SESSION_IDLE_MS;
       ctx.write(() => {
-        sql.addSession(hashToken(token), {
+        ctx.sql.users.addSession(hashToken(token), {
           userId: u.id,
           createdAt: now,
           lastSeenAt: now,
           expiresAt: now + SESSION_MAX_MS,
           address,
         });
-        sql.signedIn(u.id, now);
-        if (step !== null) sql.setTotp(u.id, { ...totpOf(u), lastStep: step });
+        ctx.sql.users.signedIn(u.id, now);
+        if (step !== null) ctx.sql.users.setTotp(u.id, { ...totpOf(u), lastStep: step });
       });
       failures.delete(keys[0]!);
       return { token, user: view(row(u.id)), expiresAt };
@@ -371,30 +370,30 @@ export function userService(ctx: ServiceContext) {
      * after sign-in); null otherwise. Each use keeps it alive.
      */
     session(token: string): { user: AdminUser; sessionId: number } | null {
-      const s = sql.session(hashToken(token));
+      const s = ctx.sql.users.session(hashToken(token));
       const now = ctx.now();
       if (!s || s.expiresAt <= now || s.lastSeenAt + SESSION_IDLE_MS <= now) return null;
-      const u = sql.get(s.userId);
+      const u = ctx.sql.users.get(s.userId);
       if (!u || u.disabled) return null;
       // Kept alive when the store is free; a busy store costs this request nothing.
-      if (now - s.lastSeenAt > MINUTE) ctx.writeIfFree(() => sql.touch(s.id, now));
+      if (now - s.lastSeenAt > MINUTE) ctx.writeIfFree(() => ctx.sql.users.touch(s.id, now));
       return { user: view(u), sessionId: s.id };
     },
     signOut(token: string): void {
-      const s = sql.session(hashToken(token));
-      if (s) ctx.write(() => sql.endSession(s.id));
+      const s = ctx.sql.users.session(hashToken(token));
+      if (s) ctx.write(() => ctx.sql.users.endSession(s.id));
     },
     /** Ends every session of a person ("sign out everywhere", or an admin ending them). */
     endSessions(userId: number): { ended: number } {
       const u = row(userId);
       return ctx.write(() => {
-        const ended = sql.endSessionsOf(u.id);
+        const ended = ctx.sql.users.endSessionsOf(u.id);
         ctx.audit('user.sessions_ended', 'user', u.id, null, { ended });
         return { ended };
       });
     },
     sessions(userId: number): UserSession[] {
-      return sql.sessionsOf(row(userId).id).map(({ userId: _u, ...s }) => s);
+      return ctx.sql.users.sessionsOf(row(userId).id).map(({ userId: _u, ...s }) => s);
     },
     setRole(id: number, role: Role, by?: Role): AdminUser {
       if (!(ROLES as readonly string[]).includes(role))
@@ -407,7 +406,7 @@ export function userService(ctx: ServiceContext) {
       keepAnOwner(u, { role, disabled: u.disabled });
       return ctx.write(() => {
         const before = view(u);
-        sql.update({ ...u, role, allPartners: role !== 'manager' || u.allPartners });
+        ctx.sql.users.update({ ...u, role, allPartners: role !== 'manager' || u.allPartners });
         const after = view(row(id));
         ctx.audit('user.role', 'user', id, { role: before.role }, { role: after.role });
         return after;
@@ -419,8 +418,8 @@ export function userService(ctx: ServiceContext) {
       checkPartners(o.partnerIds);
       return ctx.write(() => {
         const before = view(u);
-        sql.update({ ...u, allPartners: o.allPartners });
-        sql.setPartners(id, o.allPartners ? [] : o.partnerIds);
+        ctx.sql.users.update({ ...u, allPartners: o.allPartners });
+        ctx.sql.users.setPartners(id, o.allPartners ? [] : o.partnerIds);
         const after = view(row(id));
         ctx.audit('user.partners', 'user', id, audited(before), audited(after));
         return after;
@@ -430,7 +429,7 @@ export function userService(ctx: ServiceContext) {
     assign(id: number, accountId: number): void {
       const u = row(id);
       if (u.allPartners || u.partnerIds.includes(accountId)) return;
-      ctx.write(() => sql.setPartners(id, [...u.partnerIds, accountId]));
+      ctx.write(() => ctx.sql.users.setPartners(id, [...u.partnerIds, accountId]));
     },
     /** Disables (sessions end at once) or enables a person. */
     setDisabled(id: number, disabled: boolean, by?: Role): AdminUser {
@@ -438,8 +437,8 @@ export function userService(ctx: ServiceContext) {
       ownersByOwners(u, by);
       keepAnOwner(u, { role: u.role, disabled });
       return ctx.write(() => {
-        sql.update({ ...u, disabled });
-        if (disabled) sql.endSessionsOf(id);
+        ctx.sql.users.update({ ...u, disabled });
+        if (disabled) ctx.sql.users.endSessionsOf(id);
         const after = view(row(id));
         ctx.audit(disabled ? 'user.disable' : 'user.enable', 'user', id, null, { email: u.email });
         return after;
@@ -450,7 +449,7 @@ export function userService(ctx: ServiceContext) {
       ownersByOwners(u, by);
       keepAnOwner(u, null);
       return ctx.write(() => {
-        sql.remove(id);
+        ctx.sql.users.remove(id);
         ctx.audit('user.remove', 'user', id, audited(view(u)), null);
         return { id };
       });
@@ -463,7 +462,7 @@ export function userService(ctx: ServiceContext) {
       const u = row(id);
       const secret = new Secret({ size: 20 }).base32;
       const sealed = await ctx.secretBox.seal(secret);
-      ctx.write(() => sql.setTotp(u.id, { ...totpOf(row(id)), pending: sealed }));
+      ctx.write(() => ctx.sql.users.setTotp(u.id, { ...totpOf(row(id)), pending: sealed }));
       return { secret, uri: totpFor(secret, u.email).toString() };
     },
     /** Turns the second factor on with a code from the app set up by `beginTwoFactor`. */
@@ -483,7 +482,7 @@ export function userService(ctx: ServiceContext) {
           [{ field: 'code', message: 'does not match' }],
         );
       return ctx.write(() => {
-        sql.setTotp(u.id, { sealed: u.totpPending, pending: null, lastStep: step });
+        ctx.sql.users.setTotp(u.id, { sealed: u.totpPending, pending: null, lastStep: step });
         ctx.audit('user.two_factor_on', 'user', u.id, null, { email: u.email });
         return view(row(id));
       });
@@ -492,7 +491,7 @@ export function userService(ctx: ServiceContext) {
     disableTwoFactor(id: number): AdminUser {
       const u = row(id);
       return ctx.write(() => {
-        sql.setTotp(u.id, { sealed: null, pending: null, lastStep: null });
+        ctx.sql.users.setTotp(u.id, { sealed: null, pending: null, lastStep: null });
         if (u.totpSealed) ctx.audit('user.two_factor_off', 'user', u.id, null, { email: u.email });
         return view(row(id));
       });
@@ -511,7 +510,7 @@ export function userService(ctx: ServiceContext) {
       const secret = `${ACCESS_TOKEN_PREFIX}${newToken()}`;
       const now = ctx.now();
       return ctx.write(() => {
-        const id = sql.addToken(hashToken(secret), {
+        const id = ctx.sql.users.addToken(hashToken(secret), {
           userId: u.id,
           name: i.name,
           prefix: secret.slice(0, ACCESS_TOKEN_PREFIX.length + 6),
@@ -519,32 +518,32 @@ export function userService(ctx: ServiceContext) {
           expiresAt: i.expiresInDays === null ? null : now + i.expiresInDays * 24 * HOUR,
         });
         ctx.audit('user.token_create', 'user', u.id, null, { token: i.name });
-        return { token: tokenView(sql.tokenById(id)!), secret };
+        return { token: tokenView(ctx.sql.users.tokenById(id)!), secret };
       });
     },
     tokens(userId: number): AccessToken[] {
-      return sql.tokensOf(row(userId).id).map(tokenView);
+      return ctx.sql.users.tokensOf(row(userId).id).map(tokenView);
     },
     /** Revokes a token of `userId`'s (a token of someone else's is not found). */
     revokeToken(userId: number, tokenId: number): AccessToken {
-      const t = sql.tokenById(tokenId);
+      const t = ctx.sql.users.tokenById(tokenId);
       if (!t || t.userId !== userId) throw notFound('access token', tokenId);
       return ctx.write(() => {
-        sql.revokeToken(t.id, ctx.now());
+        ctx.sql.users.revokeToken(t.id, ctx.now());
         ctx.audit('user.token_revoke', 'user', userId, null, { token: t.name });
-        return tokenView(sql.tokenById(t.id)!);
+        return tokenView(ctx.sql.users.tokenById(t.id)!);
       });
     },
     /** The person a token belongs to, while it and they are active; null otherwise. */
     tokenUser(secret: string, address: string | null): AdminUser | null {
       if (!secret.startsWith(ACCESS_TOKEN_PREFIX)) return null;
-      const t = sql.token(hashToken(secret));
+      const t = ctx.sql.users.token(hashToken(secret));
       if (!t || tokenView(t).status !== 'active') return null;
-      const u = sql.get(t.userId);
+      const u = ctx.sql.users.get(t.userId);
       if (!u || u.disabled || u.passwordHash === null) return null;
       const now = ctx.now();
       if (t.lastUsedAt === null || now - t.lastUsedAt > MINUTE || t.lastUsedAddress !== address)
-        ctx.writeIfFree(() => sql.tokenUsed(t.id, now, address));
+        ctx.writeIfFree(() => ctx.sql.users.tokenUsed(t.id, now, address));
       return view(u);
     },
 

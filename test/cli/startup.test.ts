@@ -18,9 +18,10 @@ const OWN_NODE = join(ROOT, 'node_modules', 'node', 'bin', 'node');
 
 /**
  * Records every module a process resolves (imports and requires alike), and counts the zod
- * schemas it builds (each has its `_zod` internals defined once).
+ * schemas it builds (each has its `_zod` internals defined once) and the SQL statements it
+ * prepares.
  */
-const RECORDER = `import { registerHooks } from 'node:module';
+const RECORDER = `import { createRequire, registerHooks } from 'node:module';
 import { writeFileSync } from 'node:fs';
 const seen = new Set();
 registerHooks({
@@ -36,17 +37,27 @@ Object.defineProperty = function (o, key, d) {
   if (key === '_zod') schemas++;
   return define(o, key, d);
 };
+const Database = createRequire(process.env.PG_ROOT + '/package.json')('better-sqlite3');
+const prepare = Database.prototype.prepare;
+let statements = 0;
+Database.prototype.prepare = function (...args) {
+  statements++;
+  return prepare.apply(this, args);
+};
 process.on('exit', () => {
   writeFileSync(process.env.PG_LOADED, [...seen].join('\\n'));
-  writeFileSync(process.env.PG_LOADED + '.schemas', String(schemas));
+  writeFileSync(process.env.PG_LOADED + '.counts', JSON.stringify({ schemas, statements }));
 });
 `;
 
-/** The packages in node_modules that `partnergate ...args` loads, and the schemas it builds. */
+/**
+ * The packages in node_modules that `partnergate ...args` loads, and the schemas it builds and
+ * statements it prepares.
+ */
 async function packagesLoaded(
   dataDir: string,
   ...args: string[]
-): Promise<Set<string> & { schemasBuilt: number }> {
+): Promise<Set<string> & { schemasBuilt: number; statementsPrepared: number }> {
   const dir = tempDir();
   const recorder = join(dir, 'recorder.mjs');
   const loaded = join(dir, 'loaded.txt');
@@ -54,15 +65,20 @@ async function packagesLoaded(
   await run(
     OWN_NODE,
     ['--import', recorder, join(ROOT, 'bin', 'partnergate.mjs'), '--data-dir', dataDir, ...args],
-    { env: { ...process.env, PG_LOADED: loaded } },
+    { env: { ...process.env, PG_LOADED: loaded, PG_ROOT: ROOT } },
   );
   const packages = new Set<string>();
   for (const url of readFileSync(loaded, 'utf8').split('\n')) {
     const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (m) packages.add(m[1]!);
   }
+  const counts = JSON.parse(readFileSync(`${loaded}.counts`, 'utf8')) as {
+    schemas: number;
+    statements: number;
+  };
   return Object.assign(packages, {
-    schemasBuilt: Number(readFileSync(`${loaded}.schemas`, 'utf8')),
+    schemasBuilt: counts.schemas,
+    statementsPrepared: counts.statements,
   });
 }
 
@@ -91,6 +107,14 @@ describe('a command line call', () => {
         args.join(' '),
       ).toEqual([]);
     }
+  });
+
+  it('prepares only the statements it runs', async () => {
+    const dir = tempDir();
+    // Preparing every group took about 150; listing partners opens the store and reads accounts.
+    const loaded = await packagesLoaded(dir, 'partner', 'list');
+    expect(loaded.statementsPrepared).toBeGreaterThan(0);
+    expect(loaded.statementsPrepared).toBeLessThan(30);
   });
 
   it('builds only the input schemas it parses with', async () => {

@@ -25,7 +25,7 @@ import {
 } from '../../../shared/sources.ts';
 import type { z } from 'zod';
 import { parseInput } from '../validate.ts';
-import { sourceStatements, type RunCounts, type SourceRow } from '../../db/sources.ts';
+import type { RunCounts, SourceRow } from '../../db/sources.ts';
 import type { ServiceContext } from '../context.ts';
 import {
   csvRows,
@@ -87,7 +87,6 @@ function hint(secret: string): string {
 }
 
 export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
-  const sql = sourceStatements(ctx.db);
   const whenWritable = writeWaiter(ctx.db, o.databaseFile);
   /** A write from a run or the scheduler: never blocks the event loop on another process's lock. */
   const write = <T>(fn: () => T): Promise<T> =>
@@ -98,7 +97,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
   let freshness = { epoch: -1, byAccount: new Map<number, number | null>() };
 
   function row(id: number): SourceRow {
-    const s = sql.get(id);
+    const s = ctx.sql.sources.get(id);
     if (!s) throw notFound('source', id);
     return s;
   }
@@ -137,8 +136,8 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
       nextRunAt: s.paused ? null : s.nextRunAt,
       running: isRunning(s, now),
       alerting: alerting(s, now),
-      lastRun: sql.lastRun(s.id),
-      heldRows: sql.heldCount(s.id),
+      lastRun: ctx.sql.sources.lastRun(s.id),
+      heldRows: ctx.sql.sources.heldCount(s.id),
     };
   }
 
@@ -190,7 +189,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
   }
 
   function nameFree(name: string, id: number | null): void {
-    const other = sql.byName(name);
+    const other = ctx.sql.sources.byName(name);
     if (other && other.id !== id)
       throw conflict('source_name_taken', `There is already a source named “${other.name}”.`);
   }
@@ -280,10 +279,10 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     counts.unchanged += result.unchanged;
     counts.rejected += result.rejected;
     if (result.committed || !opts.hold) {
-      if (held.length) await write(() => sql.hold(s.id, held, ctx.now()));
+      if (held.length) await write(() => ctx.sql.sources.hold(s.id, held, ctx.now()));
       counts.held += held.length;
       // A row held before and imported now is no longer waiting.
-      if (importedKeys.length) await write(() => sql.unholdKeys(s.id, importedKeys));
+      if (importedKeys.length) await write(() => ctx.sql.sources.unholdKeys(s.id, importedKeys));
     }
     return { committed: result.committed };
   }
@@ -291,7 +290,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
   function idMaps(sourceId: number) {
     const partner = new Map<string, number>();
     const offer = new Map<string, number>();
-    for (const m of sql.mappings(sourceId))
+    for (const m of ctx.sql.sources.mappings(sourceId))
       (m.kind === 'partner' ? partner : offer).set(m.externalId, m.localId);
     return { partner, offer };
   }
@@ -395,7 +394,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
       }
       if (cursor !== undefined) {
         const at = cursor;
-        await write(() => sql.setCursor(s.id, at));
+        await write(() => ctx.sql.sources.setCursor(s.id, at));
       }
       await heartbeat();
     };
@@ -432,7 +431,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     const dir = join(o.dataDir, 'sources', String(s.id));
     mkdirSync(dir, { recursive: true });
     const rejects = openRejectsFile(join(dir, `run-${runId}.rejects.csv`));
-    const heartbeat = () => write(() => sql.heartbeat(s.id, ctx.now()));
+    const heartbeat = () => write(() => ctx.sql.sources.heartbeat(s.id, ctx.now()));
     let error: { code: string; message: string } | null = null;
     let rejectsFile: string | null = null;
     let credentialRefused = false;
@@ -455,22 +454,26 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     const now = ctx.now();
     const cronNext = nextScheduled(s.schedule, now);
     await write(() => {
-      sql.finishRun(runId, {
+      ctx.sql.sources.finishRun(runId, {
         ...counts,
         finishedAt: now,
         state: error ? 'failed' : 'ok',
         error,
         rejectsFile,
       });
-      if (!error) sql.succeeded(s.id, startedAt, cronNext);
+      if (!error) ctx.sql.sources.succeeded(s.id, startedAt, cronNext);
       else {
         const backoff = now + retryDelayMs(s.consecutiveFailures + 1);
-        sql.failed(s.id, startedAt, cronNext === null ? backoff : Math.min(cronNext, backoff));
-        if (credentialRefused) sql.setPaused(s.id, true, error.message, null);
+        ctx.sql.sources.failed(
+          s.id,
+          startedAt,
+          cronNext === null ? backoff : Math.min(cronNext, backoff),
+        );
+        if (credentialRefused) ctx.sql.sources.setPaused(s.id, true, error.message, null);
       }
-      sql.release(s.id);
+      ctx.sql.sources.release(s.id);
     });
-    return sql.run(runId)!;
+    return ctx.sql.sources.run(runId)!;
   }
 
   const busy = (s: SourceRow) =>
@@ -486,8 +489,8 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
   ): Promise<{ runId: number; startedAt: number }> {
     const startedAt = ctx.now();
     const runId = await write(() =>
-      sql.claim(s.id, startedAt, startedAt - STALE_RUN_MS)
-        ? sql.startRun(s.id, trigger, startedAt)
+      ctx.sql.sources.claim(s.id, startedAt, startedAt - STALE_RUN_MS)
+        ? ctx.sql.sources.startRun(s.id, trigger, startedAt)
         : null,
     );
     if (runId === null) throw busy(s);
@@ -510,7 +513,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
       .finally(() => running.delete(id));
     done.catch(() => undefined);
     running.set(id, done);
-    return claimed.then(({ runId }) => ({ run: sql.run(runId)!, done }));
+    return claimed.then(({ runId }) => ({ run: ctx.sql.sources.run(runId)!, done }));
   }
 
   /** Imports the held rows whose partner and offer are both mapped now, as a run of its own. */
@@ -518,13 +521,13 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     const maps = idMaps(s.id);
     const ready = (h: { externalPartner: string; externalOffer: string }) =>
       maps.partner.has(h.externalPartner) && maps.offer.has(h.externalOffer);
-    if (!sql.held(s.id, 0, 1_000_000).some(ready)) return null;
+    if (!ctx.sql.sources.held(s.id, 0, 1_000_000).some(ready)) return null;
     // A run under way finishes first; then the release takes the source like a run.
     while (running.has(s.id)) await running.get(s.id)!.catch(() => undefined);
     let taken!: () => void;
     running.set(
       s.id,
-      new Promise<SourceRun>((resolve) => (taken = () => resolve(sql.lastRun(s.id)!))),
+      new Promise<SourceRun>((resolve) => (taken = () => resolve(ctx.sql.sources.lastRun(s.id)!))),
     );
     let runId: number;
     try {
@@ -544,7 +547,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
         let after = 0;
         let line = 1;
         for (;;) {
-          const page = sql.held(s.id, after, HELD_PAGE);
+          const page = ctx.sql.sources.held(s.id, after, HELD_PAGE);
           if (page.length === 0) break;
           after = page.at(-1)!.id;
           const go = page.filter(ready);
@@ -564,23 +567,23 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
             { hold: false },
           );
           // Imported or rejected (and listed in the run's rejects), they wait no longer.
-          await write(() => sql.unhold(go.map((h) => h.id)));
+          await write(() => ctx.sql.sources.unhold(go.map((h) => h.id)));
         }
       } catch (e) {
         error = errorOf(e);
       }
       const rejectsFile = await rejects.commit();
       await write(() => {
-        sql.finishRun(runId, {
+        ctx.sql.sources.finishRun(runId, {
           ...counts,
           finishedAt: ctx.now(),
           state: error ? 'failed' : 'ok',
           error,
           rejectsFile,
         });
-        sql.release(s.id);
+        ctx.sql.sources.release(s.id);
       });
-      return sql.run(runId)!;
+      return ctx.sql.sources.run(runId)!;
     })().finally(() => {
       running.delete(s.id);
       taken();
@@ -591,11 +594,11 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
 
   function tick(onError: (e: unknown, source: string) => void): void {
     const now = ctx.now();
-    for (const s of sql.list()) {
+    for (const s of ctx.sql.sources.list()) {
       if (s.paused || isRunning(s, now)) continue;
       if (s.nextRunAt === null) {
         const next = nextScheduled(s.schedule, now);
-        void write(() => sql.setPaused(s.id, false, null, next)).catch((e: unknown) =>
+        void write(() => ctx.sql.sources.setPaused(s.id, false, null, next)).catch((e: unknown) =>
           onError(e, s.name),
         );
         continue;
@@ -611,19 +614,24 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
 
   return {
     list(): Source[] {
-      return sql.list().map(view);
+      return ctx.sql.sources.list().map(view);
     },
     get(id: number): SourceDetail {
       const s = row(id);
       const maps = idMaps(id);
-      const held: HeldGroup[] = sql.heldGroups(id).map((g) => ({
+      const held: HeldGroup[] = ctx.sql.sources.heldGroups(id).map((g) => ({
         ...g,
         unmapped: [
           ...(maps.partner.has(g.externalPartner) ? [] : ['partner' as const]),
           ...(maps.offer.has(g.externalOffer) ? [] : ['offer' as const]),
         ],
       }));
-      return { ...view(s), mappings: sql.mappings(id), held, runs: sql.runs(id, 50) };
+      return {
+        ...view(s),
+        mappings: ctx.sql.sources.mappings(id),
+        held,
+        runs: ctx.sql.sources.runs(id, 50),
+      };
     },
     async add(input: z.input<typeof sourceAddInput>): Promise<Source> {
       const i = parseInput(sourceAddInput, input, 'source');
@@ -633,7 +641,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
       const sealed = i.credential ? await seal(i.credential) : null;
       return ctx.write(() => {
         nameFree(i.name, null);
-        const id = sql.insert(
+        const id = ctx.sql.sources.insert(
           {
             name: i.name,
             kind: i.config.kind,
@@ -686,7 +694,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
       };
       prepareFolder(next);
       return ctx.write(() => {
-        sql.update(next);
+        ctx.sql.sources.update(next);
         const v = view(row(i.id));
         ctx.audit('source.update', 'source', i.id, audited(view(before)), audited(v));
         return v;
@@ -701,7 +709,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
         );
       return ctx.write(() => {
         const v = view(s);
-        sql.remove(id);
+        ctx.sql.sources.remove(id);
         ctx.audit('source.remove', 'source', id, audited(v), null);
         return { id };
       });
@@ -709,7 +717,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     pause(id: number): Source {
       const s = row(id);
       return ctx.write(() => {
-        sql.setPaused(id, true, null, null);
+        ctx.sql.sources.setPaused(id, true, null, null);
         const v = view(row(id));
         ctx.audit('source.pause', 'source', id, { paused: s.paused }, { paused: true });
         return v;
@@ -718,7 +726,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     resume(id: number): Source {
       const s = row(id);
       return ctx.write(() => {
-        sql.setPaused(id, false, null, nextScheduled(s.schedule, ctx.now()));
+        ctx.sql.sources.setPaused(id, false, null, nextScheduled(s.schedule, ctx.now()));
         const v = view(row(id));
         ctx.audit('source.resume', 'source', id, { paused: s.paused }, { paused: false });
         return v;
@@ -736,7 +744,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     },
     runs(id: number, limit = 50): SourceRun[] {
       row(id);
-      return sql.runs(id, limit);
+      return ctx.sql.sources.runs(id, limit);
     },
     /** Maps a tracker's id to a partner or offer, then imports the rows that waited for it. */
     async map(input: z.input<typeof sourceMapInput>): Promise<SourceMapResult> {
@@ -754,14 +762,14 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
         );
       if (i.kind === 'offer' && !ctx.sql.offers.get(i.localId)) throw notFound('offer', i.localId);
       ctx.write(() => {
-        sql.map(i);
+        ctx.sql.sources.map(i);
         ctx.audit('source.map', 'source', s.id, null, {
           kind: i.kind,
           externalId: i.externalId,
           localId: i.localId,
         });
       });
-      const mapping = sql
+      const mapping = ctx.sql.sources
         .mappings(s.id)
         .find((m) => m.kind === i.kind && m.externalId === i.externalId)!;
       return { mapping, released: await release(s) };
@@ -771,7 +779,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
     } {
       const s = row(i.sourceId);
       return ctx.write(() => {
-        const removed = sql.unmap(s.id, i.kind, i.externalId);
+        const removed = ctx.sql.sources.unmap(s.id, i.kind, i.externalId);
         if (removed)
           ctx.audit(
             'source.unmap',
@@ -792,13 +800,13 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
       if (epoch !== freshness.epoch) freshness = { epoch, byAccount: new Map() };
       let fresh = freshness.byAccount.get(accountId);
       if (fresh === undefined)
-        freshness.byAccount.set(accountId, (fresh = sql.freshUntil(accountId)));
+        freshness.byAccount.set(accountId, (fresh = ctx.sql.sources.freshUntil(accountId)));
       return fresh;
     },
     /** Sources failing past their alert threshold, or stopped by a refused credential. */
     alerts(): SourceAlert[] {
       const now = ctx.now();
-      return sql
+      return ctx.sql.sources
         .list()
         .filter((s) => alerting(s, now))
         .map((s) => ({
@@ -807,7 +815,7 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
           title: s.pausedReason ? 'Source paused' : 'Source failing',
           body: s.pausedReason
             ? `“${s.name}” stopped: ${s.pausedReason}`
-            : `“${s.name}” has failed since ${new Date(s.failingSince!).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${sql.lastRun(s.id)?.error?.message ?? 'see its history'}`,
+            : `“${s.name}” has failed since ${new Date(s.failingSince!).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${ctx.sql.sources.lastRun(s.id)?.error?.message ?? 'see its history'}`,
         }));
     },
     /** One scheduler for every source of this store; returns a function that stops it. */

@@ -447,6 +447,22 @@ describe('partnergate CLI', () => {
     expect(pg(dir, ['--help']).stdout).toMatch(/Usage: partnergate/);
   });
 
+  it('lists every command in help and suggests the nearest to a mistyped one', () => {
+    const dir = tempDir();
+    const help = pg(dir, ['--help']).stdout;
+    for (const command of ['partner', 'offer', 'key', 'whitelist', 'report', 'import', 'demo-data'])
+      expect(help).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['audit', 'source', 'user', 'settings', 'serve', 'doctor', 'call'])
+      expect(help).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    const top = pg(dir, ['--data-dir', dir, 'reprot', 'list']);
+    expect(top.code).toBe(2);
+    expect(top.stderr).toMatch(/unknown command 'reprot'[\s\S]*Did you mean report\?/);
+    const sub = pg(dir, ['key', 'isue']);
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toMatch(/unknown command 'isue'[\s\S]*Did you mean issue\?/);
+    expect(pg(dir, ['key', '--help']).stdout).toMatch(/^ {2}issue\b/m);
+  });
+
   it('uses PARTNERGATE_DATA_DIR when no --data-dir is given', () => {
     const dir = tempDir();
     const r = pg(dir, ['partner', 'add', '--name', 'Env Partner']);

@@ -229,32 +229,28 @@ export interface IssuedKey {
   secret: string;
 }
 
+/** A whitelist rule of one kind: the key, the kind, its own fields, then what every rule has. */
+const ipRule = <K extends string, F extends z.ZodRawShape>(kind: K, fields: F) =>
+  z.object({
+    keyId: id,
+    kind: z.literal(kind),
+    ...fields,
+    note: optionalText(200),
+    /** A rule that opens the key to every address needs this yes, said on purpose. */
+    allowEveryAddress: z.boolean().optional(),
+  });
+
 export const ipRuleInput = lazily(() =>
   z.discriminatedUnion('kind', [
-    z.object({
-      keyId: id,
-      kind: z.literal('single'),
+    ipRule('single', {
       address: z.string().min(1, 'give an address').max(100, 'is too long for an address'),
-      note: optionalText(200),
-      /** A rule that opens the key to every address needs this yes, said on purpose. */
-      allowEveryAddress: z.boolean().optional(),
     }),
-    z.object({
-      keyId: id,
-      kind: z.literal('range'),
+    ipRule('range', {
       from: z.string().min(1, 'give the first address').max(100, 'is too long for an address'),
       to: z.string().min(1, 'give the last address').max(100, 'is too long for an address'),
-      note: optionalText(200),
-      /** A rule that opens the key to every address needs this yes, said on purpose. */
-      allowEveryAddress: z.boolean().optional(),
     }),
-    z.object({
-      keyId: id,
-      kind: z.literal('cidr'),
+    ipRule('cidr', {
       cidr: z.string().min(1, 'give a CIDR block').max(110, 'is too long for a CIDR block'),
-      note: optionalText(200),
-      /** A rule that opens the key to every address needs this yes, said on purpose. */
-      allowEveryAddress: z.boolean().optional(),
     }),
   ]),
 );

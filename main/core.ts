@@ -36,6 +36,12 @@ import { usageService } from './services/usage.ts';
 import { tlsService } from './services/tls.ts';
 import { userService } from './services/users.ts';
 import { writeWaiter, type WhenWritable } from './services/write-wait.ts';
+import {
+  DEFAULT_AUTOCHECKPOINT_PAGES,
+  startCheckpointer,
+  type Checkpointer,
+  type CheckpointerOptions,
+} from './db/checkpointer.ts';
 
 export interface CoreOptions {
   dataDir: string;
@@ -61,7 +67,7 @@ export function createServices(
   const ipRules = ipRuleService(ctx);
   const reports = reportService(ctx, accounts);
   const runImport = (o: ImportOptions): Promise<ImportResult> =>
-    importCsv({ databaseFile, actor: ctx.actor, now: ctx.now }, o);
+    importCsv({ databaseFile, actor: ctx.actor, now: ctx.now, background: ctx.background }, o);
   return {
     accounts,
     offers,
@@ -129,6 +135,15 @@ export interface Core extends Services {
    * the store and says what to do; any other value as it is.
    */
   explainError(e: unknown): unknown;
+  /**
+   * For a process that serves requests (`serve`, the desktop app): WAL checkpoints and the
+   * syncs of request-path writes move off its event loop onto a thread of their own
+   * (db/checkpointer.ts). If that thread cannot run, checkpoints and syncs go back to the
+   * connections and `onFailure` is told why.
+   */
+  checkpointInBackground(o?: CheckpointerOptions): Checkpointer;
+  /** Resolves once every commit this process made on the store's connection is on disk. */
+  synced(): Promise<void>;
   close(): void;
 }
 
@@ -138,6 +153,7 @@ export function openCore(o: CoreOptions): Core {
   const db = openDatabase(databaseFile, {
     ...(o.busyTimeoutMs !== undefined && { busyTimeoutMs: o.busyTimeoutMs }),
   });
+  let checkpointer: Checkpointer | null = null;
   try {
     const ctx = createContext({
       db,
@@ -156,7 +172,24 @@ export function openCore(o: CoreOptions): Core {
       databaseFile,
       whenWritable: writeWaiter(db, databaseFile),
       explainError: (e) => explainStorageError(e, databaseFile),
+      checkpointInBackground(c = {}) {
+        if (checkpointer) return checkpointer;
+        db.pragma('wal_autocheckpoint = 0');
+        const started = startCheckpointer(databaseFile, {
+          ...c,
+          onFailure: (message) => {
+            ctx.background = null;
+            if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+            c.onFailure?.(message);
+          },
+        });
+        checkpointer = started;
+        ctx.background = started;
+        return started;
+      },
+      synced: () => ctx.synced(),
       close: () => {
+        void checkpointer?.stop();
         services.sources.stopScheduler();
         services.imports.close();
         db.close();

@@ -31,6 +31,11 @@ export interface OpenOptions {
    * that serves requests opens with 0 and retries without blocking its event loop.
    */
   busyTimeoutMs?: number;
+  /**
+   * Whether commits on this connection checkpoint the WAL once it passes 1,000 pages (SQLite's
+   * default). Off in a serving process, whose checkpoints run on a thread of their own.
+   */
+  autoCheckpoint?: boolean;
 }
 
 /** How long the command line and background jobs wait for the write lock. */
@@ -63,6 +68,7 @@ export function openDatabase(file: string, o: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     // FULL: a key or a whitelist rule is on disk before the caller is told it exists.
     db.pragma('synchronous = FULL');
+    if (o.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
     if (state === 'store' || !createStore(db, migrations, file)) migrate(db, migrations, file);
     return db;
   } catch (e) {

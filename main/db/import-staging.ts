@@ -49,10 +49,14 @@ export interface ExistingRow {
 
 /**
  * The import's own connection to the store: it never waits on SQLite's busy handler (its write
- * step retries without blocking), so an import in a serving process never stalls it.
+ * step retries without blocking), so an import in a serving process never stalls it. There
+ * (`background`) its commit does not wait for the disk either: the checkpoint thread syncs it
+ * and copies the WAL into the database.
  */
-export function openImportConnection(file: string): Db {
-  return openDatabase(file, { busyTimeoutMs: 0 });
+export function openImportConnection(file: string, background = false): Db {
+  const db = openDatabase(file, { busyTimeoutMs: 0, autoCheckpoint: !background });
+  if (background) db.pragma('synchronous = NORMAL');
+  return db;
 }
 
 export function importStaging<T extends EventTable>(db: Db, table: T) {

@@ -1,6 +1,6 @@
 import type { Db } from './connection.ts';
 import { isBusy } from './storage-errors.ts';
-import { withoutWaiting, writeTransaction } from './transactions.ts';
+import { unsyncedTransaction, withoutWaiting } from './transactions.ts';
 
 export interface JournalEntry {
   at: number;
@@ -115,7 +115,8 @@ export function journalStatements(db: Db) {
     writeBatch(entries: readonly JournalEntry[]): boolean {
       if (!entries.length) return true;
       try {
-        withoutWaiting(db, () => writeTransaction(db, () => writeBatchNow(entries)));
+        // Bookkeeping: its commit does not wait for the disk on the event loop.
+        withoutWaiting(db, () => unsyncedTransaction(db, () => writeBatchNow(entries)));
         return true;
       } catch (e) {
         if (isBusy(e)) return false;

@@ -11,6 +11,20 @@ export function writeTransaction<T>(db: Db, fn: () => T): T {
   return db.transaction(fn).immediate();
 }
 
+/**
+ * A write transaction whose commit does not wait for the disk (`synchronous = NORMAL`): the
+ * WAL keeps the store whole whatever happens, but a power cut may undo it. For bookkeeping
+ * (the request journal, a key's last use), and for writes whose caller syncs afterwards.
+ */
+export function unsyncedTransaction<T>(db: Db, fn: () => T): T {
+  db.pragma('synchronous = NORMAL');
+  try {
+    return writeTransaction(db, fn);
+  } finally {
+    if (db.open) db.pragma('synchronous = FULL');
+  }
+}
+
 const depth = new WeakMap<Db, { count: number; saved: number }>();
 
 /**

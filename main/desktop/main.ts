@@ -206,6 +206,10 @@ async function start(): Promise<void> {
     if (choice.response === 0) await core.demoData({ scale: 'small', seed: 1 });
   }
 
+  // No commit on the main process's event loop waits for a checkpoint's copy and fsync.
+  core.checkpointInBackground({
+    onFailure: (m) => console.error(`WAL checkpoints are back on the main thread: ${m}`),
+  });
   const controller = new ListenerController(core);
   listener = controller;
   controller.onChange(() => updateTray(controller));

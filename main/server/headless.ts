@@ -38,6 +38,10 @@ export interface RunningHeadless {
 }
 
 export async function startHeadless(core: Core, o: HeadlessOptions): Promise<RunningHeadless> {
+  // No commit on this process's event loop waits for a checkpoint's copy and fsync.
+  core.checkpointInBackground({
+    onFailure: (m) => console.error(`WAL checkpoints are back on the serving thread: ${m}`),
+  });
   const controller = new ListenerController(
     core,
     {

@@ -17,7 +17,8 @@ import { reportDefinitionStatements } from '../db/report-definitions.ts';
 import { reportQueryRunner } from '../db/report-query.ts';
 import { sourceStatements } from '../db/sources.ts';
 import { userStatements } from '../db/users.ts';
-import { withoutWaiting, writeTransaction } from '../db/transactions.ts';
+import { unsyncedTransaction, withoutWaiting, writeTransaction } from '../db/transactions.ts';
+import type { Checkpointer } from '../db/checkpointer.ts';
 import { isBusy } from '../db/storage-errors.ts';
 import type { SettingsStore } from '../settings-store.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -83,11 +84,25 @@ export interface ServiceContext {
    * by another (SQLite's data_version, looked at no more than every 100 ms).
    */
   cacheEpoch(): number;
+  /**
+   * Null: commits copy the WAL into the database and sync the disk as they happen (SQLite's
+   * way). In a serving process, a thread of its own does both (db/checkpointer.ts), so that no
+   * commit on the event loop waits for the disk.
+   */
+  background: Pick<Checkpointer, 'sync'> | null;
   /** Runs `fn` in a write transaction that takes the write lock first (BEGIN IMMEDIATE). */
   write<T>(fn: () => T): T;
   /**
+   * A write on a request's path (a postback): as `write`, but with a background thread its
+   * commit does not wait for the disk. Await `synced()` before saying it is stored.
+   */
+  writeUnsynced<T>(fn: () => T): T;
+  /** Resolves once every commit made so far on this context's connection is on disk. */
+  synced(): Promise<void>;
+  /**
    * Bookkeeping on a request's path (a session's or an access token's last use): written at once
-   * when the write lock is free, skipped (false) when another process holds it, never waited for.
+   * when the write lock is free, skipped (false) when another process holds it, never waited for
+   * (neither the lock nor the disk: its commit does not sync).
    */
   writeIfFree(fn: () => void): boolean;
   /** Records an admin change; call inside the same transaction as the change. */
@@ -118,7 +133,7 @@ export function createContext(o: ContextOptions): ServiceContext {
   const seen = { epoch: 0, generation: -1, dataVersion: -1, checkedAt: 0 };
   const caller = new AsyncLocalStorage<string>();
   const actor = () => caller.getStore() ?? o.actor;
-  return {
+  const ctx: ServiceContext = {
     db: o.db,
     sql,
     get actor() {
@@ -129,6 +144,7 @@ export function createContext(o: ContextOptions): ServiceContext {
     secretBox: o.secretBox,
     settings: o.settings,
     changeGeneration: () => generation,
+    background: null,
     cacheEpoch() {
       const t = performance.now();
       if (generation === seen.generation && t - seen.checkedAt < OTHER_PROCESS_CHECK_MS)
@@ -149,9 +165,19 @@ export function createContext(o: ContextOptions): ServiceContext {
         generation++;
       }
     },
+    writeUnsynced(fn) {
+      try {
+        return ctx.background ? unsyncedTransaction(o.db, fn) : writeTransaction(o.db, fn);
+      } finally {
+        generation++;
+      }
+    },
+    synced() {
+      return ctx.background ? ctx.background.sync() : Promise.resolve();
+    },
     writeIfFree(fn) {
       try {
-        withoutWaiting(o.db, () => writeTransaction(o.db, fn));
+        withoutWaiting(o.db, () => unsyncedTransaction(o.db, fn));
         return true;
       } catch (e) {
         if (isBusy(e)) return false;
@@ -163,4 +189,5 @@ export function createContext(o: ContextOptions): ServiceContext {
       sql.audit.insert({ at: now(), actor: actor(), action, entityType, entityId, before, after });
     },
   };
+  return ctx;
 }

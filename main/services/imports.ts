@@ -24,6 +24,7 @@ import { isTimeZone } from '../../shared/time-zone.ts';
 import { openRejectsFile, type RejectsFile } from './rejects-file.ts';
 import { writeWaiter } from './write-wait.ts';
 import { readCsvRecords, type Parsed } from './csv-reader.ts';
+import type { Checkpointer } from '../db/checkpointer.ts';
 
 export const IMPORT_DATASETS = ['clicks', 'conversions', 'leads'] as const;
 export type ImportDataset = (typeof IMPORT_DATASETS)[number];
@@ -400,6 +401,11 @@ export interface ImportDeps {
   now: () => number;
   /** How long the final step waits for another process's write lock (default 2 minutes). */
   lockWaitMs?: number;
+  /**
+   * In a serving process, the thread that checkpoints and syncs (see ServiceContext): the
+   * import's commit then does not wait for the disk on the event loop; it awaits the sync.
+   */
+  background?: Pick<Checkpointer, 'sync'> | null;
 }
 
 /** Lets the event loop run (other requests of this process) between steps of the final write. */
@@ -484,7 +490,8 @@ export async function importRows(
   const rejectedBefore = rejects.count;
   const rejectedNow = () => rejects.count - rejectedBefore;
 
-  const db: Db = openImportConnection(deps.databaseFile);
+  const background = deps.background ?? null;
+  const db: Db = openImportConnection(deps.databaseFile, background !== null);
   const whenWritable = writeWaiter(db, deps.databaseFile);
   const rollups = rollupStatements(db);
   const lookups: Lookups = {
@@ -623,6 +630,8 @@ export async function importRows(
             },
           });
           staging.commitMove();
+          // Stored once it is on disk; the sync runs on the background thread.
+          await background?.sync();
           committed = true;
         } else staging.rollback();
       } catch (e) {

@@ -40,8 +40,9 @@ export interface PostbackResult {
 
 export function postbackService(ctx: ServiceContext, accounts: AccountService) {
   return {
+    /** Records a postback; await `ctx.synced()` before acknowledging it (the commit may not have). */
     record(account: Account, p: PostbackInput): PostbackResult {
-      return ctx.write(() => recordInTransaction(account, p));
+      return ctx.writeUnsynced(() => recordInTransaction(account, p));
     },
   };
 

@@ -34,7 +34,7 @@ export interface CapacityResult {
   partnersEvery5Min: number;
   partnersEvery60Min: number;
   cores: number;
-  /** Import runs of 100,000 clicks (the first adds them, the rest re-read and compare them). */
+  /** Import runs of 100,000 clicks (clicks have no key: every run adds its 100,000 again). */
   importRuns: number;
   postbacks: number;
 }

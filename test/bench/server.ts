@@ -26,6 +26,8 @@ if (mode === 'bare') {
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 } else {
   const core = openCore({ dataDir: dataDir!, actor: 'bench' });
+  // As `partnergate serve` does.
+  core.checkpointInBackground({ onFailure: (m) => process.stderr.write(`${m}\n`) });
   // The failure throttle would turn the measured 401s into 429s: lift it to measure the 401 path.
   const listener = await startPartnerListener(core, {
     host: '127.0.0.1',

@@ -64,6 +64,8 @@ export function registerPostbacks({ app, core, o }: RouteContext): void {
       const result = await core.whenWritable(() => core.postbacks.record(account, req.body), {
         waitMs: o.writeWaitMs,
       });
+      // Acknowledged once it is on disk (synced off the event loop in a serving process).
+      await core.synced();
       req.rowsReturned = 1;
       void reply.status(result.created ? 201 : 200);
       return {

@@ -259,7 +259,12 @@ export function sourceService(ctx: ServiceContext, o: SourceServiceOptions) {
       }
     }
     const result = await importRows(
-      { databaseFile: o.databaseFile, actor: `source:${s.name}`, now: ctx.now },
+      {
+        databaseFile: o.databaseFile,
+        actor: `source:${s.name}`,
+        now: ctx.now,
+        background: ctx.background,
+      },
       {
         dataset: s.dataset,
         name: `source “${s.name}”`,

@@ -1,0 +1,231 @@
+/**
+ * WAL checkpoints off the event loop of a serving process.
+ *
+ * SQLite checkpoints the WAL on the connection that commits once the WAL passes 1,000 pages:
+ * it copies the WAL's pages into the database file and waits for them to reach the disk
+ * (fsync). On a serving process that connection's thread is the event loop, so while another
+ * process writes much (an import) every postback or journal write would stall every request
+ * for as long as that copy and fsync take (hundreds of ms with a busy disk). And while
+ * requests keep reading, a checkpoint that never waits never finds a moment to start the WAL
+ * over, so it grows for as long as the load lasts.
+ *
+ * A serving process therefore turns checkpoint-on-commit off for its connections and runs
+ * this checkpointer: a worker thread with a connection of its own that, every second, copies
+ * what the WAL holds (PASSIVE: it waits for no one) and, once everything is copied and the
+ * WAL has grown past a few MB, starts it over (TRUNCATE). Starting over waits briefly for
+ * readers to finish and keeps new writers out meanwhile; writers of a serving process never
+ * block on that (they retry later), and when readers hold on (a long export) it backs off.
+ *
+ * The thread also syncs for the event loop: a write on a request's path (a postback, an
+ * import's final step) commits without waiting for the disk (`synchronous = NORMAL`) and then
+ * awaits `sync()`, which resolves once the thread has synced the WAL — one fsync for every
+ * commit made before it was asked. The answer still waits until the write is on disk; the
+ * event loop does not.
+ */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** SQLite's own checkpoint-on-commit threshold, restored if the checkpointer stops working. */
+export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+
+export interface CheckpointerOptions {
+  /** How often the WAL is looked at and copied into the database (ms). */
+  intervalMs?: number;
+  /** A fully copied WAL larger than this is started over (bytes). */
+  resetBytes?: number;
+  /** How long starting over waits for readers to finish before it tries again later (ms). */
+  resetWaitMs?: number;
+  /** The checkpointer stopped working (it could not start, or failed): checkpoints are again done inline. */
+  onFailure?: (message: string) => void;
+}
+
+export interface CheckpointerSettings {
+  file: string;
+  driver: string;
+  intervalMs: number;
+  resetBytes: number;
+  resetWaitMs: number;
+}
+
+/**
+ * The worker's program, run as CommonJS (`eval`): it must not import this project's modules,
+ * which are bundled differently for the command line and the desktop app.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData: o } = require('node:worker_threads');
+const { statSync, openSync, fsyncSync, closeSync } = require('node:fs');
+const Database = require(o.driver);
+const db = new Database(o.file, { fileMustExist: true, timeout: 0 });
+// The database file is synced before the WAL is started over: nothing committed is lost.
+db.pragma('synchronous = FULL');
+db.pragma('wal_autocheckpoint = 0');
+let resetAfter = 0;
+let backoff = 0;
+const walBytes = () => {
+  try { return statSync(o.file + '-wal').size; } catch { return 0; }
+};
+const tick = () => {
+  // { busy, log, checkpointed }: busy when another connection is checkpointing right now.
+  const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+  parentPort.postMessage({ kind: 'checkpoint', log: r.log, checkpointed: r.checkpointed });
+  if (r.busy || r.log <= 0 || r.checkpointed !== r.log) return;
+  if (walBytes() <= o.resetBytes || Date.now() < resetAfter) return;
+  db.pragma('busy_timeout = ' + o.resetWaitMs);
+  const t = db.pragma('wal_checkpoint(TRUNCATE)')[0];
+  db.pragma('busy_timeout = 0');
+  if (t.busy) {
+    backoff = Math.min(backoff ? backoff * 2 : 1000, 60000);
+    resetAfter = Date.now() + backoff;
+  } else backoff = 0;
+  parentPort.postMessage({ kind: 'reset', done: !t.busy });
+};
+const timer = setInterval(() => {
+  try {
+    tick();
+  } catch (e) {
+    // A locked or busy store is tried again at the next tick; anything else is reported.
+    if (!/^SQLITE_(BUSY|LOCKED)/.test(String(e && e.code))) {
+      clearInterval(timer);
+      db.close();
+      throw e;
+    }
+  }
+}, o.intervalMs);
+parentPort.on('message', (m) => {
+  if (m === 'sync') {
+    // The WAL's frames written so far reach the disk (or it is gone: then its pages are in
+    // the database file, synced before the WAL was removed).
+    let fd = null;
+    try {
+      fd = openSync(o.file + '-wal', 'r+');
+      fsyncSync(fd);
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e;
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+    parentPort.postMessage({ kind: 'synced' });
+    return;
+  }
+  if (m !== 'stop') return;
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+/** The WAL synced from this thread: when the checkpoint thread is not there to do it. */
+function syncHere(file: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(`${file}-wal`, 'r+');
+    fsyncSync(fd);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+export interface Checkpointer {
+  /** Resolves once a first checkpoint has run (or the checkpointer failed). */
+  readonly started: Promise<void>;
+  /** Checkpoints run so far (PASSIVE copies, busy or not), WAL restarts and syncs. */
+  counts(): { checkpoints: number; resets: number; syncs: number };
+  /** Resolves once every commit made before the call is on disk (the WAL synced). */
+  sync(): Promise<void>;
+  /** Stops the thread; its connection closes (the last connection to close checkpoints the WAL). */
+  stop(): Promise<void>;
+}
+
+export function startCheckpointer(file: string, o: CheckpointerOptions = {}): Checkpointer {
+  const settings: CheckpointerSettings = {
+    file,
+    driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+    intervalMs: o.intervalMs ?? 1000,
+    resetBytes: o.resetBytes ?? 4 * 1024 * 1024,
+    resetWaitMs: o.resetWaitMs ?? 100,
+  };
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: settings });
+  worker.unref();
+  let stopping = false;
+  let checkpoints = 0;
+  let resets = 0;
+  let syncs = 0;
+  /** Callers of a sync the thread was asked for, in order (it answers in order). */
+  const asked: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let inFlight: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const ask = () =>
+    new Promise<void>((resolve, reject) => {
+      asked.push({ resolve, reject });
+      worker.postMessage('sync');
+    });
+  /** Commits made while a sync runs may have missed it: they share the one after it. */
+  const sync = (): Promise<void> => {
+    if (stopping) {
+      return new Promise<void>((resolve) => {
+        syncHere(file);
+        resolve();
+      });
+    }
+    if (!inFlight) {
+      inFlight = ask().finally(() => (inFlight = null));
+      return inFlight;
+    }
+    next ??= inFlight.then(() => {
+      next = null;
+      return sync();
+    });
+    return next;
+  };
+  let markStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  worker.on(
+    'message',
+    (m: { kind: 'checkpoint' } | { kind: 'reset'; done: boolean } | { kind: 'synced' }) => {
+      if (m.kind === 'checkpoint') {
+        checkpoints++;
+        markStarted();
+      } else if (m.kind === 'synced') {
+        syncs++;
+        asked.shift()?.resolve();
+      } else if (m.done) resets++;
+    },
+  );
+  /** The thread is gone: whoever waits for a sync gets it from this thread. */
+  const orphaned = () => {
+    const waiting = asked.splice(0);
+    if (!waiting.length) return;
+    try {
+      syncHere(file);
+      for (const w of waiting) w.resolve();
+    } catch (e) {
+      // The disk refused: nobody is told their write is stored.
+      for (const w of waiting) w.reject(e);
+    }
+  };
+  const failed = (message: string) => {
+    markStarted();
+    if (!stopping) o.onFailure?.(message);
+    stopping = true;
+    orphaned();
+  };
+  worker.on('error', (e: Error) => failed(e.message));
+  worker.on('exit', (code) => failed(`the checkpoint thread ended (exit code ${code})`));
+  return {
+    started,
+    counts: () => ({ checkpoints, resets, syncs }),
+    sync,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('stop');
+      const timer = setTimeout(() => void worker.terminate(), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * A serving process checkpoints and syncs on a thread of its own (db/checkpointer.ts): its
+ * commits neither copy the WAL nor wait for the disk on the event loop, yet the WAL is still
+ * copied into the database and started over, and a postback or an import is answered only
+ * once it is on disk.
+ */
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { startCheckpointer } from '../../main/db/checkpointer.ts';
+import { unsyncedTransaction } from '../../main/db/transactions.ts';
+import { apiFixture } from '../api/fixture.ts';
+import { request } from '../api/http.ts';
+import { storeOf, tempDir, testCore } from '../helpers.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const walBytes = (file: string) => (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
+
+async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A WAL store whose connection never checkpoints as it commits, as a serving process's. */
+function servingStore() {
+  const file = join(tempDir(), 'store.sqlite');
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)');
+  const insert = db.prepare('INSERT INTO t (b) VALUES (randomblob(4000))');
+  const fill = (rows: number) =>
+    db.transaction(() => Array.from({ length: rows }, () => insert.run()))();
+  return { file, db, fill };
+}
+
+describe('the checkpoint thread', () => {
+  it('copies what the serving connection committed and starts the WAL over', async () => {
+    const { file, db, fill } = servingStore();
+    fill(2000); // ~8 MB of WAL, past the 4 MB at which it is started over
+    expect(walBytes(file)).toBeGreaterThan(4 * 1024 * 1024);
+    const cp = startCheckpointer(file, { intervalMs: 20 });
+    try {
+      await until('the WAL is started over', () => cp.counts().resets >= 1);
+      expect(walBytes(file)).toBe(0);
+      // Everything committed is in the database file itself now.
+      const other = new Database(file, { readonly: true });
+      expect(other.prepare('SELECT count(*) FROM t').pluck().get()).toBe(2000);
+      other.close();
+    } finally {
+      await cp.stop();
+      db.close();
+    }
+  });
+
+  it('waits for a reader to finish before starting over, and the writer goes on meanwhile', async () => {
+    const { file, db, fill } = servingStore();
+    fill(2000);
+    const reader = new Database(file, { readonly: true });
+    const rows = reader.prepare('SELECT id FROM t').iterate();
+    rows.next(); // a read transaction stays open on the WAL
+    const cp = startCheckpointer(file, { intervalMs: 20, resetWaitMs: 10 });
+    try {
+      await until('a checkpoint ran', () => cp.counts().checkpoints >= 3);
+      expect(cp.counts().resets).toBe(0);
+      fill(10); // not blocked by the checkpointer
+      rows.return?.();
+      await until('the WAL is started over', () => cp.counts().resets >= 1, 15_000);
+      expect(walBytes(file)).toBe(0);
+    } finally {
+      reader.close();
+      await cp.stop();
+      db.close();
+    }
+  });
+
+  it('syncs for its callers, one fsync for the calls made while one runs', async () => {
+    const { file, db, fill } = servingStore();
+    const cp = startCheckpointer(file, { intervalMs: 60_000 });
+    try {
+      unsyncedTransaction(db, () => fill(10));
+      await cp.sync();
+      expect(cp.counts().syncs).toBe(1);
+      await Promise.all(Array.from({ length: 20 }, () => cp.sync()));
+      expect(cp.counts().syncs).toBeGreaterThanOrEqual(2);
+      expect(cp.counts().syncs).toBeLessThanOrEqual(3);
+    } finally {
+      await cp.stop();
+      db.close();
+    }
+  });
+
+  it('says when it cannot run, and syncs are then done by the caller', async () => {
+    const failures: string[] = [];
+    const cp = startCheckpointer(join(tempDir(), 'missing', 'store.sqlite'), {
+      onFailure: (m) => failures.push(m),
+    });
+    await cp.started;
+    expect(failures.join()).toMatch(/unable to open|no such file|directory does not exist/i);
+    await expect(cp.sync()).resolves.toBeUndefined();
+  });
+
+  it('a write that skips the sync leaves the connection syncing every other commit', () => {
+    const { db, fill } = servingStore();
+    db.pragma('synchronous = FULL');
+    expect(() =>
+      unsyncedTransaction(db, () => {
+        fill(1);
+        throw new Error('no');
+      }),
+    ).toThrow('no');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    db.close();
+  });
+});
+
+describe('a serving process', () => {
+  it('answers a postback only once the thread has synced it', async () => {
+    const f = await apiFixture();
+    try {
+      const cp = f.core.checkpointInBackground();
+      const { secret } = await f.key(f.core.accounts.list({ kind: 'affiliate' })[0]!.id);
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const sync = cp.sync.bind(cp);
+      (cp as { sync: () => Promise<void> }).sync = () => held.then(sync);
+      const offer = f.core.offers.list('active')[0]!;
+      let answered = false;
+      const answer = request(`${f.base}/api/v1/conversions`, {
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: { transaction_id: 'sync-1', offer_id: offer.id, payout: '2.50' },
+      }).then((r) => {
+        answered = true;
+        return r;
+      });
+      const stored = () =>
+        storeOf(f.core)
+          .prepare(`SELECT count(*) FROM conversions WHERE transaction_id = 'sync-1'`)
+          .pluck()
+          .get() === 1;
+      await until('the postback is committed', stored);
+      await sleep(100);
+      expect(answered).toBe(false);
+      release();
+      expect((await answer).status).toBe(201);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('finishes an import only once the thread has synced it', async () => {
+    const core = testCore();
+    core.accounts.create({ kind: 'affiliate', name: 'Acme' });
+    core.accounts.create({ kind: 'ib', name: 'Broker Club' });
+    core.offers.create({ name: 'VPN', defaultPayout: 1250, currency: 'USD' });
+    core.offers.create({ name: 'Forex', defaultPayout: 3000, currency: 'EUR' });
+    const cp = core.checkpointInBackground();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sync = cp.sync.bind(cp);
+    (cp as { sync: () => Promise<void> }).sync = () => held.then(sync);
+    const file = join(tempDir(), 'clicks.csv');
+    copyFileSync(fileURLToPath(new URL('../fixtures/clicks.csv', import.meta.url)), file);
+    let finished = false;
+    const run = core.importCsv({ dataset: 'clicks', file }).then((r) => {
+      finished = true;
+      return r;
+    });
+    const count = () => storeOf(core).prepare('SELECT count(*) FROM clicks').pluck().get();
+    await until('the import is committed', () => count() === 5);
+    await sleep(100);
+    expect(finished).toBe(false);
+    release();
+    expect((await run).committed).toBe(true);
+  });
+});

@@ -30,6 +30,8 @@ const NOW = Date.UTC(2026, 10, 21, 12);
 export async function benchSourceSync(rows: number): Promise<SourceBench> {
   const dir = mkdtempSync(join(tmpdir(), 'pg-bench-sources-'));
   const core = openCore({ dataDir: dir, actor: 'bench', now: () => NOW });
+  // As `partnergate serve` does: checkpoints and the sync's fsync off the event loop.
+  core.checkpointInBackground({ onFailure: (m) => process.stderr.write(`${m}\n`) });
   const affiliates = Array.from({ length: 50 }, (_, i) => 1001 + i);
   const offers = [77, 78, 79, 80, 81];
   // The tracker answers from a process of its own, as a real one does from its own machine.

@@ -136,8 +136,8 @@ export interface Core extends Services {
    */
   explainError(e: unknown): unknown;
   /**
-   * For a process that serves requests (`serve`, the desktop app): WAL checkpoints and the
-   * syncs of request-path writes move off its event loop onto a thread of their own
+   * For a process that serves requests (`serve`, the desktop app): WAL checkpoints move off
+   * its event loop onto a thread of their own, and request-path writes are synced off it too
    * (db/checkpointer.ts). If that thread cannot run, checkpoints and syncs go back to the
    * connections and `onFailure` is told why.
    */

@@ -16,13 +16,12 @@
  * readers to finish and keeps new writers out meanwhile; writers of a serving process never
  * block on that (they retry later), and when readers hold on (a long export) it backs off.
  *
- * The thread also syncs for the event loop: a write on a request's path (a postback, an
- * import's final step) commits without waiting for the disk (`synchronous = NORMAL`) and then
- * awaits `sync()`, which resolves once the thread has synced the WAL — one fsync for every
- * commit made before it was asked. The answer still waits until the write is on disk; the
- * event loop does not.
+ * A write on a request's path (a postback, an import's final step) commits without waiting for
+ * the disk (`synchronous = NORMAL`) and then awaits `sync()`, which fsyncs the WAL on libuv's
+ * thread pool — one fsync for every commit made before it began. The answer still waits until
+ * the write is on disk; the event loop does not.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -40,7 +39,7 @@ export interface CheckpointerOptions {
   onFailure?: (message: string) => void;
 }
 
-export interface CheckpointerSettings {
+interface CheckpointerSettings {
   file: string;
   driver: string;
   intervalMs: number;
@@ -54,7 +53,7 @@ export interface CheckpointerSettings {
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData: o } = require('node:worker_threads');
-const { statSync, openSync, fsyncSync, closeSync } = require('node:fs');
+const { statSync } = require('node:fs');
 const Database = require(o.driver);
 const db = new Database(o.file, { fileMustExist: true, timeout: 0 });
 // The database file is synced before the WAL is started over: nothing committed is lost.
@@ -68,7 +67,7 @@ const walBytes = () => {
 const tick = () => {
   // { busy, log, checkpointed }: busy when another connection is checkpointing right now.
   const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-  parentPort.postMessage({ kind: 'checkpoint', log: r.log, checkpointed: r.checkpointed });
+  parentPort.postMessage({ kind: 'checkpoint' });
   if (r.busy || r.log <= 0 || r.checkpointed !== r.log) return;
   if (walBytes() <= o.resetBytes || Date.now() < resetAfter) return;
   db.pragma('busy_timeout = ' + o.resetWaitMs);
@@ -93,21 +92,6 @@ const timer = setInterval(() => {
   }
 }, o.intervalMs);
 parentPort.on('message', (m) => {
-  if (m === 'sync') {
-    // The WAL's frames written so far reach the disk (or it is gone: then its pages are in
-    // the database file, synced before the WAL was removed).
-    let fd = null;
-    try {
-      fd = openSync(o.file + '-wal', 'r+');
-      fsyncSync(fd);
-    } catch (e) {
-      if (e.code !== 'ENOENT') throw e;
-    } finally {
-      if (fd !== null) closeSync(fd);
-    }
-    parentPort.postMessage({ kind: 'synced' });
-    return;
-  }
   if (m !== 'stop') return;
   clearInterval(timer);
   db.close();
@@ -115,16 +99,22 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** The WAL synced from this thread: when the checkpoint thread is not there to do it. */
-function syncHere(file: string): void {
-  let fd: number | null = null;
+/**
+ * The WAL's frames written so far, on disk (fsync covers the file, whichever descriptor wrote
+ * it). No WAL: its pages are in the database file, synced before the WAL was removed.
+ */
+async function syncWal(file: string): Promise<void> {
+  let handle;
   try {
-    fd = openSync(`${file}-wal`, 'r+');
-    fsyncSync(fd);
+    handle = await open(`${file}-wal`, 'r+');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    await handle.sync();
   } finally {
-    if (fd !== null) closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -133,7 +123,7 @@ export interface Checkpointer {
   readonly started: Promise<void>;
   /** Checkpoints run so far (PASSIVE copies, busy or not), WAL restarts and syncs. */
   counts(): { checkpoints: number; resets: number; syncs: number };
-  /** Resolves once every commit made before the call is on disk (the WAL synced). */
+  /** Resolves once every commit made before the call is on disk (the WAL synced, off the event loop). */
   sync(): Promise<void>;
   /** Stops the thread; its connection closes (the last connection to close checkpoints the WAL). */
   stop(): Promise<void>;
@@ -153,64 +143,36 @@ export function startCheckpointer(file: string, o: CheckpointerOptions = {}): Ch
   let checkpoints = 0;
   let resets = 0;
   let syncs = 0;
-  /** Callers of a sync the thread was asked for, in order (it answers in order). */
-  const asked: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   let inFlight: Promise<void> | null = null;
   let next: Promise<void> | null = null;
-  const ask = () =>
-    new Promise<void>((resolve, reject) => {
-      asked.push({ resolve, reject });
-      worker.postMessage('sync');
-    });
   /** Commits made while a sync runs may have missed it: they share the one after it. */
   const sync = (): Promise<void> => {
-    if (stopping) {
-      return new Promise<void>((resolve) => {
-        syncHere(file);
-        resolve();
-      });
-    }
     if (!inFlight) {
-      inFlight = ask().finally(() => (inFlight = null));
+      inFlight = syncWal(file)
+        .then(() => void syncs++)
+        .finally(() => (inFlight = null));
       return inFlight;
     }
-    next ??= inFlight.then(() => {
+    // Whether that sync worked or failed, these callers get one of their own.
+    const again = () => {
       next = null;
       return sync();
-    });
+    };
+    next ??= inFlight.then(again, again);
     return next;
   };
   let markStarted: () => void = () => {};
   const started = new Promise<void>((resolve) => (markStarted = resolve));
-  worker.on(
-    'message',
-    (m: { kind: 'checkpoint' } | { kind: 'reset'; done: boolean } | { kind: 'synced' }) => {
-      if (m.kind === 'checkpoint') {
-        checkpoints++;
-        markStarted();
-      } else if (m.kind === 'synced') {
-        syncs++;
-        asked.shift()?.resolve();
-      } else if (m.done) resets++;
-    },
-  );
-  /** The thread is gone: whoever waits for a sync gets it from this thread. */
-  const orphaned = () => {
-    const waiting = asked.splice(0);
-    if (!waiting.length) return;
-    try {
-      syncHere(file);
-      for (const w of waiting) w.resolve();
-    } catch (e) {
-      // The disk refused: nobody is told their write is stored.
-      for (const w of waiting) w.reject(e);
-    }
-  };
+  worker.on('message', (m: { kind: 'checkpoint' } | { kind: 'reset'; done: boolean }) => {
+    if (m.kind === 'checkpoint') {
+      checkpoints++;
+      markStarted();
+    } else if (m.done) resets++;
+  });
   const failed = (message: string) => {
     markStarted();
     if (!stopping) o.onFailure?.(message);
     stopping = true;
-    orphaned();
   };
   worker.on('error', (e: Error) => failed(e.message));
   worker.on('exit', (code) => failed(`the checkpoint thread ended (exit code ${code})`));

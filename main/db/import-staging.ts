@@ -50,8 +50,8 @@ export interface ExistingRow {
 /**
  * The import's own connection to the store: it never waits on SQLite's busy handler (its write
  * step retries without blocking), so an import in a serving process never stalls it. There
- * (`background`) its commit does not wait for the disk either: the checkpoint thread syncs it
- * and copies the WAL into the database.
+ * (`background`) its commit does not wait for the disk either: it is synced off the event loop
+ * and the checkpoint thread copies the WAL into the database.
  */
 export function openImportConnection(file: string, background = false): Db {
   const db = openDatabase(file, { busyTimeoutMs: 0, autoCheckpoint: !background });

@@ -86,8 +86,8 @@ export interface ServiceContext {
   cacheEpoch(): number;
   /**
    * Null: commits copy the WAL into the database and sync the disk as they happen (SQLite's
-   * way). In a serving process, a thread of its own does both (db/checkpointer.ts), so that no
-   * commit on the event loop waits for the disk.
+   * way). In a serving process both happen off the event loop (db/checkpointer.ts), so that
+   * no commit on it waits for the disk.
    */
   background: Pick<Checkpointer, 'sync'> | null;
   /** Runs `fn` in a write transaction that takes the write lock first (BEGIN IMMEDIATE). */

@@ -630,7 +630,7 @@ export async function importRows(
             },
           });
           staging.commitMove();
-          // Stored once it is on disk; the sync runs on the background thread.
+          // Stored once it is on disk; the sync runs off the event loop.
           await background?.sync();
           committed = true;
         } else staging.rollback();

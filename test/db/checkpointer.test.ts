@@ -1,8 +1,8 @@
 /**
- * A serving process checkpoints and syncs on a thread of its own (db/checkpointer.ts): its
- * commits neither copy the WAL nor wait for the disk on the event loop, yet the WAL is still
- * copied into the database and started over, and a postback or an import is answered only
- * once it is on disk.
+ * A serving process checkpoints on a thread of its own and syncs off its event loop
+ * (db/checkpointer.ts): its commits neither copy the WAL nor wait for the disk on the event
+ * loop, yet the WAL is still copied into the database and started over, and a postback or an
+ * import is answered only once it is on disk.
  */
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, statSync } from 'node:fs';
@@ -95,7 +95,7 @@ describe('the checkpoint thread', () => {
     }
   });
 
-  it('says when it cannot run, and syncs are then done by the caller', async () => {
+  it('says when it cannot run; syncs do not need it', async () => {
     const failures: string[] = [];
     const cp = startCheckpointer(join(tempDir(), 'missing', 'store.sqlite'), {
       onFailure: (m) => failures.push(m),
@@ -120,7 +120,7 @@ describe('the checkpoint thread', () => {
 });
 
 describe('a serving process', () => {
-  it('answers a postback only once the thread has synced it', async () => {
+  it('answers a postback only once it is synced', async () => {
     const f = await apiFixture();
     try {
       const cp = f.core.checkpointInBackground();
@@ -153,7 +153,7 @@ describe('a serving process', () => {
     }
   });
 
-  it('finishes an import only once the thread has synced it', async () => {
+  it('finishes an import only once it is synced', async () => {
     const core = testCore();
     core.accounts.create({ kind: 'affiliate', name: 'Acme' });
     core.accounts.create({ kind: 'ib', name: 'Broker Club' });

@@ -4,7 +4,7 @@
  * the store's connection and its statements stay inside (front doors never see SQL).
  */
 import { join } from 'node:path';
-import { openDatabase, DATABASE_FILE } from './db/connection.ts';
+import { checkpointOnCommit, openDatabase, DATABASE_FILE } from './db/connection.ts';
 import { explainStorageError } from './db/storage-errors.ts';
 import type { SavedWindow } from './db/rate-windows.ts';
 import { ensureWritableDir } from './data-dir.ts';
@@ -37,7 +37,6 @@ import { tlsService } from './services/tls.ts';
 import { userService } from './services/users.ts';
 import { writeWaiter, type WhenWritable } from './services/write-wait.ts';
 import {
-  DEFAULT_AUTOCHECKPOINT_PAGES,
   startCheckpointer,
   type Checkpointer,
   type CheckpointerOptions,
@@ -174,12 +173,12 @@ export function openCore(o: CoreOptions): Core {
       explainError: (e) => explainStorageError(e, databaseFile),
       checkpointInBackground(c = {}) {
         if (checkpointer) return checkpointer;
-        db.pragma('wal_autocheckpoint = 0');
+        checkpointOnCommit(db, false);
         const started = startCheckpointer(databaseFile, {
           ...c,
           onFailure: (message) => {
             ctx.background = null;
-            if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+            if (db.open) checkpointOnCommit(db, true);
             c.onFailure?.(message);
           },
         });

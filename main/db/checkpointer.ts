@@ -25,9 +25,6 @@ import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** SQLite's own checkpoint-on-commit threshold, restored if the checkpointer stops working. */
-export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
-
 export interface CheckpointerOptions {
   /** How often the WAL is looked at and copied into the database (ms). */
   intervalMs?: number;
@@ -58,7 +55,6 @@ const Database = require(o.driver);
 const db = new Database(o.file, { fileMustExist: true, timeout: 0 });
 // The database file is synced before the WAL is started over: nothing committed is lost.
 db.pragma('synchronous = FULL');
-db.pragma('wal_autocheckpoint = 0');
 let resetAfter = 0;
 let backoff = 0;
 const walBytes = () => {

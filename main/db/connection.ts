@@ -38,6 +38,17 @@ export interface OpenOptions {
   autoCheckpoint?: boolean;
 }
 
+/** SQLite's own checkpoint-on-commit threshold (pages). */
+const AUTOCHECKPOINT_PAGES = 1000;
+
+/**
+ * Whether commits on `db` checkpoint the WAL once it passes 1,000 pages (SQLite's default), or
+ * leave that to a serving process's checkpoint thread (checkpointer.ts).
+ */
+export function checkpointOnCommit(db: Db, on: boolean): void {
+  db.pragma(`wal_autocheckpoint = ${on ? AUTOCHECKPOINT_PAGES : 0}`);
+}
+
 /** How long the command line and background jobs wait for the write lock. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 30_000;
 
@@ -68,7 +79,7 @@ export function openDatabase(file: string, o: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     // FULL: a key or a whitelist rule is on disk before the caller is told it exists.
     db.pragma('synchronous = FULL');
-    if (o.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
+    if (o.autoCheckpoint === false) checkpointOnCommit(db, false);
     if (state === 'store' || !createStore(db, migrations, file)) migrate(db, migrations, file);
     return db;
   } catch (e) {

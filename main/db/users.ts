@@ -47,7 +47,10 @@ export function userStatements(db: Db) {
   const byId = db.prepare(`SELECT * FROM users WHERE id = ?`);
   const byEmail = db.prepare(`SELECT * FROM users WHERE email = ?`);
   const all = db.prepare(`SELECT * FROM users ORDER BY name COLLATE NOCASE, id`);
-  const count = db.prepare(`SELECT count(*) FROM users`).pluck();
+  // People who can sign in: a pending set-up or invitation has no password yet.
+  const withPassword = db
+    .prepare(`SELECT count(*) FROM users WHERE password_hash IS NOT NULL`)
+    .pluck();
   const owners = db
     .prepare(
       `SELECT count(*) FROM users WHERE role = 'owner' AND disabled = 0 AND password_hash IS NOT NULL`,
@@ -157,7 +160,7 @@ export function userStatements(db: Db) {
   });
 
   return {
-    count: () => count.get() as number,
+    withPassword: () => withPassword.get() as number,
     /** Owners who can sign in: the last one may not be demoted, disabled or removed. */
     activeOwners: () => owners.get() as number,
     insert(u: Pick<UserRow, 'email' | 'name' | 'role' | 'allPartners'>, now: number): number {

@@ -199,7 +199,7 @@ export function userService(ctx: ServiceContext) {
   return {
     /** Whether anyone administers this store yet (else `serve` offers the owner's set-up link). */
     hasUsers(): boolean {
-      return ctx.sql.users.count() > 0;
+      return ctx.sql.users.withPassword() > 0;
     },
     list(): AdminUser[] {
       return ctx.sql.users.list().map(view);

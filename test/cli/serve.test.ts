@@ -112,6 +112,30 @@ describe('partnergate serve', () => {
     );
   });
 
+  it('prints a sign-in link that still works beside the owner set-up link, on every start until the owner exists', async () => {
+    const dir = tempDir();
+    for (let start = 0; start < 2; start++) {
+      const { child, served } = await serve([
+        '--data-dir',
+        dir,
+        'serve',
+        '--port',
+        '0',
+        '--admin-port',
+        '0',
+      ]);
+      try {
+        const s = served as Served & { adminUrl: string; ownerSetupUrl: string | null };
+        expect(s.ownerSetupUrl).toMatch(/#setup=.+&owner=1$/);
+        // A pending set-up is nobody who signs in: the machine's one-time link is the way in.
+        expect(s.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=/);
+      } finally {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    }
+  });
+
   it('serves the admin UI beyond loopback over HTTPS and prints the key pin desktop apps confirm', async () => {
     const { child, served } = await serve([
       '--data-dir',

@@ -45,6 +45,8 @@ describe('people who administer Partnergate', () => {
     expect(core.users.hasUsers()).toBe(false);
     const link = core.users.ownerSetupLink();
     expect(link.token.length).toBeGreaterThanOrEqual(40);
+    // A set-up still pending is nobody who can sign in: the machine's own link keeps working.
+    expect(core.users.hasUsers()).toBe(false);
     expect(
       await code(
         core.users.completeSetup({ token: link.token, password: 'correct horse battery' }),
@@ -67,6 +69,7 @@ describe('people who administer Partnergate', () => {
       password: 'correct horse battery',
     });
     expect(owner).toMatchObject({ role: 'owner', email: 'olga@network.example', pending: false });
+    expect(core.users.hasUsers()).toBe(true);
     // The link worked once; the owner exists now.
     expect(
       await code(core.users.completeSetup({ token: link.token, password: 'another long one!' })),

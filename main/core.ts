@@ -53,6 +53,8 @@ export interface CoreOptions {
   busyTimeoutMs?: number;
   /** How sources retry a tracker's failures (tests make the waits short). */
   sourceRetry?: SourceServiceOptions['retry'];
+  /** Starts the checkpoint thread of `checkpointInBackground` (tests stand in a thread that dies). */
+  startCheckpointer?: typeof startCheckpointer;
 }
 
 export function createServices(
@@ -174,7 +176,7 @@ export function openCore(o: CoreOptions): Core {
       checkpointInBackground(c = {}) {
         if (checkpointer) return checkpointer;
         checkpointOnCommit(db, false);
-        const started = startCheckpointer(databaseFile, {
+        const started = (o.startCheckpointer ?? startCheckpointer)(databaseFile, {
           ...c,
           onFailure: (message) => {
             ctx.background = null;

@@ -39,6 +39,7 @@ export function testCore(
     settings?: SettingsInput;
     dataDir?: string;
     sourceRetry?: CoreOptions['sourceRetry'];
+    startCheckpointer?: CoreOptions['startCheckpointer'];
   } = {},
 ): Core {
   const core = openCore({
@@ -48,6 +49,7 @@ export function testCore(
     settings: memorySettingsStore(o.settings),
     ...(o.clock && { now: o.clock.now }),
     ...(o.sourceRetry && { sourceRetry: o.sourceRetry }),
+    ...(o.startCheckpointer && { startCheckpointer: o.startCheckpointer }),
   });
   cleanups.push(() => core.close());
   return core;

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startCheckpointer } from '../../main/db/checkpointer.ts';
+import { startCheckpointer, type CheckpointerOptions } from '../../main/db/checkpointer.ts';
 import { unsyncedTransaction } from '../../main/db/transactions.ts';
 import { apiFixture } from '../api/fixture.ts';
 import { request } from '../api/http.ts';
@@ -177,5 +177,51 @@ describe('a serving process', () => {
     expect(finished).toBe(false);
     release();
     expect((await run).committed).toBe(true);
+  });
+
+  it('checkpoints and syncs on its own connection again once the thread dies', async () => {
+    let thread: CheckpointerOptions = {};
+    let syncs = 0;
+    const core = testCore({
+      startCheckpointer: (_file, o) => {
+        thread = o ?? {};
+        return {
+          started: Promise.resolve(),
+          counts: () => ({ checkpoints: 0, resets: 0, syncs }),
+          sync: () => Promise.resolve(void syncs++),
+          stop: () => Promise.resolve(),
+        };
+      },
+    });
+    const failures: string[] = [];
+    core.checkpointInBackground({ onFailure: (m) => failures.push(m) });
+    // Another connection leaves 2,000 pages in the WAL without copying them.
+    const other = new Database(core.databaseFile);
+    other.pragma('wal_autocheckpoint = 0');
+    other.exec('CREATE TABLE filler (b BLOB)');
+    const fill = other.prepare('INSERT INTO filler (b) VALUES (randomblob(4000))');
+    other.transaction(() => {
+      for (let i = 0; i < 2000; i++) fill.run();
+    })();
+    const size = () => statSync(core.databaseFile).size;
+    try {
+      const before = size();
+      core.accounts.create({ kind: 'affiliate', name: 'Acme' });
+      await core.synced();
+      expect(size(), 'the thread copies the WAL, not the committing connection').toBe(before);
+      expect(syncs).toBe(1);
+
+      thread.onFailure?.('the checkpoint thread ended (exit code 1)');
+      expect(failures).toEqual(['the checkpoint thread ended (exit code 1)']);
+      core.accounts.create({ kind: 'affiliate', name: 'Globex' });
+      expect(size(), 'the commit copied the WAL into the store').toBeGreaterThan(
+        before + 2000 * 4000,
+      );
+      await core.synced();
+      expect(syncs, 'syncs no longer go to the dead thread').toBe(1);
+    } finally {
+      other.close();
+      core.close();
+    }
   });
 });

@@ -6,6 +6,7 @@
  *          --sync-rows 1000000 (conversions a tracker source syncs; 0 leaves it out)
  *          --import-rows 1000000 (clicks the CSV import reads; 0 leaves it out)
  *          --capacity (only the capacity of one machine; --step-seconds 15 per load step)
+ * A report, search or CSV row that misses its target prints the query plans behind it after the table.
  */
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
@@ -20,6 +21,7 @@ import { addDays, resolveRange } from '../../main/services/report-time.ts';
 import { benchSourceSync } from './sources.ts';
 import { benchReport, capacity } from './capacity.ts';
 import { cliStartup, daysFor, importBench, latency, streamed, watchRss } from './measure.ts';
+import { queryPlans } from './plans.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -213,6 +215,8 @@ function rawReportLatency(dir: string, partnerId: number, days: number) {
 }
 
 const rows: [string, string, string, string][] = [];
+/** The query plans of the rows that missed their target, printed after the table. */
+const plans: { row: string; text: string }[] = [];
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
@@ -315,23 +319,53 @@ for (const scale of scales) {
     );
     const raw = rawReportLatency(dir, p.partnerId, days);
     const target = days === 30 ? 5 : 15;
+    const row = `${days}-day day×offer report, ${scale} (partner ${p.partnerId}, not kept)`;
     rows.push([
-      `${days}-day day×offer report, ${scale} (partner ${p.partnerId}, not kept)`,
+      row,
       `p50 ${fmt(l.p50, 2)} ms · p99 ${fmt(l.p99, 2)} ms`,
       `raw SQL p50 ${fmt(raw.p50, 2)} ms (${(l.p50 / raw.p50).toFixed(2)}×)`,
       large ? `target p99 ≤ ${target} ms ${check(l.p99 <= target)}` : '',
     ]);
+    if (large && l.p99 > target)
+      plans.push({
+        row,
+        text: queryPlans(dir, (core) =>
+          core.reports.run({
+            reportId: p.reportId,
+            accountId: p.partnerId,
+            from,
+            to: '2026-11-20',
+            timezone: 'UTC',
+          }),
+        ),
+      });
   }
   const search = await latency(`${base}/conversions?limit=100`, auth);
+  const searchRow = `row search, first page of 100 conversions, ${scale}`;
   rows.push([
-    `row search, first page of 100 conversions, ${scale}`,
+    searchRow,
     `p50 ${fmt(search.p50, 2)} ms · p99 ${fmt(search.p99, 2)} ms`,
     '',
     large ? `target p99 ≤ 10 ms ${check(search.p99 <= 10)}` : '',
   ]);
+  if (large && search.p99 > 10)
+    plans.push({
+      row: searchRow,
+      text: queryPlans(dir, (core) =>
+        core.events.page(
+          core.events.prepare({
+            table: 'conversions',
+            account: core.accounts.get(p.partnerId),
+            filters: {},
+            limit: 100,
+          }),
+        ),
+      ),
+    });
   const days = daysFor(dir, p.partnerId, 100_000);
   // The first answer also pays for compiling its code; the target is the median of the next three.
-  const csvUrl = `${base}/clicks?format=csv&from=${addDays('2026-11-20', -(days - 1))}&to=2026-11-20&tz=UTC`;
+  const csvFrom = addDays('2026-11-20', -(days - 1));
+  const csvUrl = `${base}/clicks?format=csv&from=${csvFrom}&to=2026-11-20&tz=UTC`;
   const first = await streamed(csvUrl, auth);
   const warm: Awaited<ReturnType<typeof streamed>>[] = [];
   for (let i = 0; i < 3; i++) warm.push(await streamed(csvUrl, auth));
@@ -339,12 +373,30 @@ for (const scale of scales) {
   const csv = warm[1]!;
   const mb = (r: typeof csv) => r.bytes / 2 ** 20 / r.seconds;
   const mbps = mb(csv);
+  const csvRow = `CSV of ${fmt(csv.rows)} clicks streamed, ${scale}`;
   rows.push([
-    `CSV of ${fmt(csv.rows)} clicks streamed, ${scale}`,
+    csvRow,
     `${fmt(mbps, 1)} MB/s · ${fmt(csv.rows / csv.seconds)} rows/s`,
     `${fmt(csv.bytes / 2 ** 20, 1)} MB in ${fmt(csv.seconds, 2)} s (median of 3; first ${fmt(mb(first), 1)} MB/s)`,
     large ? `target ≥ 50 MB/s ${check(mbps >= 50)}` : '',
   ]);
+  if (large && mbps < 50)
+    plans.push({
+      row: csvRow,
+      text: queryPlans(dir, (core) => {
+        const search = core.events.prepare({
+          table: 'clicks',
+          account: core.accounts.get(p.partnerId),
+          from: csvFrom,
+          to: '2026-11-20',
+          timezone: 'UTC',
+          filters: {},
+          limit: 100,
+        });
+        // The first part runs every statement the stream runs.
+        core.events.stream(search, 'csv', { header: true }).next();
+      }),
+    });
   await stop(api.child);
   const peak = rss.stop();
   rows.push([
@@ -416,3 +468,5 @@ const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)
 process.stdout.write(
   `\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n')}\n`,
 );
+for (const p of plans)
+  process.stdout.write(`\nQuery plans, ${p.row} (target missed):\n${p.text}\n`);

@@ -1,0 +1,69 @@
+/**
+ * The query plans behind a benchmark row that missed its target: the statements the services
+ * run for it, captured while the same call runs in this process, each shown with SQLite's
+ * EXPLAIN QUERY PLAN (bound to the same values).
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { openCore, type Core } from '../../main/core.ts';
+
+/** Statements that read the event rows or their rollups (not settings, keys or bookkeeping). */
+const EVENT_SQL = /\b(clicks|conversions|leads|traffic_hourly\w*|leads_hourly\w*)\b/;
+
+interface Ran {
+  sql: string;
+  args: unknown[];
+}
+
+type Method = 'all' | 'get' | 'iterate';
+
+/** Runs `call` on a core over `dir` and returns the plan of every event query it ran, in order. */
+export function queryPlans(dir: string, call: (core: Core) => void): string {
+  const probe = new Database(':memory:');
+  const statement = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<
+    Method,
+    (...args: unknown[]) => unknown
+  >;
+  probe.close();
+  const ran: Ran[] = [];
+  const originals = new Map<Method, (...args: unknown[]) => unknown>();
+  for (const m of ['all', 'get', 'iterate'] as const) {
+    const original = statement[m];
+    originals.set(m, original);
+    statement[m] = function (this: { source: string }, ...args: unknown[]) {
+      if (EVENT_SQL.test(this.source) && !ran.some((r) => r.sql === this.source))
+        ran.push({ sql: this.source, args });
+      return original.apply(this, args);
+    };
+  }
+  const core = openCore({ dataDir: dir, actor: 'bench' });
+  try {
+    call(core);
+  } finally {
+    core.close();
+    for (const [m, original] of originals) statement[m] = original;
+  }
+  const db = new Database(join(dir, 'partnergate.sqlite'), { readonly: true });
+  try {
+    return ran.map((r) => `${r.sql.replace(/\s+/g, ' ').trim()}\n${plan(db, r)}`).join('\n\n');
+  } finally {
+    db.close();
+  }
+}
+
+/** EXPLAIN QUERY PLAN as SQLite's shell draws it: one line a step, indented under its parent. */
+function plan(db: Database.Database, r: Ran): string {
+  const steps = db.prepare(`EXPLAIN QUERY PLAN ${r.sql}`).all(...r.args) as {
+    id: number;
+    parent: number;
+    detail: string;
+  }[];
+  const depth = new Map<number, number>([[0, 0]]);
+  return steps
+    .map((s) => {
+      const d = (depth.get(s.parent) ?? 0) + 1;
+      depth.set(s.id, d);
+      return `${'  '.repeat(d)}${s.detail}`;
+    })
+    .join('\n');
+}

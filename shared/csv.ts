@@ -82,13 +82,18 @@ function holdsStructure(text: string): boolean {
   return false;
 }
 
+/**
+ * A cell as it stands in the file: `field(neutraliseCell(value))`. Only text can need quotes:
+ * a number, a numeral or a boolean is written without looking for them.
+ */
+function fileCell(value: CsvCell): string {
+  return typeof value === 'string' ? field(neutraliseCell(value)) : neutraliseCell(value);
+}
+
 /** One record as CSV text, ending with CRLF. */
 export function csvRecord(cells: readonly CsvCell[]): string {
-  let line = '';
-  for (let i = 0; i < cells.length; i++) {
-    if (i > 0) line += ',';
-    line += field(neutraliseCell(cells[i]));
-  }
+  let line = cells.length ? fileCell(cells[0]) : '';
+  for (let i = 1; i < cells.length; i++) line += `,${fileCell(cells[i])}`;
   return `${line}\r\n`;
 }
 

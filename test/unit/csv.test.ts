@@ -27,7 +27,7 @@ const cell: fc.Arbitrary<CsvCell> = fc.oneof(
   hostileText,
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.constant(null),
+  fc.constantFrom(null, undefined, true, false, Number.NaN, Infinity, -Infinity),
   fc.integer({ min: -(10 ** 9), max: 10 ** 9 }).map((n) => numeral((n / 100).toFixed(2))),
 );
 

@@ -21,9 +21,7 @@
  * thread pool — one fsync for every commit made before it began. The answer still waits until
  * the write is on disk; the event loop does not.
  */
-import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 
 export interface CheckpointerOptions {
   /** How often the WAL is looked at and copied into the database (ms). */
@@ -102,7 +100,8 @@ parentPort.on('message', (m) => {
 async function syncWal(file: string): Promise<void> {
   let handle;
   try {
-    handle = await open(`${file}-wal`, 'r+');
+    // Loaded on first use, as the thread's module below: a command that never serves does not load them.
+    handle = await process.getBuiltinModule('node:fs/promises').open(`${file}-wal`, 'r+');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
@@ -133,6 +132,7 @@ export function startCheckpointer(file: string, o: CheckpointerOptions = {}): Ch
     resetBytes: o.resetBytes ?? 4 * 1024 * 1024,
     resetWaitMs: o.resetWaitMs ?? 100,
   };
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: settings });
   worker.unref();
   let stopping = false;

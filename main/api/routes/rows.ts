@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { EVENT_TABLES, rowFilters, type EventTable } from '../../../shared/report-catalog.ts';
 import { ROW_SCOPES } from '../../../shared/scopes.ts';
+import { JSON_TYPE } from '../fast-door.ts';
 import { API_PREFIX, requireScope, type Caller } from '../request-auth.ts';
 import {
   authQuery,
@@ -183,7 +184,10 @@ export function registerRows(context: RouteContext): void {
         if (q.format === 'json') {
           const body = op.run(req, q);
           if (body.notice) reply.header('x-partnergate-notice', body.notice);
-          return body;
+          // Written as reports are: rows are open records of cells, which JSON.stringify writes
+          // about three times faster than a serializer compiled from the schema.
+          sendRaw(reply, JSON_TYPE, JSON.stringify(body));
+          return;
         }
         const { search, notice } = prepare(req, table, q);
         if (notice) reply.header('x-partnergate-notice', notice);

@@ -173,10 +173,23 @@ describe('the admin listener before it reads a body', () => {
 });
 
 describe('uploads', () => {
+  // Uploads land in the temporary directory: this server's get one of their own, so uploads
+  // of servers other tests run at the same time are not counted here.
+  const systemTmp = process.env.TMPDIR;
+  let own = '';
+  beforeAll(() => {
+    own = mkdtempSync(join(tmpdir(), 'pg-admin-web-uploads-'));
+    process.env.TMPDIR = own;
+  });
+  afterAll(() => {
+    if (systemTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = systemTmp;
+    rmSync(own, { recursive: true, force: true });
+  });
   const uploadsOnDisk = () =>
-    readdirSync(tmpdir())
+    readdirSync(own)
       .filter((d) => d.startsWith('partnergate-uploads-'))
-      .flatMap((d) => readdirSync(`${tmpdir()}/${d}`));
+      .flatMap((d) => readdirSync(join(own, d)));
 
   it('streams a file to disk and imports it', async () => {
     core.accounts.create({ kind: 'affiliate', name: 'A' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { testCore } from '../helpers.ts';
+import { storeOf, testCore } from '../helpers.ts';
 
 describe('a conversion by its transaction id', () => {
   it('is the partner’s own; an employee seeing partners that share an id names the partner', () => {
@@ -43,6 +43,28 @@ describe('a conversion by its transaction id', () => {
     expect(() => core.events.conversion(onlyB, 'order-1', [String(a.id)])).toThrow(
       expect.objectContaining({ code: 'not_found' }),
     );
+  });
+});
+
+describe('a page of rows', () => {
+  it('names each row’s offer as it is named now, renamed in this process or another', () => {
+    const core = testCore();
+    const offer = core.offers.create({ name: 'VPN', defaultPayout: 1250 });
+    const a = core.accounts.create({ kind: 'affiliate', name: 'A' });
+    core.postbacks.record(a, { transaction_id: 'order-1', offer_id: offer.id, payout: '3.5' });
+    const offerOfPage = () =>
+      core.events.page(
+        core.events.prepare({ table: 'conversions', account: a, filters: {}, limit: 10 }),
+      ).rows[0]!.offer;
+    expect(offerOfPage()).toBe('VPN');
+    core.offers.update({ id: offer.id, name: 'VPN Pro' });
+    expect(offerOfPage()).toBe('VPN Pro');
+    // Another process (another connection) renames it: seen once SQLite's data version moves.
+    storeOf(core).prepare('UPDATE offers SET name = ? WHERE id = ?').run('VPN Max', offer.id);
+    const until = Date.now() + 2000;
+    while (offerOfPage() !== 'VPN Max' && Date.now() < until)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    expect(offerOfPage()).toBe('VPN Max');
   });
 });
 

@@ -10,9 +10,13 @@
  * answers the same 400 with its validator's details), streams, and the listener stopping. A
  * request this door gated and passed on carries its verdict, so the gate runs once per request
  * (a rate limit is never counted twice).
+ *
+ * Requests reach it two ways: from Node's HTTP server (`handle`), and on plain HTTP from the
+ * lean reader (lean-http.ts), which reads kept-alive polls off the socket itself.
  */
 import FindMyWay from 'find-my-way';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import type { RequestJournal } from '../services/request-journal.ts';
@@ -59,6 +63,32 @@ const VERDICT = Symbol('partnergate.verdict');
 /** URLs whose parsed inputs are kept (then the whole set starts afresh). */
 const PARSED_URLS = 2_000;
 type Gated = IncomingMessage & { [VERDICT]?: Verdict };
+const PENDING = Symbol('partnergate.pendingVerdict');
+type Carrying = Socket & { [PENDING]?: Verdict };
+
+/**
+ * Hands a verdict to the first request Node's HTTP server reads on `socket` (the one the gate
+ * just decided, whose bytes are handed over with the connection).
+ */
+export function carryVerdict(socket: Socket, verdict: Verdict): void {
+  (socket as Carrying)[PENDING] = verdict;
+}
+
+/**
+ * Whether the request came with a verdict carried over from the lean reader; if so it now
+ * holds it (see `verdictOf`) and the connection no longer does.
+ */
+export function takeCarried(req: IncomingMessage): boolean {
+  const socket = req.socket as Carrying;
+  const carried = socket[PENDING];
+  if (!carried) return false;
+  socket[PENDING] = undefined;
+  (req as Gated)[VERDICT] = carried;
+  return true;
+}
+
+/** Writes an answer: status, headers as name, value, name, value…, body. */
+export type Send = (status: number, headers: string[], body: string | Buffer) => void;
 
 /** The verdict the fast door reached on a request it passed on to Fastify. */
 export function verdictOf(raw: IncomingMessage): Verdict | undefined {
@@ -83,8 +113,9 @@ export function createFastDoor(o: FastDoorOptions) {
   const entries = new Map<string, RouteEntry>();
   let answered = 0;
 
+  /** Writes an answer's head and body through `send`, as both transports lay them out. */
   function write(
-    res: ServerResponse,
+    send: Send,
     status: number,
     a: Answered,
     requestId: string,
@@ -100,8 +131,7 @@ export function createFastDoor(o: FastDoorOptions) {
     ];
     for (const name in headers) h.push(name, headers[name]!);
     if (a.filename) h.push('content-disposition', `inline; filename="${a.filename}"`);
-    res.writeHead(status, h);
-    res.end(a.body);
+    send(status, h, a.body);
   }
 
   /**
@@ -132,6 +162,103 @@ export function createFastDoor(o: FastDoorOptions) {
     return input;
   }
 
+  /**
+   * Answers a request through `send` and returns true; or returns what Fastify needs to answer
+   * it: false when the gate has not seen it, the gate's verdict when it has. Both ways a
+   * request arrives call it: `handle` below (Node's HTTP server) and the lean reader.
+   */
+  function serve(
+    method: string | undefined,
+    url: string,
+    headers: IncomingHttpHeaders,
+    remoteAddress: string | undefined,
+    send: Send,
+  ): boolean | Verdict {
+    if (
+      method !== 'GET' ||
+      !url.startsWith(API_PREFIX) ||
+      url.includes('%') ||
+      headers['content-length'] !== undefined ||
+      headers['transfer-encoding'] !== undefined ||
+      o.closing()
+    )
+      return false;
+    const found = router.find('GET', url);
+    if (!found) return false;
+    const entry = found.store as RouteEntry;
+    if (entry.access !== 'key') return false;
+
+    const startedAt = performance.now();
+    const t = o.now();
+    const ip = clientAddress(remoteAddress, headers['x-forwarded-for'], o.trusted);
+    const query = found.searchParams as Record<string, unknown>;
+    const requestId = o.requestId();
+    let status = 0;
+    let errorCode: string | null = null;
+    let auth: AuthContext | null = null;
+    let rows = 0;
+    /** A thrown failure, answered as the error handler answers it. */
+    const fail = (e: unknown, extra: Record<string, string>) => {
+      const f = o.failed(e, requestId);
+      status = f.status;
+      errorCode = f.code;
+      const body = { contentType: JSON_TYPE, body: f.body };
+      write(send, status, body, requestId, { ...extra, ...f.headers });
+    };
+    let verdict: Verdict | null = null;
+    try {
+      verdict = o.gate.key(ip, presentedKey(headers, query), t);
+    } catch (e) {
+      // The gate could not decide (the store failed under it).
+      fail(e, {});
+    }
+    if (!verdict) {
+      // Answered by `fail`.
+    } else if (!verdict.ok) {
+      ({ status, auth } = verdict);
+      errorCode = verdict.code;
+      write(
+        send,
+        status,
+        {
+          contentType: JSON_TYPE,
+          body: refusalText(false, verdict.code, verdict.message, requestId, verdict.details),
+        },
+        requestId,
+        verdict.headers,
+      );
+    } else {
+      const fast = entry.fast;
+      const input = fast && parsedInput(url, fast, found.params, query);
+      if (!fast || !input) return verdict;
+      auth = verdict.auth;
+      const caller: Caller = { auth, rowsReturned: 0 };
+      try {
+        const a = fast.answer(caller, input.params, input.query);
+        status = 200;
+        write(send, status, a, requestId, verdict.headers);
+      } catch (e) {
+        fail(e, verdict.headers);
+      }
+      rows = caller.rowsReturned;
+    }
+    answered++;
+    o.journal.record({
+      at: t,
+      requestId,
+      keyId: auth?.key.id ?? null,
+      accountId: auth?.account.id ?? null,
+      ip,
+      method: 'GET',
+      route: entry.url,
+      status,
+      errorCode,
+      rows,
+      durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
+    });
+    return true;
+  }
+
   return {
     /** A route Fastify serves, as its onRoute hook sees it (GETs under the API prefix). */
     route(method: string | readonly string[], url: string, access: RouteEntry['access']): void {
@@ -154,95 +281,21 @@ export function createFastDoor(o: FastDoorOptions) {
       return answered;
     },
 
-    /** Answers the request and returns true, or returns false for Fastify to answer it. */
-    handle(req: IncomingMessage, res: ServerResponse): boolean {
-      const url = req.url!;
-      if (
-        req.method !== 'GET' ||
-        !url.startsWith(API_PREFIX) ||
-        url.includes('%') ||
-        req.headers['content-length'] !== undefined ||
-        req.headers['transfer-encoding'] !== undefined ||
-        o.closing()
-      )
-        return false;
-      const found = router.find('GET', url);
-      if (!found) return false;
-      const entry = found.store as RouteEntry;
-      if (entry.access !== 'key') return false;
+    serve,
 
-      const startedAt = performance.now();
-      const t = o.now();
-      const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], o.trusted);
-      const query = found.searchParams as Record<string, unknown>;
-      const requestId = o.requestId();
-      let status = 0;
-      let errorCode: string | null = null;
-      let auth: AuthContext | null = null;
-      let rows = 0;
-      /** A thrown failure, answered as the error handler answers it. */
-      const fail = (e: unknown, headers: Record<string, string>) => {
-        const f = o.failed(e, requestId);
-        status = f.status;
-        errorCode = f.code;
-        const body = { contentType: JSON_TYPE, body: f.body };
-        write(res, status, body, requestId, { ...headers, ...f.headers });
-      };
-      let verdict: Verdict | null = null;
-      try {
-        verdict = o.gate.key(ip, presentedKey(req.headers, query), t);
-      } catch (e) {
-        // The gate could not decide (the store failed under it).
-        fail(e, {});
-      }
-      if (!verdict) {
-        // Answered by `fail`.
-      } else if (!verdict.ok) {
-        ({ status, auth } = verdict);
-        errorCode = verdict.code;
-        write(
-          res,
-          status,
-          {
-            contentType: JSON_TYPE,
-            body: refusalText(false, verdict.code, verdict.message, requestId, verdict.details),
-          },
-          requestId,
-          verdict.headers,
-        );
-      } else {
-        const fast = entry.fast;
-        const input = fast && parsedInput(url, fast, found.params, query);
-        if (!fast || !input) {
-          (req as Gated)[VERDICT] = verdict;
-          return false;
-        }
-        auth = verdict.auth;
-        const caller: Caller = { auth, rowsReturned: 0 };
-        try {
-          const a = fast.answer(caller, input.params, input.query);
-          status = 200;
-          write(res, status, a, requestId, verdict.headers);
-        } catch (e) {
-          fail(e, verdict.headers);
-        }
-        rows = caller.rowsReturned;
-      }
-      answered++;
-      o.journal.record({
-        at: t,
-        requestId,
-        keyId: auth?.key.id ?? null,
-        accountId: auth?.account.id ?? null,
-        ip,
-        method: 'GET',
-        route: entry.url,
-        status,
-        errorCode,
-        rows,
-        durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
+    /**
+     * Answers the request and returns true, or returns false for Fastify to answer it. A request
+     * the lean reader gated before handing its connection over carries that verdict already.
+     */
+    handle(req: IncomingMessage, res: ServerResponse): boolean {
+      if (takeCarried(req)) return false;
+      const r = serve(req.method, req.url!, req.headers, req.socket.remoteAddress, (s, h, b) => {
+        res.writeHead(s, h);
+        res.end(b);
       });
-      return true;
+      if (r === true) return true;
+      if (r) (req as Gated)[VERDICT] = r;
+      return false;
     },
   };
 }

@@ -9,6 +9,7 @@ import { PartnergateError } from '../../shared/errors.ts';
 import type { Core } from '../core.ts';
 import type { TlsMaterial } from '../services/tls.ts';
 import type { FastDoor } from './fast-door.ts';
+import type { LeanHttp } from './lean-http.ts';
 import { buildPartnerApi, type PartnerApiOptions } from './server.ts';
 
 export interface ListenerOptions extends Omit<PartnerApiOptions, 'https'> {
@@ -32,6 +33,8 @@ export interface RunningListener {
   app: FastifyInstance;
   /** Answers the busiest requests before Fastify (see fast-door.ts). */
   door: FastDoor;
+  /** Reads kept-alive requests for the door on plain HTTP (see lean-http.ts); null over HTTPS. */
+  lean: LeanHttp | null;
   host: string;
   port: number;
   addresses: ListenerAddress[];
@@ -105,7 +108,7 @@ export async function startPartnerListener(
 ): Promise<RunningListener> {
   const { tls, ...api } = o;
   let running: RunningListener | null = null;
-  const { app, door } = await buildPartnerApi(core, {
+  const { app, door, lean } = await buildPartnerApi(core, {
     ...api,
     ...(tls && { https: { key: tls.key, cert: tls.cert } }),
     // Read at each handout: a renewed certificate replaces `running.tls`.
@@ -147,6 +150,7 @@ export async function startPartnerListener(
   running = {
     app,
     door,
+    lean,
     host: o.host,
     port,
     addresses: listenerAddresses(o.host, port, undefined, tls ? 'https' : 'http'),

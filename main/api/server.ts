@@ -30,6 +30,7 @@ import {
   type FailedAnswer,
   type FastDoor,
 } from './fast-door.ts';
+import { leanHttp, type LeanHttp } from './lean-http.ts';
 import { createGate, presentedKey } from './gate.ts';
 import { API_PREFIX, asWritten, refuse } from './request-auth.ts';
 import { registerRoutes, type RouteOptions } from './routes/index.ts';
@@ -106,7 +107,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
 export async function buildPartnerApi(
   core: Core,
   o: PartnerApiOptions = {},
-): Promise<{ app: FastifyInstance; journal: RequestJournal; door: FastDoor }> {
+): Promise<{
+  app: FastifyInstance;
+  journal: RequestJournal;
+  door: FastDoor;
+  /** The lean reader in front of a plain-HTTP listener (null over HTTPS). */
+  lean: LeanHttp | null;
+}> {
   const now = o.now ?? Date.now;
   const trusted = parseTrustedProxies(o.trustedProxies ?? []);
   const gate = createGate(core, {
@@ -135,6 +142,7 @@ export async function buildPartnerApi(
       headers: mapped.headers,
     };
   };
+  let lean: LeanHttp | null = null;
   const door = createFastDoor({
     gate,
     journal,
@@ -172,6 +180,8 @@ export async function buildPartnerApi(
       server.keepAliveTimeout = timeouts.keepAliveTimeout;
       server.requestTimeout = timeouts.requestTimeout;
       server.setTimeout(timeouts.connectionTimeout);
+      // Plain HTTP: the lean reader takes each connection first (over TLS, Node's server does).
+      if (!o.https) lean = leanHttp(server, door, { keepAliveTimeoutMs: server.keepAliveTimeout });
       return server;
     },
     // Requests arriving while the listener stops get the one error shape (see onRequest).
@@ -205,6 +215,7 @@ export async function buildPartnerApi(
   log = app.log;
   app.addHook('preClose', (done) => {
     closing = true;
+    lean?.close();
     done();
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -387,5 +398,5 @@ export async function buildPartnerApi(
     }
   });
   await app.ready();
-  return { app, journal, door };
+  return { app, journal, door, lean };
 }

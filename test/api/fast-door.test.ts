@@ -3,11 +3,14 @@
  * answers, a partner must see the same thing: each request here goes once over HTTP to a
  * listener (fast door in front) and once into a second API on the same store through
  * Fastify alone (`inject`), and the two answers must match — status, headers, body.
+ * Every case runs over both ways a request reaches the door: a connection closed after one
+ * request (Node's HTTP server reads it) and a kept-alive one (the lean reader reads it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildPartnerApi } from '../../main/api/server.ts';
 import type { FastDoor } from '../../main/api/fast-door.ts';
+import type { LeanHttp } from '../../main/api/lean-http.ts';
 import { storeOf } from '../helpers.ts';
 import { apiFixture, type ApiFixture } from './fixture.ts';
 import { request } from './http.ts';
@@ -15,6 +18,7 @@ import { request } from './http.ts';
 let f: ApiFixture;
 let fastifyOnly: FastifyInstance;
 let door: FastDoor;
+let lean: LeanHttp;
 let partner: number;
 let daily: number;
 
@@ -23,6 +27,7 @@ beforeAll(async () => {
   const built = await buildPartnerApi(f.core, { now: f.clock.now, journalIntervalMs: 50 });
   fastifyOnly = built.app;
   door = f.listener.door;
+  lean = f.listener.lean!;
   partner = f.core.accounts.list().find((a) => a.kind === 'affiliate' && a.status === 'active')!.id;
   daily = f.core.reports.list().find((d) => d.name === 'Daily performance by offer')!.id;
 });
@@ -54,11 +59,17 @@ function comparable(status: number, headers: Record<string, unknown>, body: stri
   };
 }
 
+/** How requests reach the listener: set by each run of the cases below. */
+let keepAlive = false;
+
 /** The same GET through both doors; the listener's answer, and whether the fast door took it. */
 async function both(path: string, headers: Record<string, string> = {}) {
   const before = door.answered;
-  const viaHttp = await request(`${f.base}${path}`, { headers });
+  const leanBefore = lean.answered;
+  const viaHttp = await request(`${f.base}${path}`, { headers, keepAlive });
   const tookIt = door.answered > before;
+  // Over a kept-alive connection the lean reader writes every answer the door gives.
+  expect(lean.answered - leanBefore).toBe(keepAlive && tookIt ? 1 : 0);
   const viaFastify = await fastifyOnly.inject({ method: 'GET', url: path, headers });
   const a = comparable(viaHttp.status, viaHttp.headers, viaHttp.text);
   const b = comparable(viaFastify.statusCode, viaFastify.headers, viaFastify.body);
@@ -70,7 +81,14 @@ async function both(path: string, headers: Record<string, string> = {}) {
 const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 const errorCode = (body: string) => (JSON.parse(body) as { error: { code: string } }).error.code;
 
-describe('the fast door', () => {
+describe.each([
+  ['a connection for one request', false],
+  ['a kept-alive connection', true],
+])('the fast door, over %s', (_, kept) => {
+  beforeAll(() => {
+    keepAlive = kept;
+  });
+
   it('answers /me, the report list and a report exactly as Fastify does', async () => {
     const k = await f.key(partner);
     const cases = [
@@ -162,19 +180,27 @@ describe('the fast door', () => {
     } finally {
       keyAuth.lookup = lookup;
     }
-    expect((await request(`${f.base}/api/v1/me`, { headers: bearer(k.secret) })).status).toBe(200);
+    expect(
+      (await request(`${f.base}/api/v1/me`, { headers: bearer(k.secret), keepAlive })).status,
+    ).toBe(200);
   });
 
   it('counts a request it passes on against the rate limit once', async () => {
     const k = await f.key(partner, { rate: { count: 3, windowMs: 60_000 } });
     const remaining: (string | undefined)[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await request(`${f.base}/api/v1/clicks?limit=1`, { headers: bearer(k.secret) });
+      const r = await request(`${f.base}/api/v1/clicks?limit=1`, {
+        headers: bearer(k.secret),
+        keepAlive,
+      });
       expect(r.status).toBe(200);
       remaining.push(r.headers['ratelimit-remaining'] as string);
     }
     expect(remaining).toEqual(['2', '1', '0']);
-    const over = await request(`${f.base}/api/v1/clicks?limit=1`, { headers: bearer(k.secret) });
+    const over = await request(`${f.base}/api/v1/clicks?limit=1`, {
+      headers: bearer(k.secret),
+      keepAlive,
+    });
     expect(over.status).toBe(429);
   });
 
@@ -182,9 +208,9 @@ describe('the fast door', () => {
     const p = f.core.accounts.create({ kind: 'affiliate', name: 'Journaled at the door' });
     const k = await f.key(p.id);
     for (let i = 0; i < 3; i++)
-      expect((await request(`${f.base}/api/v1/me`, { headers: bearer(k.secret) })).status).toBe(
-        200,
-      );
+      expect(
+        (await request(`${f.base}/api/v1/me`, { headers: bearer(k.secret), keepAlive })).status,
+      ).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
     const journaled = storeOf(f.core)
       .prepare(

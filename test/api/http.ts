@@ -13,11 +13,15 @@ export interface HttpOptions {
   body?: unknown;
   /** Source address of the connection (127.0.0.2, ::1 …): what the whitelist sees. */
   localAddress?: string;
+  /** Ask to keep the connection (`Connection: keep-alive`), as polling clients do. */
+  keepAlive?: boolean;
 }
 
 /** One request on a fresh connection, so the source address is the one asked for. */
 export function request(url: string, o: HttpOptions = {}): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
+  // A keep-alive agent of its own: the connection is new, and closed once answered.
+  const agent = o.keepAlive ? new http.Agent({ keepAlive: true }) : false;
+  return new Promise<HttpResponse>((resolve, reject) => {
     const body =
       o.body === undefined
         ? undefined
@@ -28,7 +32,7 @@ export function request(url: string, o: HttpOptions = {}): Promise<HttpResponse>
       url,
       {
         method: o.method ?? (body ? 'POST' : 'GET'),
-        agent: false,
+        agent,
         ...(o.localAddress && { localAddress: o.localAddress }),
         headers: {
           ...(body && typeof o.body !== 'string' ? { 'content-type': 'application/json' } : {}),
@@ -53,5 +57,5 @@ export function request(url: string, o: HttpOptions = {}): Promise<HttpResponse>
     req.on('error', reject);
     if (body) req.write(body);
     req.end();
-  });
+  }).finally(() => agent && agent.destroy());
 }

@@ -74,8 +74,8 @@ export function leanHttp(
   server.on('connection', (socket: Socket) => {
     if (closing) return nodeConnection.call(server, socket);
     held.add(socket);
-    const idle = () => socket.destroy();
-    const failed = () => socket.destroy();
+    /** An idle or failed connection is closed at once: nothing is in flight on it. */
+    const drop = () => socket.destroy();
     const forget = () => held.delete(socket);
     /** An answer laid out as Node lays it out on a kept-alive connection. */
     const send: Send = (status, headers, body) => {
@@ -100,8 +100,8 @@ export function leanHttp(
     /** Node's HTTP server takes the connection with `chunk` from `at` on, and keeps it. */
     const handOver = (chunk: Buffer, at: number, verdict: ReturnType<FastDoor['serve']>) => {
       socket.removeListener('data', read);
-      socket.removeListener('error', failed);
-      socket.removeListener('timeout', idle);
+      socket.removeListener('error', drop);
+      socket.removeListener('timeout', drop);
       socket.removeListener('close', forget);
       socket.setTimeout(0);
       held.delete(socket);
@@ -130,9 +130,9 @@ export function leanHttp(
     };
 
     socket.on('data', read);
-    socket.on('error', failed);
+    socket.on('error', drop);
     socket.on('close', forget);
-    if (o.keepAliveTimeoutMs) socket.setTimeout(o.keepAliveTimeoutMs, idle);
+    if (o.keepAliveTimeoutMs) socket.setTimeout(o.keepAliveTimeoutMs, drop);
   });
 
   /** The request in `text[at, end)` answered by the door, or what Node needs to answer it. */

@@ -32,6 +32,12 @@ export class RequestJournal {
    * is kept as given, not copied.
    */
   private folded = new Map<string, JournalEntry>();
+  /**
+   * The folded entry the last call joined or started, and its second: a flood or a partner's
+   * polls repeat it call after call, so it is recognised without building the fold's key.
+   */
+  private last: JournalEntry | null = null;
+  private lastSecond = -1;
 
   record(e: Omit<JournalEntry, 'count'>): void {
     const entry = e as JournalEntry;
@@ -42,15 +48,30 @@ export class RequestJournal {
       e.errorCode === 'ip_not_allowed' ||
       e.errorCode === 'rate_limited'
     ) {
-      const k = `${e.keyId}|${e.ip}|${e.method}|${e.route}|${e.status}|${e.errorCode}|${Math.floor(e.at / 1000)}`;
-      const seen = this.folded.get(k);
+      const second = Math.floor(e.at / 1000);
+      let seen: JournalEntry | null | undefined = this.last;
+      if (
+        seen === null ||
+        second !== this.lastSecond ||
+        seen.keyId !== e.keyId ||
+        seen.ip !== e.ip ||
+        seen.route !== e.route ||
+        seen.status !== e.status ||
+        seen.errorCode !== e.errorCode ||
+        seen.method !== e.method
+      ) {
+        const k = `${e.keyId}|${e.ip}|${e.method}|${e.route}|${e.status}|${e.errorCode}|${second}`;
+        seen = this.folded.get(k);
+        if (!seen) this.folded.set(k, entry);
+        this.last = seen ?? entry;
+        this.lastSecond = second;
+      }
       if (seen) {
         seen.count++;
         seen.rows += e.rows;
         seen.durationMs += e.durationMs;
         return;
       }
-      this.folded.set(k, entry);
     } else {
       this.buffer.push(entry);
     }
@@ -61,6 +82,7 @@ export class RequestJournal {
     if (this.folded.size) {
       for (const e of this.folded.values()) this.buffer.push(e);
       this.folded.clear();
+      this.last = null;
     }
     if (this.buffer.length === 0) return;
     const batch = this.buffer;

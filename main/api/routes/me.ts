@@ -36,6 +36,21 @@ const meBody = z
   })
   .describe('The key and its account.');
 
+/**
+ * A time as the API writes it, made once per instant: a partner's polls name the same expiry
+ * and freshness call after call.
+ */
+const isoTimes = new Map<number, string>();
+function isoTime(ms: number): string {
+  let text = isoTimes.get(ms);
+  if (text === undefined) {
+    if (isoTimes.size >= 10_000) isoTimes.clear();
+    text = new Date(ms).toISOString();
+    isoTimes.set(ms, text);
+  }
+  return text;
+}
+
 export function meOperation({ core }: RouteContext) {
   return operation({
     tool: 'account_info',
@@ -63,7 +78,7 @@ export function meOperation({ core }: RouteContext) {
           expires_at:
             key.expiresAt === null
               ? null
-              : new Date(Math.min(key.expiresAt, key.graceUntil ?? Infinity)).toISOString(),
+              : isoTime(Math.min(key.expiresAt, key.graceUntil ?? Infinity)),
           allows_url_key: key.allowQueryAuth,
           allows_mcp: key.allowMcp,
         },
@@ -73,7 +88,7 @@ export function meOperation({ core }: RouteContext) {
           remaining: rate.remaining,
           reset_seconds: Math.ceil(rate.resetInMs / 1000),
         },
-        data_fresh_until: fresh === null ? null : new Date(fresh).toISOString(),
+        data_fresh_until: fresh === null ? null : isoTime(fresh),
       };
     },
   });

@@ -38,6 +38,23 @@ export function refuse(
     .send(refusalText(req.url.startsWith(MCP_PATH), code, message, req.id, details));
 }
 
+/** What JSON.stringify writes escaped in a string: quotes, backslashes, controls, lone surrogates. */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as JSON.stringify writes it; most need no escape and are quoted as they are. */
+const jsonString = (s: string): string => (ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`);
+
+/** Details as JSON.stringify writes them. */
+function detailsText(details: readonly ErrorDetail[]): string {
+  let text = '[';
+  for (let i = 0; i < details.length; i++) {
+    const { field, message } = details[i]!;
+    text += `${i ? ',' : ''}{${field === undefined ? '' : `"field":${jsonString(field)},`}"message":${jsonString(message)}}`;
+  }
+  return `${text}]`;
+}
+
 /**
  * A refusal's body, built as text (refusals are the path a flood of bad requests takes): the
  * one error shape, or JSON-RPC's for an MCP client.
@@ -50,8 +67,8 @@ export function refusalText(
   details: readonly ErrorDetail[],
 ): string {
   return mcp
-    ? `{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":${JSON.stringify(`${code}: ${message}`)},"data":{"code":${JSON.stringify(code)},"request_id":"${requestId}","details":${JSON.stringify(details)}}}}`
-    : `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"request_id":"${requestId}","details":${JSON.stringify(details)}}}`;
+    ? `{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":${jsonString(`${code}: ${message}`)},"data":{"code":${jsonString(code)},"request_id":"${requestId}","details":${detailsText(details)}}}}`
+    : `{"error":{"code":${jsonString(code)},"message":${jsonString(message)},"request_id":"${requestId}","details":${detailsText(details)}}}`;
 }
 
 /**

@@ -15,7 +15,7 @@
  * lean reader (lean-http.ts), which reads kept-alive polls off the socket itself.
  */
 import FindMyWay from 'find-my-way';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
@@ -60,8 +60,21 @@ interface RouteEntry {
 }
 
 const VERDICT = Symbol('partnergate.verdict');
-/** URLs whose parsed inputs are kept (then the whole set starts afresh). */
-const PARSED_URLS = 2_000;
+/** URLs whose routes and inputs are kept (then the whole set starts afresh). */
+const ROUTED_URLS = 2_000;
+
+interface Input {
+  params: unknown;
+  query: unknown;
+}
+
+interface Routed {
+  entry: RouteEntry;
+  params: Readonly<Record<string, string | undefined>>;
+  query: Readonly<Record<string, unknown>>;
+  /** Parsed once it passed its schemas. */
+  input: Input | undefined;
+}
 type Gated = IncomingMessage & { [VERDICT]?: Verdict };
 const PENDING = Symbol('partnergate.pendingVerdict');
 type Carrying = Socket & { [PENDING]?: Verdict };
@@ -85,6 +98,18 @@ export function takeCarried(req: IncomingMessage): boolean {
   socket[PENDING] = undefined;
   (req as Gated)[VERDICT] = carried;
   return true;
+}
+
+/**
+ * The request headers the door reads, and the only ones the lean reader gives it: a door that
+ * read another one would answer a kept-alive poll without it.
+ */
+export interface DoorHeaders {
+  readonly authorization?: string | undefined;
+  readonly 'x-api-key'?: string | string[] | undefined;
+  readonly 'x-forwarded-for'?: string | string[] | undefined;
+  readonly 'content-length'?: string | undefined;
+  readonly 'transfer-encoding'?: string | undefined;
 }
 
 /** Writes an answer: status, headers as name, value, name, value…, body. */
@@ -135,31 +160,41 @@ export function createFastDoor(o: FastDoorOptions) {
   }
 
   /**
-   * Inputs already parsed, by URL: a partner's poll repeats its URL word for word, and the
-   * parse is a pure function of it. Frozen, so no answer can change what the next one gets;
-   * a URL carrying a key is never kept.
+   * What a URL asks for, by URL: a partner's poll repeats its URL word for word, and its
+   * route, raw parameters and parsed input are pure functions of it. Frozen, so no answer can
+   * change what the next one gets; a URL carrying a key or a link's token is never kept.
    */
-  const parsed = new Map<string, { params: unknown; query: unknown }>();
-  function parsedInput(
-    url: string,
-    fast: FastAnswer<unknown, unknown>,
-    rawParams: Record<string, string | undefined>,
-    rawQuery: Record<string, unknown>,
-  ): { params: unknown; query: unknown } | null {
-    const kept = parsed.get(url);
-    if (kept) return kept;
-    const params = fast.params ? fast.params.safeParse(rawParams) : null;
-    const query = fast.query.safeParse(rawQuery);
+  const routed = new Map<string, Routed>();
+  function routeOf(url: string): Routed | null {
+    let r = routed.get(url);
+    if (r) return r;
+    const found = router.find('GET', url);
+    if (!found) return null;
+    const query = Object.freeze(found.searchParams) as Record<string, unknown>;
+    r = {
+      entry: found.store as RouteEntry,
+      params: Object.freeze(found.params),
+      query,
+      input: undefined,
+    };
+    // Only the key routes' URLs: a handout's has its link's token in the path.
+    if (r.entry.access === 'key' && query.api_key === undefined && query.token === undefined) {
+      if (routed.size >= ROUTED_URLS) routed.clear();
+      routed.set(url, r);
+    }
+    return r;
+  }
+
+  /** The route's input parsed by its schemas (null when they refuse it: Fastify answers). */
+  function parsedInput(r: Routed, fast: FastAnswer<unknown, unknown>): Input | null {
+    if (r.input) return r.input;
+    const params = fast.params ? fast.params.safeParse(r.params) : null;
+    const query = fast.query.safeParse(r.query);
     if (params?.success === false || !query.success) return null;
-    const input = Object.freeze({
+    return (r.input = Object.freeze({
       params: Object.freeze(params?.data),
       query: Object.freeze(query.data),
-    });
-    if (rawQuery.api_key === undefined && rawQuery.token === undefined) {
-      if (parsed.size >= PARSED_URLS) parsed.clear();
-      parsed.set(url, input);
-    }
-    return input;
+    }));
   }
 
   /**
@@ -170,7 +205,7 @@ export function createFastDoor(o: FastDoorOptions) {
   function serve(
     method: string | undefined,
     url: string,
-    headers: IncomingHttpHeaders,
+    headers: DoorHeaders,
     remoteAddress: string | undefined,
     send: Send,
   ): boolean | Verdict {
@@ -183,15 +218,15 @@ export function createFastDoor(o: FastDoorOptions) {
       o.closing()
     )
       return false;
-    const found = router.find('GET', url);
+    const found = routeOf(url);
     if (!found) return false;
-    const entry = found.store as RouteEntry;
+    const entry = found.entry;
     if (entry.access !== 'key') return false;
 
     const startedAt = performance.now();
     const t = o.now();
     const ip = clientAddress(remoteAddress, headers['x-forwarded-for'], o.trusted);
-    const query = found.searchParams as Record<string, unknown>;
+    const query = found.query;
     const requestId = o.requestId();
     let status = 0;
     let errorCode: string | null = null;
@@ -229,7 +264,7 @@ export function createFastDoor(o: FastDoorOptions) {
       );
     } else {
       const fast = entry.fast;
-      const input = fast && parsedInput(url, fast, found.params, query);
+      const input = fast && parsedInput(found, fast);
       if (!fast || !input) return verdict;
       auth = verdict.auth;
       const caller: Caller = { auth, rowsReturned: 0 };

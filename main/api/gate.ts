@@ -10,7 +10,6 @@
  * out by someone else's mistakes. A real key that stopped working (revoked, expired) is not a
  * guess: it is told why.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorDetail } from '../../shared/errors.ts';
 import type { Core } from '../core.ts';
 import { narrowestMatch } from '../services/ip-rules.ts';
@@ -48,7 +47,10 @@ export interface Presented {
 
 /** The key a request presents: Authorization (Bearer), X-API-Key, or `api_key`/`token`. */
 export function presentedKey(
-  headers: IncomingHttpHeaders,
+  headers: {
+    readonly authorization?: string | undefined;
+    readonly 'x-api-key'?: string | string[] | undefined;
+  },
   query: Record<string, unknown> | undefined,
 ): Presented {
   const auth = headers.authorization;

@@ -8,16 +8,17 @@
  * It reads only what it can read without doubt: a whole `GET /… HTTP/1.1` in the strict form
  * (CRLF line ends, token header names, printable ASCII values), with no body and no header
  * that changes how the connection goes on (Content-Length, Transfer-Encoding, Expect, Upgrade,
- * a Connection other than keep-alive), each header once. Anything else, and every request the
- * door does not answer, hands the connection to Node's HTTP server with every byte not yet
- * answered, and Node serves it from then on with its own parser (llhttp), limits and
- * timeouts: another method, HTTP/1.0, a request split over reads, an obsolete line fold, a bare
- * LF, a control or non-ASCII byte, a repeated header. A request the gate has already decided
- * is handed over with its verdict (`carryVerdict`), so nothing is counted twice.
+ * a Connection other than keep-alive), each header the door reads sent once. Anything else,
+ * and every request the door does not answer, hands the connection to Node's HTTP server with
+ * every byte not yet answered, and Node serves it from then on with its own parser (llhttp),
+ * limits and timeouts: another method, HTTP/1.0, a request split over reads, an obsolete line
+ * fold, a bare LF, a control or non-ASCII byte, a repeated key. A request the gate has
+ * already decided is handed over with its verdict (`carryVerdict`), so nothing is counted
+ * twice.
  */
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { carryVerdict, type FastDoor, type Send } from './fast-door.ts';
+import { carryVerdict, type DoorHeaders, type FastDoor, type Send } from './fast-door.ts';
 
 /** Node's default `maxHeaderSize`: a longer head goes to Node, which answers 431. */
 const MAX_HEAD = 16 * 1024;
@@ -28,8 +29,22 @@ const MAX_HEADERS = 64;
  * printable ASCII or tabs. One test of the whole head; its lines are then cut by position.
  */
 const STRICT_HEAD = /^GET \/[!-~]* HTTP\/1\.1(?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e]*)*$/;
-/** Headers whose presence changes how a message or its connection is read. */
-const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'expect', 'upgrade']);
+/**
+ * The headers this reader looks at, by lower-case name: those the door reads (DoorHeaders)
+ * and Connection, each by its place in `answer`'s values; and (-1) those whose presence
+ * changes how a message or its connection is read. Every other header is checked for form
+ * only: the door's answer does not depend on it.
+ */
+const LOOKED_AT = new Map([
+  ['authorization', 0],
+  ['x-api-key', 1],
+  ['x-forwarded-for', 2],
+  ['connection', 3],
+  ['content-length', -1],
+  ['transfer-encoding', -1],
+  ['expect', -1],
+  ['upgrade', -1],
+]);
 /** What Node refuses in a header value it writes (ERR_INVALID_CHAR). */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -148,20 +163,27 @@ export function leanHttp(
     let from = head.indexOf('\r\n');
     if (from < 0) from = head.length;
     const url = head.slice(4, from - 9);
-    const headers: Record<string, string> = {};
+    const values: (string | undefined)[] = [undefined, undefined, undefined, undefined];
     for (let count = 0; from < head.length;) {
       if (++count > MAX_HEADERS) return false;
       const colon = head.indexOf(':', from);
       let to = head.indexOf('\r\n', colon);
       if (to < 0) to = head.length;
-      const name = head.slice(from + 2, colon).toLowerCase();
-      // Values are printable ASCII or tabs: trim() takes off exactly the spaces and tabs around.
-      const value = head.slice(colon + 1, to).trim();
-      if (headers[name] !== undefined || name === '__proto__' || NOT_LEAN.has(name)) return false;
-      if (name === 'connection' && value.toLowerCase() !== 'keep-alive') return false;
-      headers[name] = value;
+      const at = LOOKED_AT.get(head.slice(from + 2, colon).toLowerCase());
+      if (at !== undefined) {
+        // A header the answer depends on, sent twice: Node decides how the two combine.
+        if (at < 0 || values[at] !== undefined) return false;
+        // Values are printable ASCII or tabs: trim() takes off exactly the spaces and tabs around.
+        values[at] = head.slice(colon + 1, to).trim();
+      }
       from = to;
     }
+    if (values[3] !== undefined && values[3].toLowerCase() !== 'keep-alive') return false;
+    const headers: DoorHeaders = {
+      authorization: values[0],
+      'x-api-key': values[1],
+      'x-forwarded-for': values[2],
+    };
     return door.serve('GET', url, headers, remoteAddress, send);
   }
 

@@ -7,7 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { leanHttp, type LeanHttp } from '../../main/api/lean-http.ts';
-import { takeCarried, verdictOf, type Send } from '../../main/api/fast-door.ts';
+import { takeCarried, verdictOf, type DoorHeaders, type Send } from '../../main/api/fast-door.ts';
 import type { Verdict } from '../../main/api/gate.ts';
 
 const BODY = '{"ok":true}';
@@ -50,13 +50,7 @@ async function start(keepAliveTimeoutMs = 72_000): Promise<Running> {
   });
   server.keepAliveTimeout = keepAliveTimeoutMs;
   const door = {
-    serve(
-      _m: string | undefined,
-      url: string,
-      headers: Record<string, unknown>,
-      _a: unknown,
-      send: Send,
-    ) {
+    serve(_m: string | undefined, url: string, headers: DoorHeaders, _a: unknown, send: Send) {
       asked.push({ url, headers: { ...headers } });
       if (url.startsWith('/gated')) return VERDICT;
       if (!url.startsWith('/lean')) return false;
@@ -157,6 +151,8 @@ describe('the lean reader', () => {
     const cases: [string, string][] = [
       ['plain', get('/lean')],
       ['no headers at all', 'GET /lean HTTP/1.1\r\n\r\n'],
+      ['a header the door does not read, repeated', get('/lean', 'X-A: a\r\nx-a: b\r\n')],
+      ['a header named __proto__', get('/lean', '__proto__: a\r\n')],
       ['another method', 'DELETE /lean HTTP/1.1\r\nHost: x\r\n\r\n'],
       ['HTTP/1.0', 'GET /lean HTTP/1.0\r\nHost: x\r\n\r\n'],
       ['absolute form', 'GET http://x/lean HTTP/1.1\r\nHost: x\r\n\r\n'],
@@ -164,8 +160,10 @@ describe('the lean reader', () => {
       ['Content-Length: 0', get('/lean', 'Content-Length: 0\r\n')],
       ['Transfer-Encoding', get('/lean', 'Transfer-Encoding: chunked\r\n') + '0\r\n\r\n'],
       ['Expect', get('/lean', 'Expect: 100-continue\r\n')],
-      ['a repeated header', get('/lean', 'X-Api-Key: a\r\nx-api-key: b\r\n')],
-      ['a header named __proto__', get('/lean', '__proto__: a\r\n')],
+      ['a repeated key', get('/lean', 'X-Api-Key: a\r\nx-api-key: b\r\n')],
+      ['a repeated Authorization', get('/lean', 'Authorization: a\r\nauthorization: a\r\n')],
+      ['a repeated X-Forwarded-For', get('/lean', 'X-Forwarded-For: a\r\nX-Forwarded-For: b\r\n')],
+      ['a repeated Connection', get('/lean', 'Connection: keep-alive\r\n')],
       ['an obsolete line fold', get('/lean', 'X-A: a\r\n b\r\n')],
       ['a bare LF', 'GET /lean HTTP/1.1\r\nHost: x\nX-A: b\r\n\r\n'],
       ['a non-ASCII value', get('/lean', 'X-A: caf\u00e9\r\n')],
@@ -178,18 +176,28 @@ describe('the lean reader', () => {
       await exchange(s.port, [raw], 1);
       got.push([name, s.lean.answered ? 'lean' : 'node']);
     }
-    expect(got).toEqual(cases.map(([name], i) => [name, i < 2 ? 'lean' : 'node']));
+    expect(got).toEqual(cases.map(([name], i) => [name, i < 4 ? 'lean' : 'node']));
   });
 
-  it('gives the door the headers by lower-case name, their values trimmed', async () => {
+  it('gives the door the headers it reads, by any case of their names, their values trimmed', async () => {
     const s = await start();
-    await exchange(s.port, [get('/lean', 'X-Api-Key: \t abc def \t\r\nAccept:*/*\r\n')], 1);
-    expect(s.asked[0]!.headers).toEqual({
-      host: '127.0.0.1',
-      connection: 'keep-alive',
-      'x-api-key': 'abc def',
-      accept: '*/*',
-    });
+    const extra = 'X-Api-Key: \t abc def \t\r\nAccept:*/*\r\nAUTHORIZATION:Bearer k\r\n';
+    await exchange(s.port, [get('/lean', `${extra}x-forwarded-FOR: 10.0.0.1 \r\n`)], 1);
+    await exchange(s.port, [get('/lean')], 1);
+    expect(s.asked).toEqual([
+      {
+        url: '/lean',
+        headers: {
+          authorization: 'Bearer k',
+          'x-api-key': 'abc def',
+          'x-forwarded-for': '10.0.0.1',
+        },
+      },
+      {
+        url: '/lean',
+        headers: { authorization: undefined, 'x-api-key': undefined, 'x-forwarded-for': undefined },
+      },
+    ]);
   });
 
   it('closes a connection left idle for the keep-alive timeout', async () => {

@@ -169,12 +169,12 @@ export function leanHttp(
       const colon = head.indexOf(':', from);
       let to = head.indexOf('\r\n', colon);
       if (to < 0) to = head.length;
-      const at = LOOKED_AT.get(head.slice(from + 2, colon).toLowerCase());
-      if (at !== undefined) {
+      const slot = LOOKED_AT.get(head.slice(from + 2, colon).toLowerCase());
+      if (slot !== undefined) {
         // A header the answer depends on, sent twice: Node decides how the two combine.
-        if (at < 0 || values[at] !== undefined) return false;
+        if (slot < 0 || values[slot] !== undefined) return false;
         // Values are printable ASCII or tabs: trim() takes off exactly the spaces and tabs around.
-        values[at] = head.slice(colon + 1, to).trim();
+        values[slot] = head.slice(colon + 1, to).trim();
       }
       from = to;
     }

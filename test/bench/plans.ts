@@ -17,38 +17,74 @@ interface Ran {
 
 type Method = 'all' | 'get' | 'iterate';
 
-/** Runs `call` on a core over `dir` and returns the plan of every event query it ran, in order. */
-export function queryPlans(dir: string, call: (core: Core) => void): string {
+/**
+ * Runs `call` on a core over `dir` with every statement watched: `seen` is told of each event
+ * query, and the time spent inside them (their rows read into JavaScript values) is counted.
+ */
+function watched(
+  dir: string,
+  call: (core: Core) => void,
+  seen: (r: Ran) => void,
+): { seconds: number; inStatements: number } {
   const probe = new Database(':memory:');
   const statement = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<
     Method,
     (...args: unknown[]) => unknown
   >;
   probe.close();
-  const ran: Ran[] = [];
+  let inStatements = 0;
   const originals = new Map<Method, (...args: unknown[]) => unknown>();
   for (const m of ['all', 'get', 'iterate'] as const) {
     const original = statement[m];
     originals.set(m, original);
     statement[m] = function (this: { source: string }, ...args: unknown[]) {
-      if (EVENT_SQL.test(this.source) && !ran.some((r) => r.sql === this.source))
-        ran.push({ sql: this.source, args });
-      return original.apply(this, args);
+      if (!EVENT_SQL.test(this.source)) return original.apply(this, args);
+      seen({ sql: this.source, args });
+      // An iterator reads its rows after the call returns: not counted.
+      if (m === 'iterate') return original.apply(this, args);
+      const t = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        inStatements += performance.now() - t;
+      }
     };
   }
   const core = openCore({ dataDir: dir, actor: 'bench' });
   try {
+    const t = performance.now();
     call(core);
+    return { seconds: (performance.now() - t) / 1000, inStatements: inStatements / 1000 };
   } finally {
     core.close();
     for (const [m, original] of originals) statement[m] = original;
   }
+}
+
+/** Runs `call` on a core over `dir` and returns the plan of every event query it ran, in order. */
+export function queryPlans(dir: string, call: (core: Core) => void): string {
+  const ran: Ran[] = [];
+  watched(dir, call, (r) => {
+    if (!ran.some((x) => x.sql === r.sql)) ran.push(r);
+  });
   const db = new Database(join(dir, 'partnergate.sqlite'), { readonly: true });
   try {
     return ran.map((r) => `${r.sql.replace(/\s+/g, ' ').trim()}\n${plan(db, r)}`).join('\n\n');
   } finally {
     db.close();
   }
+}
+
+/**
+ * How long `call` takes in this process, and how much of that is spent reading event rows
+ * through better-sqlite3 (the `all` and `get` calls of its statements: SQLite and the making
+ * of JavaScript values). The second is the floor no faster writing can go below.
+ */
+export function statementShare(
+  dir: string,
+  call: (core: Core) => void,
+): { seconds: number; inStatements: number } {
+  return watched(dir, call, () => {});
 }
 
 /** EXPLAIN QUERY PLAN as SQLite's shell draws it: one line a step, indented under its parent. */

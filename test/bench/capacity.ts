@@ -218,6 +218,12 @@ export async function capacity(o: CapacityOptions): Promise<CapacityResult> {
   let bad = Infinity;
   let rate = 25;
   try {
+    // The server's first reports and searches compile their code and fill its caches, and the
+    // first import starts: a step of its own, not judged, so the search starts from a warm server.
+    const warm = await step(o.port, list, 10, o.stepSeconds);
+    o.log(
+      `  warm-up at 10 reads/s: p99 ${warm.p99.toFixed(1)} ms, ${warm.failed} failed (not judged)`,
+    );
     // Double until a step fails, then halve the gap three times.
     for (let i = 0; i < 12; i++) {
       const r = await step(o.port, list, rate, o.stepSeconds);

@@ -126,14 +126,19 @@ const SERVE_FLAGS = (
 async function startServer(
   mode: 'bare' | 'api',
   dir?: string,
+  o: { pin: boolean } = { pin: true },
 ): Promise<{ port: number; child: ChildProcess }> {
-  const [cmd, argv] = pinned(0, process.execPath, [
-    // The API runs with the V8 flags `partnergate serve` runs with.
-    ...(mode === 'api' ? SERVE_FLAGS : []),
-    fileURLToPath(new URL('./server.ts', import.meta.url)),
-    mode,
-    ...(dir ? [dir] : []),
-  ]);
+  const [cmd, argv] = (o.pin ? pinned : (_core: number, c: string, a: string[]) => [c, a] as const)(
+    0,
+    process.execPath,
+    [
+      // The API runs with the V8 flags `partnergate serve` runs with.
+      ...(mode === 'api' ? SERVE_FLAGS : []),
+      fileURLToPath(new URL('./server.ts', import.meta.url)),
+      mode,
+      ...(dir ? [dir] : []),
+    ],
+  );
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
@@ -234,7 +239,8 @@ if (args.includes('--capacity')) {
   mkdirSync(dir, { recursive: true });
   for (const f of ['partnergate.sqlite', 'master.key', 'settings.json'])
     if (existsSync(join(seed, f))) copyFileSync(join(seed, f), join(dir, f));
-  const api = await startServer('api', dir);
+  // Not pinned: the server, the import and the partners share the machine as the OS schedules them.
+  const api = await startServer('api', dir, { pin: false });
   log('Capacity: partners polling, postbacks at 20/s and a CSV import, all at once…');
   const c = await capacity({
     dir,

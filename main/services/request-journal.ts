@@ -33,11 +33,10 @@ export class RequestJournal {
    */
   private folded = new Map<string, JournalEntry>();
   /**
-   * The folded entry the last call joined or started, and its second: a flood or a partner's
-   * polls repeat it call after call, so it is recognised without building the fold's key.
+   * The folded entry the last call joined or started: a flood or a partner's polls repeat it
+   * call after call, so it is recognised without building the fold's key.
    */
   private last: JournalEntry | null = null;
-  private lastSecond = -1;
 
   record(e: Omit<JournalEntry, 'count'>): void {
     const entry = e as JournalEntry;
@@ -52,7 +51,7 @@ export class RequestJournal {
       let seen: JournalEntry | null | undefined = this.last;
       if (
         seen === null ||
-        second !== this.lastSecond ||
+        second !== Math.floor(seen.at / 1000) ||
         seen.keyId !== e.keyId ||
         seen.ip !== e.ip ||
         seen.route !== e.route ||
@@ -64,7 +63,6 @@ export class RequestJournal {
         seen = this.folded.get(k);
         if (!seen) this.folded.set(k, entry);
         this.last = seen ?? entry;
-        this.lastSecond = second;
       }
       if (seen) {
         seen.count++;

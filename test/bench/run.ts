@@ -99,8 +99,8 @@ async function prepare(dir: string): Promise<Prepared> {
  * two do not fight over one core and the ratios compare servers, not schedulers.
  */
 const PIN = availableParallelism() >= 2 && hasCommand('taskset');
-const pinned = (core: number, cmd: string, argv: string[]): [string, string[]] =>
-  PIN ? ['taskset', ['-c', String(core), cmd, ...argv]] : [cmd, argv];
+const pinned = (core: number | null, cmd: string, argv: string[]): [string, string[]] =>
+  PIN && core !== null ? ['taskset', ['-c', String(core), cmd, ...argv]] : [cmd, argv];
 
 function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
@@ -128,17 +128,13 @@ async function startServer(
   dir?: string,
   o: { pin: boolean } = { pin: true },
 ): Promise<{ port: number; child: ChildProcess }> {
-  const [cmd, argv] = (o.pin ? pinned : (_core: number, c: string, a: string[]) => [c, a] as const)(
-    0,
-    process.execPath,
-    [
-      // The API runs with the V8 flags `partnergate serve` runs with.
-      ...(mode === 'api' ? SERVE_FLAGS : []),
-      fileURLToPath(new URL('./server.ts', import.meta.url)),
-      mode,
-      ...(dir ? [dir] : []),
-    ],
-  );
+  const [cmd, argv] = pinned(o.pin ? 0 : null, process.execPath, [
+    // The API runs with the V8 flags `partnergate serve` runs with.
+    ...(mode === 'api' ? SERVE_FLAGS : []),
+    fileURLToPath(new URL('./server.ts', import.meta.url)),
+    mode,
+    ...(dir ? [dir] : []),
+  ]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));

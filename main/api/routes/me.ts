@@ -38,7 +38,8 @@ const meBody = z
 
 /**
  * A time as the API writes it, made once per instant: a partner's polls name the same expiry
- * and freshness call after call.
+ * and freshness call after call. (`isoInstant` keeps one day for a stream's rows; polls from
+ * many keys name many days, and would make its day again on nearly every call.)
  */
 const isoTimes = new Map<number, string>();
 function isoTime(ms: number): string {

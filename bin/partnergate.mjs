@@ -5,11 +5,15 @@
 // the build, or there is no build, it runs the TypeScript sources, so it never runs stale code.
 // `serve` runs with the V8 flags of bin/node-flags.json (a young generation sized for a server
 // that should stay within 200 MB), so it too may run itself again.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import module from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// Built-in modules are loaded with `require`: importing one builds a namespace of all its
+// exports, and node:fs's getters alone load its streams, its promises and readline (~10 ms of
+// every call). child_process is loaded only when this command runs itself again.
+const require = module.createRequire(import.meta.url);
+const { existsSync, readFileSync, readdirSync, statSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+const { fileURLToPath, pathToFileURL } = require('node:url');
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -49,7 +53,7 @@ function serveFlags() {
  * and a second one stops a server without finishing its work.
  */
 function runAgain(node, flags) {
-  const child = spawn(
+  const child = require('node:child_process').spawn(
     node,
     [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
     { stdio: 'inherit' },
@@ -59,12 +63,18 @@ function runAgain(node, flags) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-/** The newest modification time of the sources the build is made from. */
+/**
+ * The newest modification time of the sources the build is made from. The walk is its own:
+ * readdir's `recursive` option takes twice as long over these few directories.
+ */
 function newestSource(dir) {
   let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
-    if (e.isFile() && e.name.endsWith('.ts'))
-      newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (e.isFile() && e.name.endsWith('.ts'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
+  }
   return newest;
 }
 

@@ -9,6 +9,7 @@ import {
   mkdirSync,
   mkdtempSync,
   copyFileSync,
+  cpSync,
   readFileSync,
   symlinkSync,
   utimesSync,
@@ -27,12 +28,15 @@ const OWN_NODE = join(ROOT, 'node_modules', 'node', 'bin', 'node');
 const SYSTEM_NODE = '/usr/bin/node';
 
 /** A copy of the project's layout whose build is a stand-in that says it ran. */
-function layout(): { root: string; built: string } {
+function layout(): { root: string } {
   const root = mkdtempSync(join(tmpdir(), 'pg-launcher-'));
   mkdirSync(join(root, 'bin'));
   for (const f of ['partnergate.mjs', 'node-flags.json'])
     copyFileSync(join(ROOT, 'bin', f), join(root, 'bin', f));
-  for (const d of ['main', 'shared', 'node_modules']) symlinkSync(join(ROOT, d), join(root, d));
+  // The sources are copies, so a test can date one of them; the packages are the project's.
+  for (const d of ['main', 'shared']) cpSync(join(ROOT, d), join(root, d), { recursive: true });
+  copyFileSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
   mkdirSync(join(root, 'out', 'cli'), { recursive: true });
   const built = join(root, 'out', 'cli', 'partnergate.mjs');
   writeFileSync(
@@ -44,19 +48,21 @@ function layout(): { root: string; built: string } {
 } else process.stdout.write('the build ran\\n');
 `,
   );
-  return { root, built };
+  return { root };
 }
 
 describe('the partnergate launcher', () => {
   it('runs the build while it is newer than every source, else the sources', async () => {
-    const { root, built } = layout();
+    const { root } = layout();
     const launcher = join(root, 'bin', 'partnergate.mjs');
     const dir = tempDir();
     expect((await run(OWN_NODE, [launcher, '--data-dir', dir, 'partner', 'list'])).stdout).toBe(
       'the build ran\n',
     );
-    // A source edited after the build: the build is stale, so the sources run.
-    utimesSync(built, new Date(0), new Date(0));
+    // A source edited after the build, three directories down: the build is stale, so the
+    // sources run.
+    const later = new Date(Date.now() + 3_600_000);
+    utimesSync(join(root, 'main', 'db', 'migrations', 'index.ts'), later, later);
     const sources = await run(OWN_NODE, [launcher, '--data-dir', dir, '--json', 'partner', 'list']);
     expect(JSON.parse(sources.stdout)).toEqual([]);
   });

@@ -18,13 +18,16 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export function writeWaiter(db: Db, databaseFile: string) {
   return async function whenWritable<T>(fn: () => T | Promise<T>, o: WriteWait): Promise<T> {
-    const deadline = performance.now() + o.waitMs;
+    // The clock is read only once the lock is found taken: the global `performance` loads
+    // perf_hooks on first use, which a command line call that writes at once never needs.
+    let deadline: number | undefined;
     let pause = 5;
     for (;;) {
       try {
         return await withoutWaiting(db, fn);
       } catch (e) {
         if (!isBusy(e)) throw e;
+        deadline ??= performance.now() + o.waitMs;
         const left = deadline - performance.now();
         if (left <= 0) throw storageError(e, databaseFile) ?? e;
         await sleep(Math.min(pause, left));

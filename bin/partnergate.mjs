@@ -8,8 +8,8 @@
 import module from 'node:module';
 
 // Built-in modules are loaded with `require`: importing one builds a namespace of all its
-// exports, and node:fs's getters alone load its streams, its promises and readline (~10 ms of
-// every call). child_process is loaded only when this command runs itself again.
+// exports, and node:fs's getters alone load its streams, fs/promises and readline on every
+// call. child_process is loaded only when this command runs itself again.
 const require = module.createRequire(import.meta.url);
 const { existsSync, readFileSync, readdirSync, statSync } = require('node:fs');
 const { dirname, join } = require('node:path');

@@ -13,7 +13,7 @@ export const DISPLAY_RANDOM_CHARS = 6;
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_PATTERN = new RegExp(
-  `^${KEY_PREFIX}_([0-9A-Za-z]{${KEY_RANDOM_LENGTH}})_([0-9A-Za-z]{${KEY_CHECKSUM_LENGTH}})$`,
+  `^${KEY_PREFIX}_[0-9A-Za-z]{${KEY_RANDOM_LENGTH}}_[0-9A-Za-z]{${KEY_CHECKSUM_LENGTH}}$`,
 );
 
 const CRC_TABLE = (() => {

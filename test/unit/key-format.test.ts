@@ -40,8 +40,9 @@ describe('API key format', () => {
             return out;
           });
           expect(checkKeyFormat(key).ok).toBe(true);
-          // A typo in the random part or in the checksum itself.
-          const i = pos % 36 < 30 ? 4 + (pos % 36) : 35 + (pos % 36) - 30;
+          // A typo in the random part (4–33) or in the checksum itself (35–40), past the `_`.
+          const j = pos % 36;
+          const i = j < 30 ? 4 + j : 5 + j;
           const chars = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
           const c = chars[replacement]!;
           if (c === key[i]) return;

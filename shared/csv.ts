@@ -10,6 +10,8 @@
  * Numbers are data, not formulas: a JS number and a `numeral` (money written with its currency's
  * digits, `-12.50`) are written as they are.
  */
+import { isoInstant, writeIsoInstant } from './time-zone.ts';
+
 /** Numeric text the writer trusts not to be a formula: `12.50`, `-3`, `1200`. */
 export class CsvNumeral {
   readonly text: string;
@@ -120,4 +122,307 @@ export function csvFromObjects(
 ): string {
   const body = rows.map((r) => columns.map((c) => r[c]));
   return o.header === false ? csvRecords(body) : csvDocument(columns, body);
+}
+
+/**
+ * How one cell of a record is made from one value of a row that SQLite wrote as a JSON array
+ * (`json_array(...)`); `from` is the value's place in that array.
+ * - `value`: the value as it is (a number, text or null);
+ * - `instant`: epoch milliseconds, written as `isoInstant` writes them (anything else, such as
+ *   text or a number beyond any date, as it is);
+ * - `lookup`: an integer key, written as the text `names` holds for it (empty when none).
+ */
+export type JsonRowCell =
+  | { from: number; as: 'value' | 'instant' }
+  | { from: number; as: 'lookup'; names: ReadonlyMap<number, string> };
+
+/** JSON's bytes the reader looks for. */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+const LETTER_N = 0x6e;
+/** What a JSON value in a row is, as far as writing it is concerned. */
+const NUMBER = 0;
+const TEXT = 1;
+const NULL = 2;
+/** Text holding an escape (a quote, a backslash or a control character): left to the writer. */
+const ESCAPED = 3;
+/** Text holding a comma: quoted. */
+const TEXT_WITH_COMMA = 4;
+/** The furthest instant from 1970 a `Date` holds, in milliseconds. */
+const LAST_INSTANT = 8.64e15;
+/** How a cell is made (`JsonRowCell.as`). */
+const AS_VALUE = 0;
+const AS_INSTANT = 1;
+const AS_LOOKUP = 2;
+/** The longest integer copied as its digits: every one of up to 15 digits is a safe integer. */
+const MAX_DIGITS = 15;
+const WHITESPACE = /\s/;
+/** The WHATWG text codecs: global in Node, Electron and browsers, though ES's types lack them. */
+const codecs = globalThis as unknown as {
+  TextEncoder: new () => {
+    encode(text: string): Uint8Array;
+    encodeInto(text: string, into: Uint8Array): { written: number };
+  };
+  TextDecoder: new () => { decode(bytes: Uint8Array): string };
+};
+const utf8 = new codecs.TextEncoder();
+const fromUtf8 = new codecs.TextDecoder();
+
+/**
+ * Rows SQLite wrote as one JSON array of arrays (`json_group_array(json_array(...))`, read as
+ * UTF-8 bytes), written as CSV records (CRLF after each): byte for byte what
+ * `csvRecords(rows.map((r) => plan.cells(r)))` writes, without making a JavaScript value of
+ * each cell. Cells that are plain (digits, or ASCII-led text that holds no escape) are copied
+ * from the JSON as they are, quoted when they hold a comma and marked with `'` when they start
+ * a formula; a row with any other cell is parsed and written by `csvRecord`.
+ */
+export class CsvFromJsonRows {
+  private readonly plan: readonly JsonRowCell[];
+  /** The plan as numbers, read once a cell: each cell's value's place, and how it is made. */
+  private readonly froms: Int32Array;
+  private readonly ases: Uint8Array;
+  /** Each lookup's names as their cells stand in the file, in UTF-8. */
+  private readonly lookups: (Map<number, Uint8Array> | null)[];
+  /** The most bytes one row's instants and lookups can add. */
+  private readonly extra: number;
+  /** Where each value of the row being read starts and ends in the JSON, and what it is. */
+  private starts = new Int32Array(16);
+  private ends = new Int32Array(16);
+  private kinds = new Uint8Array(16);
+  /** How many values the row being read has. */
+  private count = 0;
+  private out = new Uint8Array(0);
+
+  constructor(plan: readonly JsonRowCell[]) {
+    this.plan = plan;
+    let extra = 0;
+    this.lookups = plan.map((c) => {
+      if (c.as === 'instant') extra += 24;
+      if (c.as !== 'lookup') return null;
+      const cells = new Map<number, Uint8Array>();
+      let longest = 0;
+      for (const [key, name] of c.names) {
+        const bytes = utf8.encode(fileCell(name));
+        cells.set(key, bytes);
+        longest = Math.max(longest, bytes.length);
+      }
+      extra += longest;
+      return cells;
+    });
+    this.extra = extra;
+    this.froms = Int32Array.from(plan, (c) => c.from);
+    this.ases = Uint8Array.from(plan, (c) =>
+      c.as === 'value' ? AS_VALUE : c.as === 'instant' ? AS_INSTANT : AS_LOOKUP,
+    );
+  }
+
+  /** A row's cells as the plan makes them from its values. */
+  cells(values: readonly unknown[]): CsvCell[] {
+    return this.plan.map((c) => {
+      const v = values[c.from] as string | number | null | undefined;
+      if (v === null || v === undefined) return null;
+      if (c.as === 'instant')
+        return typeof v === 'number' && Math.abs(v) <= LAST_INSTANT ? isoInstant(v) : v;
+      if (c.as === 'lookup') return c.names.get(Number(v)) ?? null;
+      return v;
+    });
+  }
+
+  /** The records of every row in `json`, as UTF-8, and how many rows there were. */
+  records(json: Uint8Array): { bytes: Uint8Array; rows: number } {
+    this.out = new Uint8Array(json.length + 1024);
+    let o = 0;
+    let rows = 0;
+    let p = json.indexOf(OPEN) + 1;
+    for (;;) {
+      while (p < json.length && json[p] !== OPEN && json[p] !== CLOSE) p++;
+      if (p >= json.length || json[p] === CLOSE) break;
+      const start = p;
+      p = this.readRow(json, p + 1);
+      rows++;
+      // Room for the row as it is copied: each cell's value, a quote pair, a mark and a comma,
+      // the instants and lookups, and CRLF.
+      let room = this.extra + 2;
+      for (let c = 0; c < this.froms.length; c++) {
+        const at = this.froms[c]!;
+        room += at < this.count ? this.ends[at]! - this.starts[at]! + 4 : 1;
+      }
+      this.reserve(o, room);
+      const copied = this.copyRow(json, o);
+      if (copied >= 0) o = copied;
+      else {
+        const values = JSON.parse(fromUtf8.decode(json.subarray(start, p))) as unknown[];
+        const record = csvRecord(this.cells(values));
+        // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
+        this.reserve(o, record.length * 3);
+        o += utf8.encodeInto(record, this.out.subarray(o)).written;
+      }
+    }
+    return { bytes: this.out.subarray(0, o), rows };
+  }
+
+  /** Makes room for `bytes` more after the first `used` of the answer. */
+  private reserve(used: number, bytes: number): void {
+    if (used + bytes <= this.out.length) return;
+    const bigger = new Uint8Array(Math.max(this.out.length * 2, used + bytes));
+    bigger.set(this.out.subarray(0, used));
+    this.out = bigger;
+  }
+
+  /**
+   * Notes where each value of the row starting after `[` at `p` lies, and what it is (the row's
+   * values are numbers, text and nulls, as `json_array` writes columns); returns the place
+   * after the row's `]`.
+   */
+  private readRow(json: Uint8Array, p: number): number {
+    const length = json.length;
+    let n = 0;
+    for (;;) {
+      if (p >= length) throw new Error('The rows end before their JSON does.');
+      let b = json[p]!;
+      if (b === CLOSE) {
+        this.count = n;
+        return p + 1;
+      }
+      if (n === this.starts.length) this.grow();
+      if (b === QUOTE) {
+        const start = ++p;
+        let kind = TEXT;
+        while (p < length && (b = json[p]!) !== QUOTE) {
+          if (b === BACKSLASH) {
+            kind = ESCAPED;
+            p++;
+          } else if (b === COMMA && kind === TEXT) kind = TEXT_WITH_COMMA;
+          p++;
+        }
+        this.note(n++, start, p, kind);
+        p++;
+      } else if (b === LETTER_N) {
+        this.note(n++, p, p, NULL);
+        p += 4;
+      } else {
+        const start = p;
+        while (p < length && (b = json[p]!) !== COMMA && b !== CLOSE) p++;
+        this.note(n++, start, p, NUMBER);
+      }
+      if (json[p] === COMMA) p++;
+    }
+  }
+
+  private note(i: number, start: number, end: number, kind: number): void {
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.kinds[i] = kind;
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
+    const kinds = new Uint8Array(size);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    kinds.set(this.kinds);
+    this.starts = starts;
+    this.ends = ends;
+    this.kinds = kinds;
+  }
+
+  /**
+   * Writes the row just read as a record at `o` when every cell of it is plain; returns where
+   * the record ends, or -1 when a cell needs the writer (what was copied of it is written over).
+   */
+  private copyRow(json: Uint8Array, o: number): number {
+    const { froms, ases, starts, ends, kinds, out, count } = this;
+    for (let c = 0; c < froms.length; c++) {
+      if (c > 0) out[o++] = COMMA;
+      const at = froms[c]!;
+      if (at >= count) return -1;
+      const kind = kinds[at]!;
+      if (kind === NULL) continue;
+      if (kind === ESCAPED) return -1;
+      const start = starts[at]!;
+      const end = ends[at]!;
+      const as = ases[c]!;
+      if (as === AS_VALUE) {
+        o =
+          kind === NUMBER
+            ? copyInteger(json, start, end, out, o)
+            : copyText(json, start, end, kind === TEXT_WITH_COMMA, out, o);
+        if (o < 0) return -1;
+        continue;
+      }
+      const key = kind === NUMBER ? integerAt(json, start, end) : -1;
+      if (key < 0) return -1;
+      if (as === AS_INSTANT) {
+        o = writeIsoInstant(out, o, key);
+        if (o < 0) return -1;
+      } else {
+        const name = this.lookups[c]!.get(key);
+        if (name) for (let i = 0; i < name.length; i++) out[o++] = name[i]!;
+      }
+    }
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+    return o;
+  }
+}
+
+/** JSON digits of a whole number (`-` first at most) copied as they are, or -1. */
+function copyInteger(json: Uint8Array, start: number, end: number, out: Uint8Array, o: number) {
+  const first = json[start] === 0x2d ? start + 1 : start;
+  if (end === first || end - first > MAX_DIGITS) return -1;
+  for (let i = first; i < end; i++) {
+    const b = json[i]!;
+    if (b < 0x30 || b > 0x39) return -1;
+  }
+  for (let i = start; i < end; i++) out[o++] = json[i]!;
+  return o;
+}
+
+/** A non-negative integer of up to 15 digits, or -1. */
+function integerAt(json: Uint8Array, start: number, end: number): number {
+  if (end === start || end - start > MAX_DIGITS) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const b = json[i]!;
+    if (b < 0x30 || b > 0x39) return -1;
+    n = n * 10 + (b - 0x30);
+  }
+  return n;
+}
+
+/**
+ * Text without escapes copied as `field(neutraliseCell(text))` writes it, or -1 for text that
+ * starts with anything but printable ASCII or ends with whitespace (left to the writer).
+ */
+function copyText(
+  json: Uint8Array,
+  start: number,
+  end: number,
+  comma: boolean,
+  out: Uint8Array,
+  o: number,
+) {
+  if (end === start) return o;
+  const first = json[start]!;
+  if (first <= 0x20 || first >= 0x7f) return -1;
+  const last = json[end - 1]!;
+  if (last <= 0x20 || last === 0x7f || (last > 0x7f && endsWithSpace(json, start, end))) return -1;
+  if (comma) out[o++] = QUOTE;
+  // = + - @ start a formula.
+  if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40) out[o++] = 0x27;
+  for (let i = start; i < end; i++) out[o++] = json[i]!;
+  if (comma) out[o++] = QUOTE;
+  return o;
+}
+
+/** Whether UTF-8 text ends with a whitespace character. */
+function endsWithSpace(json: Uint8Array, start: number, end: number): boolean {
+  let from = end - 1;
+  while (from > start && (json[from]! & 0xc0) === 0x80) from--;
+  return WHITESPACE.test(fromUtf8.decode(json.subarray(from, end)));
 }

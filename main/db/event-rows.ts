@@ -139,8 +139,8 @@ export function eventRowStatements(db: Db) {
       const bound = { ...params, after: BigInt(q.afterId), limit: BigInt(q.limit + 1) };
       const select = `SELECT id FROM ${q.table} WHERE ${where} AND id > @after`;
       const all = prepared(`${select} LIMIT @limit`, 'pluck').all(bound) as number[];
-      if (all.length <= q.limit) return Float64Array.from(all).sort();
-      return Float64Array.from(
+      if (all.length <= q.limit) return new Float64Array(all).sort();
+      return new Float64Array(
         prepared(`${select} ORDER BY id LIMIT @limit`, 'pluck').all({
           ...bound,
           limit: BigInt(q.limit),
@@ -159,6 +159,20 @@ export function eventRowStatements(db: Db) {
     ): EventValues[] {
       const sql = `SELECT ${columns.map((c) => `t.${c}`).join(', ')} FROM json_each(@ids) AS j CROSS JOIN ${table} AS t ON t.id = j.value`;
       return prepared(sql, 'raw').all({ ids: `[${ids.join(',')}]` }) as EventValues[];
+    },
+
+    /**
+     * The same rows as `byIds`, as SQLite writes them in JSON: one array of the rows' arrays
+     * of values, as UTF-8. Making one text of a part in SQLite costs about half of making a
+     * JavaScript value of each of its cells.
+     */
+    jsonByIds(
+      table: EventTable,
+      columns: readonly string[],
+      ids: ArrayLike<number> & { join(separator: string): string },
+    ): Uint8Array {
+      const sql = `SELECT CAST(json_group_array(json_array(${columns.map((c) => `t.${c}`).join(', ')})) AS BLOB) FROM json_each(@ids) AS j CROSS JOIN ${table} AS t ON t.id = j.value`;
+      return prepared(sql, 'pluck').get({ ids: `[${ids.join(',')}]` }) as Uint8Array;
     },
 
     /** The conversions recorded under one transaction id (one per partner at most), by id. */

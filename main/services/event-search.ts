@@ -2,7 +2,13 @@
 import { invalid, PartnergateError } from '../../shared/errors.ts';
 import { shown } from '../../shared/validation.ts';
 import { isoInstant } from '../../shared/time-zone.ts';
-import { csvRecord, numeral, type CsvCell } from '../../shared/csv.ts';
+import {
+  CsvFromJsonRows,
+  csvRecord,
+  numeral,
+  type CsvCell,
+  type JsonRowCell,
+} from '../../shared/csv.ts';
 import { majorUnitsText, toMajorUnits } from '../../shared/money.ts';
 import type { Account } from '../../shared/schemas.ts';
 import {
@@ -142,6 +148,26 @@ function layout(table: EventTable, partner: boolean): Layout {
 const LAYOUTS = perTable((t) => ({ partner: layout(t, true), employee: layout(t, false) }));
 const layoutFor = (table: EventTable, account: Pick<Account, 'kind'>): Layout =>
   LAYOUTS[table][account.kind === 'employee' ? 'employee' : 'partner'];
+
+/**
+ * How the CSV writer makes a layout's cells straight from rows SQLite wrote as JSON: what
+ * `shownValues` does for times, offer names and values as they are. Null for a layout with
+ * money or scaled columns, whose rows are written from their values.
+ */
+function jsonCsv(l: Layout, offerNames: ReadonlyMap<number, string>): CsvFromJsonRows | null {
+  const plan: JsonRowCell[] = [];
+  for (const s of l.shown) {
+    if (s.as === 'money' || s.as === 'scaled') return null;
+    plan.push(
+      s.as === 'time'
+        ? { from: s.at, as: 'instant' }
+        : s.as === 'offer name'
+          ? { from: s.at, as: 'lookup', names: offerNames }
+          : { from: s.at, as: 'value' },
+    );
+  }
+  return new CsvFromJsonRows(plan);
+}
 
 /** The columns a row of `table` has for this account, as the API names them, in order. */
 export function rowColumns(table: EventTable, account: Pick<Account, 'kind'>): string[] {
@@ -340,15 +366,27 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
       for (;;) {
         const ids = ctx.sql.eventRows.searchIds({ ...q, afterId: after, limit: window });
         const offers = offerNames();
+        const fromJson = format === 'csv' ? jsonCsv(l, offers) : null;
         for (let i = 0; i < ids.length || header; i += part) {
-          const rows = ids.length
-            ? ctx.sql.eventRows.byIds(s.dataset, l.stored, ids.subarray(i, i + part))
-            : [];
+          const partIds = ids.subarray(i, i + part);
+          const head = header ? csvRecord(l.shown.map((x) => x.name)) : '';
+          header = false;
+          if (fromJson) {
+            const { bytes, rows } = partIds.length
+              ? fromJson.records(ctx.sql.eventRows.jsonByIds(s.dataset, l.stored, partIds))
+              : { bytes: new Uint8Array(0), rows: 0 };
+            yield {
+              data: head ? Buffer.concat([Buffer.from(head), bytes]) : bufferOf(bytes),
+              rows,
+            };
+            if (!ids.length) return;
+            continue;
+          }
+          const rows = ids.length ? ctx.sql.eventRows.byIds(s.dataset, l.stored, partIds) : [];
           // Each line is encoded into one buffer for the part as it is made: no string of the
           // whole part, so nothing the size of a part outlives the young generation.
           const out = new PartWriter(rows.length * 128 + 1024);
-          if (header) out.line(csvRecord(l.shown.map((x) => x.name)));
-          header = false;
+          if (head) out.line(head);
           if (format === 'csv')
             for (const r of rows) out.line(csvRecord(shownValues(l, r, offers, 'csv', cells)));
           else for (const r of rows) out.line(`${JSON.stringify(present(l, r, offers))}\n`);
@@ -428,6 +466,11 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
 }
 
 export type EventSearchService = ReturnType<typeof eventSearchService>;
+
+/** Bytes as a Buffer over the same memory. */
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 /** A part of a streamed answer, encoded as UTF-8 line by line into a buffer that grows. */
 class PartWriter {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import { csvDocument } from '../../shared/csv.ts';
 import { storeOf, testCore } from '../helpers.ts';
 
 describe('a conversion by its transaction id', () => {
@@ -183,5 +184,81 @@ describe('a streamed answer', () => {
     const rows = parse<Record<string, string>>(text, { columns: true });
     expect(rows.filter((r) => r.sub2 === long)).toHaveLength(3);
     expect(rows).toHaveLength(53);
+  });
+});
+
+describe('a streamed CSV of clicks', () => {
+  it('is byte for byte the rows its pages hold, written by the one writer, whatever the cells hold', () => {
+    const core = testCore();
+    const offers = ['VPN, "Pro"', '=HYPERLINK("x")', 'Жёлтый'].map(
+      (name) => core.offers.create({ name, defaultPayout: 100 }).id,
+    );
+    const a = core.accounts.create({ kind: 'affiliate', name: 'A' });
+    const b = core.accounts.create({ kind: 'affiliate', name: 'B' });
+    const staff = core.accounts.create({ kind: 'employee', name: 'S', employeeAccess: 'all' });
+    const subs = [
+      'fb_ads',
+      '-5',
+      '@x',
+      'a,b',
+      'say "hi"',
+      'x\ny',
+      'tab\t',
+      ' lead',
+      'trail ',
+      'é',
+      'wide\u3000',
+      'c:\\d',
+      '\x7f',
+      null,
+    ];
+    const db = storeOf(core);
+    const insert = db.prepare(
+      'INSERT INTO clicks (ts, partner_id, offer_id, sub1, sub2, country, click_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const start = Date.UTC(2026, 9, 1);
+    db.transaction(() => {
+      for (let i = 0; i < 60; i++)
+        insert.run(
+          // Times that do not grow with the ids.
+          start + ((i * 7919) % 60) * 3_600_000 + i,
+          i % 4 === 3 ? b.id : a.id,
+          offers[i % offers.length],
+          subs[i % subs.length],
+          i % 5 === 0 ? subs[(i * 3) % subs.length] : `s${i}`,
+          i % 2 ? 'DE' : null,
+          `c-${i}`,
+        );
+    })();
+    for (const account of [a, staff]) {
+      const search = core.events.prepare({
+        table: 'clicks',
+        account,
+        from: '2026-10-01',
+        to: '2026-10-31',
+        timezone: 'UTC',
+        filters: {},
+        limit: 10_000,
+      });
+      const columns = core.events.columns('clicks', account);
+      const paged = core.events.page(search).rows;
+      expect(paged).toHaveLength(account === a ? 45 : 60);
+      let counted = 0;
+      const text = [
+        ...core.events.stream(search, 'csv', { header: true, partRows: 7, windowRows: 20 }),
+      ]
+        .map((p) => {
+          counted += p.rows;
+          return p.data.toString();
+        })
+        .join('');
+      expect(text).toBe(
+        csvDocument(
+          columns,
+          paged.map((r) => columns.map((c) => r[c])),
+        ),
+      );
+      expect(counted).toBe(paged.length);
+    }
   });
 });

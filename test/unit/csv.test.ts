@@ -1,12 +1,16 @@
+import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CsvFromJsonRows,
   csvDocument,
+  csvRecords,
   looksLikeFormula,
   neutraliseCell,
   numeral,
   type CsvCell,
+  type JsonRowCell,
 } from '../../shared/csv.ts';
 
 /** Any of CRLF, LF and CR ends a record, as in Excel and Python's csv module. */
@@ -86,5 +90,153 @@ describe('the CSV writer', () => {
     expect(neutraliseCell('-5')).toBe("'-5");
     expect(() => numeral('=1')).toThrow(/not a plain decimal/);
     expect(csvDocument(['a', 'b'], [[numeral('1.00'), 'x\ny']])).toBe('a,b\r\n1.00,"x\ny"\r\n');
+  });
+});
+
+describe('records written from rows SQLite wrote as JSON', () => {
+  /** Text as it comes in rows: mostly plain ASCII, with every character the writer treats apart. */
+  const rowText = fc.string({
+    unit: fc.oneof(
+      { weight: 6, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom('\\', '\x7f', 'é', 'Ж', '😀', '\u3000', '\u00a0', '\u2028'),
+      },
+      { weight: 1, arbitrary: hostileText },
+    ),
+    maxLength: 12,
+  });
+  const whole = (max: number) => fc.integer({ min: -max, max }).map((n) => BigInt(n));
+  /** A value as a column holds it: INTEGER (a bigint binds as one), REAL, TEXT or NULL. */
+  const value = fc.oneof(
+    { weight: 4, arbitrary: rowText },
+    { weight: 3, arbitrary: whole(Number.MAX_SAFE_INTEGER) },
+    { weight: 1, arbitrary: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) },
+    { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
+    { weight: 1, arbitrary: fc.constant(null) },
+  );
+  /** Milliseconds around and beyond the years the writer writes itself. */
+  const instant = fc.oneof(
+    fc.integer({ min: 0, max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }).map((n) => BigInt(n)),
+    fc
+      .integer({ min: Date.UTC(10_000, 0, 1) - 3, max: Date.UTC(10_000, 0, 1) + 3 })
+      .map((n) => BigInt(n)),
+    whole(10 ** 13),
+    value,
+  );
+  const WIDTH = 6;
+  const names = new Map<number, string>([
+    [1, 'Plain'],
+    [2, 'VPN, "Pro"'],
+    [3, '=HYPERLINK("x")'],
+    [4, ' spaced '],
+    [5, 'Жёлтый'],
+  ]);
+  const plan: fc.Arbitrary<JsonRowCell[]> = fc.array(
+    fc.oneof(
+      fc.record({
+        from: fc.integer({ min: 0, max: WIDTH }),
+        as: fc.constantFrom('value' as const, 'instant' as const),
+      }),
+      fc.record({
+        from: fc.integer({ min: 0, max: WIDTH }),
+        as: fc.constant('lookup' as const),
+        names: fc.constant(names),
+      }),
+    ),
+    { minLength: 1, maxLength: 8 },
+  );
+  /** Mostly rows the writer copies: short ASCII text, now and then with a character that matters. */
+  const plainText = fc.string({
+    unit: fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom(...'abcXYZ019_.:/') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          ',',
+          ' ',
+          '=',
+          '+',
+          '-',
+          '@',
+          '"',
+          '\\',
+          '\x7f',
+          'é',
+          '\u3000',
+          '\t',
+        ),
+      },
+    ),
+    maxLength: 10,
+  });
+  const plainValue = fc.oneof(plainText, whole(10 ** 6), fc.constant(null));
+  const row = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.tuple(
+        fc.array(plainValue, { minLength: WIDTH, maxLength: WIDTH }),
+        fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }).map((n) => BigInt(n)),
+        fc.integer({ min: 0, max: 7 }).map((n) => BigInt(n)),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(
+        fc.array(value, { minLength: WIDTH, maxLength: WIDTH }),
+        instant,
+        fc.oneof(
+          fc.integer({ min: 0, max: 7 }).map((n) => BigInt(n)),
+          value,
+        ),
+      ),
+    },
+  );
+
+  it('are byte for byte what csvRecord writes of the same rows read as values', () => {
+    // Columns without a type keep every value as it is bound, as STRICT columns keep theirs.
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY, a, b, c, d, e, f, at, key)');
+    const columns = ['a', 'b', 'c', 'd', 'e', 'f', 'at', 'key'];
+    const insert = db.prepare(
+      `INSERT INTO t (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    );
+    const asJson = db
+      .prepare(
+        `SELECT CAST(json_group_array(json_array(${columns.join(', ')})) AS BLOB) FROM (SELECT * FROM t ORDER BY n)`,
+      )
+      .pluck();
+    const asValues = db.prepare(`SELECT ${columns.join(', ')} FROM t ORDER BY n`).raw(true);
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 6 }), plan, (rows, cells) => {
+        db.exec('DELETE FROM t');
+        for (const [values, at, key] of rows) insert.run(...values, at, key);
+        // Instants and lookups also read the two columns made for them.
+        const planned = cells.map((c, i) =>
+          i % 3 === 1 ? { ...c, from: WIDTH } : i % 3 === 2 ? { ...c, from: WIDTH + 1 } : c,
+        );
+        const writer = new CsvFromJsonRows(planned);
+        const { bytes, rows: count } = writer.records(asJson.get() as Uint8Array);
+        const expected = csvRecords((asValues.all() as unknown[][]).map((r) => writer.cells(r)));
+        expect(Buffer.from(bytes).toString()).toBe(expected);
+        expect(count).toBe(rows.length);
+        const back: string[][] = parse(Buffer.from(bytes).toString(), {
+          record_delimiter: ['\r\n', '\n', '\r'],
+          relax_column_count: true,
+        });
+        expect(back).toHaveLength(rows.length);
+      }),
+      { numRuns: 1500 },
+    );
+    db.close();
+  });
+
+  it('refuses bytes that end before their rows do, instead of reading past them', () => {
+    const writer = new CsvFromJsonRows([{ from: 0, as: 'value' }]);
+    for (const text of ['[[1,"ab', '[[12', '[[1,', '[["a\\'])
+      expect(() => writer.records(new TextEncoder().encode(text)), text).toThrow(/end before/);
+    expect(
+      Buffer.from(writer.records(new TextEncoder().encode('[[1],["a,b"]]')).bytes).toString(),
+    ).toBe('1\r\n"a,b"\r\n');
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoInstant } from '../../shared/time-zone.ts';
+import { isoInstant, writeIsoInstant } from '../../shared/time-zone.ts';
 
 describe('an instant written as ISO 8601', () => {
   it('is exactly what Date#toISOString writes, for any millisecond and in any order', () => {
@@ -16,7 +16,20 @@ describe('an instant written as ISO 8601', () => {
     );
     fc.assert(
       fc.property(fc.array(instant, { maxLength: 20 }), (list) => {
-        for (const ms of list) expect(isoInstant(ms)).toBe(new Date(ms).toISOString());
+        for (const ms of list) {
+          const text = new Date(ms).toISOString();
+          expect(isoInstant(ms)).toBe(text);
+          // As bytes: the same text where it is written, or nothing for what `Date` must write.
+          const out = new Uint8Array(32).fill(0x2a);
+          const end = writeIsoInstant(out, 3, ms);
+          if (ms >= 0 && ms < Date.UTC(10_000, 0, 1) && Number.isInteger(ms)) {
+            expect(end).toBe(27);
+            expect(String.fromCharCode(...out.subarray(3, end))).toBe(text);
+          } else {
+            expect(end).toBe(-1);
+            expect(out.every((b) => b === 0x2a)).toBe(true);
+          }
+        }
       }),
       { numRuns: 2000 },
     );

@@ -194,6 +194,8 @@ export class CsvFromJsonRows {
   private kinds = new Uint8Array(16);
   /** How many values the row being read has. */
   private count = 0;
+  /** How many rows `records` read last. */
+  private rows = 0;
   private out = new Uint8Array(0);
 
   constructor(plan: readonly JsonRowCell[]) {
@@ -234,34 +236,42 @@ export class CsvFromJsonRows {
   /** The records of every row in `json`, as UTF-8, and how many rows there were. */
   records(json: Uint8Array): { bytes: Uint8Array; rows: number } {
     this.out = new Uint8Array(json.length + 1024);
+    const end = this.writeRows(json);
+    return { bytes: this.out.subarray(0, end), rows: this.rows };
+  }
+
+  /** Writes every row's record into `out`; returns where the last ends. */
+  private writeRows(json: Uint8Array): number {
+    const { froms } = this;
     let o = 0;
-    let rows = 0;
     let p = json.indexOf(OPEN) + 1;
+    this.rows = 0;
     for (;;) {
       while (p < json.length && json[p] !== OPEN && json[p] !== CLOSE) p++;
-      if (p >= json.length || json[p] === CLOSE) break;
+      if (p >= json.length || json[p] === CLOSE) return o;
       const start = p;
       p = this.readRow(json, p + 1);
-      rows++;
+      this.rows++;
       // Room for the row as it is copied: each cell's value, a quote pair, a mark and a comma,
       // the instants and lookups, and CRLF.
       let room = this.extra + 2;
-      for (let c = 0; c < this.froms.length; c++) {
-        const at = this.froms[c]!;
+      for (let c = 0; c < froms.length; c++) {
+        const at = froms[c]!;
         room += at < this.count ? this.ends[at]! - this.starts[at]! + 4 : 1;
       }
       this.reserve(o, room);
       const copied = this.copyRow(json, o);
-      if (copied >= 0) o = copied;
-      else {
-        const values = JSON.parse(fromUtf8.decode(json.subarray(start, p))) as unknown[];
-        const record = csvRecord(this.cells(values));
-        // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
-        this.reserve(o, record.length * 3);
-        o += utf8.encodeInto(record, this.out.subarray(o)).written;
-      }
+      o = copied >= 0 ? copied : this.writeParsed(json.subarray(start, p), o);
     }
-    return { bytes: this.out.subarray(0, o), rows };
+  }
+
+  /** Writes a row's record by parsing its JSON and handing its cells to `csvRecord`. */
+  private writeParsed(row: Uint8Array, o: number): number {
+    const values = JSON.parse(fromUtf8.decode(row)) as unknown[];
+    const record = csvRecord(this.cells(values));
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
+    this.reserve(o, record.length * 3);
+    return o + utf8.encodeInto(record, this.out.subarray(o)).written;
   }
 
   /** Makes room for `bytes` more after the first `used` of the answer. */

@@ -130,11 +130,19 @@ export function csvFromObjects(
  * - `value`: the value as it is (a number, text or null);
  * - `instant`: epoch milliseconds, written as `isoInstant` writes them (anything else, such as
  *   text or a number beyond any date, as it is);
- * - `lookup`: an integer key, written as the text `names` holds for it (empty when none).
+ * - `lookup`: an integer key, written as the text `names` holds for it (empty when none);
+ * - `numeral`: a number, written as the decimal text `text` makes of it and of the row's value
+ *   at `unitFrom` (minor units of that currency as major units, say); anything else as it is.
  */
 export type JsonRowCell =
   | { from: number; as: 'value' | 'instant' }
-  | { from: number; as: 'lookup'; names: ReadonlyMap<number, string> };
+  | { from: number; as: 'lookup'; names: ReadonlyMap<number, string> }
+  | {
+      from: number;
+      as: 'numeral';
+      unitFrom: number;
+      text: (value: number, unit: string | number | null) => string;
+    };
 
 /** JSON's bytes the reader looks for. */
 const QUOTE = 0x22;
@@ -157,6 +165,9 @@ const LAST_INSTANT = 8.64e15;
 const AS_VALUE = 0;
 const AS_INSTANT = 1;
 const AS_LOOKUP = 2;
+const AS_NUMERAL = 3;
+/** The most characters a numeral is written with in the room made for a row. */
+const NUMERAL_ROOM = 32;
 /** The longest integer copied as its digits: every one of up to 15 digits is a safe integer. */
 const MAX_DIGITS = 15;
 const WHITESPACE = /\s/;
@@ -196,6 +207,9 @@ export class CsvFromJsonRows {
   private count = 0;
   /** How many rows `records` read last. */
   private rows = 0;
+  /** The last unit a numeral was written with, as bytes and as text. */
+  private lastUnit = new Uint8Array(0);
+  private lastUnitText = '';
   private out = new Uint8Array(0);
 
   constructor(plan: readonly JsonRowCell[]) {
@@ -203,6 +217,7 @@ export class CsvFromJsonRows {
     let extra = 0;
     this.lookups = plan.map((c) => {
       if (c.as === 'instant') extra += 24;
+      if (c.as === 'numeral') extra += NUMERAL_ROOM;
       if (c.as !== 'lookup') return null;
       const cells = new Map<number, Uint8Array>();
       let longest = 0;
@@ -217,7 +232,13 @@ export class CsvFromJsonRows {
     this.extra = extra;
     this.froms = Int32Array.from(plan, (c) => c.from);
     this.ases = Uint8Array.from(plan, (c) =>
-      c.as === 'value' ? AS_VALUE : c.as === 'instant' ? AS_INSTANT : AS_LOOKUP,
+      c.as === 'value'
+        ? AS_VALUE
+        : c.as === 'instant'
+          ? AS_INSTANT
+          : c.as === 'lookup'
+            ? AS_LOOKUP
+            : AS_NUMERAL,
     );
   }
 
@@ -229,6 +250,10 @@ export class CsvFromJsonRows {
       if (c.as === 'instant')
         return typeof v === 'number' && Math.abs(v) <= LAST_INSTANT ? isoInstant(v) : v;
       if (c.as === 'lookup') return c.names.get(Number(v)) ?? null;
+      if (c.as === 'numeral')
+        return typeof v === 'number'
+          ? numeral(c.text(v, (values[c.unitFrom] ?? null) as string | number | null))
+          : v;
       return v;
     });
   }
@@ -342,6 +367,35 @@ export class CsvFromJsonRows {
   }
 
   /**
+   * A numeral cell's text for `n`, with the row's unit as `cells` would read it; null when the
+   * unit is not plain text (left to the writer) or the text is not ASCII a numeral allows.
+   */
+  private numeralText(c: number, n: number, json: Uint8Array): string | null {
+    const cell = this.plan[c] as Extract<JsonRowCell, { as: 'numeral' }>;
+    let unit: string | null = null;
+    const at = cell.unitFrom;
+    if (at >= 0 && at < this.count && this.kinds[at] !== NULL) {
+      const kind = this.kinds[at]!;
+      if (kind !== TEXT && kind !== TEXT_WITH_COMMA) return null;
+      unit = this.unitText(json, this.starts[at]!, this.ends[at]!);
+    }
+    return numeral(cell.text(n, unit)).text;
+  }
+
+  /** Text of a unit, remembered from the last row: rows mostly share a currency. */
+  private unitText(json: Uint8Array, start: number, end: number): string {
+    const last = this.lastUnit;
+    if (last.length === end - start) {
+      let same = true;
+      for (let i = 0; i < last.length && same; i++) same = last[i] === json[start + i];
+      if (same) return this.lastUnitText;
+    }
+    this.lastUnit = json.slice(start, end);
+    this.lastUnitText = fromUtf8.decode(this.lastUnit);
+    return this.lastUnitText;
+  }
+
+  /**
    * Writes the row just read as a record at `o` when every cell of it is plain; returns where
    * the record ends, or -1 when a cell needs the writer (what was copied of it is written over).
    */
@@ -365,13 +419,19 @@ export class CsvFromJsonRows {
         if (o < 0) return -1;
         continue;
       }
-      const key = kind === NUMBER ? integerAt(json, start, end) : -1;
-      if (key < 0) return -1;
+      const n = kind === NUMBER ? integerAt(json, start, end) : NaN;
+      if (as === AS_NUMERAL) {
+        const text = Number.isNaN(n) ? null : this.numeralText(c, n, json);
+        if (text === null || text.length > NUMERAL_ROOM) return -1;
+        for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
+        continue;
+      }
+      if (!(n >= 0)) return -1;
       if (as === AS_INSTANT) {
-        o = writeIsoInstant(out, o, key);
+        o = writeIsoInstant(out, o, n);
         if (o < 0) return -1;
       } else {
-        const name = this.lookups[c]!.get(key);
+        const name = this.lookups[c]!.get(n);
         if (name) for (let i = 0; i < name.length; i++) out[o++] = name[i]!;
       }
     }
@@ -393,16 +453,17 @@ function copyInteger(json: Uint8Array, start: number, end: number, out: Uint8Arr
   return o;
 }
 
-/** A non-negative integer of up to 15 digits, or -1. */
+/** JSON digits of a whole number of up to 15 digits (`-` first at most) as a number, or NaN. */
 function integerAt(json: Uint8Array, start: number, end: number): number {
-  if (end === start || end - start > MAX_DIGITS) return -1;
+  const first = json[start] === 0x2d ? start + 1 : start;
+  if (end === first || end - first > MAX_DIGITS) return NaN;
   let n = 0;
-  for (let i = start; i < end; i++) {
+  for (let i = first; i < end; i++) {
     const b = json[i]!;
-    if (b < 0x30 || b > 0x39) return -1;
+    if (b < 0x30 || b > 0x39) return NaN;
     n = n * 10 + (b - 0x30);
   }
-  return n;
+  return first === start ? n : -n;
 }
 
 /**

@@ -151,22 +151,34 @@ const layoutFor = (table: EventTable, account: Pick<Account, 'kind'>): Layout =>
 
 /**
  * How the CSV writer makes a layout's cells straight from rows SQLite wrote as JSON: what
- * `shownValues` does for times, offer names and values as they are. Null for a layout with
- * money or scaled columns, whose rows are written from their values.
+ * `shownValues` does for times, offer names, money and values as they are. Null for a layout
+ * with scaled columns, whose rows are written from their values.
  */
 function jsonCsv(l: Layout, offerNames: ReadonlyMap<number, string>): CsvFromJsonRows | null {
   const plan: JsonRowCell[] = [];
   for (const s of l.shown) {
-    if (s.as === 'money' || s.as === 'scaled') return null;
+    if (s.as === 'scaled') return null;
     plan.push(
       s.as === 'time'
         ? { from: s.at, as: 'instant' }
         : s.as === 'offer name'
           ? { from: s.at, as: 'lookup', names: offerNames }
-          : { from: s.at, as: 'value' },
+          : s.as === 'money'
+            ? { from: s.at, as: 'numeral', unitFrom: l.currencyAt, text: moneyText }
+            : { from: s.at, as: 'value' },
     );
   }
   return new CsvFromJsonRows(plan);
+}
+
+/** A row's currency: USD when the row names none. */
+function currencyOf(value: string | number | null): string {
+  return typeof value === 'string' ? value : 'USD';
+}
+
+/** Money in a row's currency, with the currency's digits. */
+function moneyText(minor: number, currency: string | number | null): string {
+  return majorUnitsText(minor, currencyOf(currency));
 }
 
 /** The columns a row of `table` has for this account, as the API names them, in order. */
@@ -208,8 +220,7 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
     moneyAs: MoneyAs,
     out: CsvCell[] = [],
   ): CsvCell[] {
-    const currency =
-      currencyAt >= 0 && typeof values[currencyAt] === 'string' ? values[currencyAt] : 'USD';
+    const currency = currencyOf(currencyAt >= 0 ? values[currencyAt]! : null);
     for (let i = 0; i < shown.length; i++) {
       const s = shown[i]!;
       const v = values[s.at]!;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { csvDocument } from '../../shared/csv.ts';
+import { csvDocument, numeral } from '../../shared/csv.ts';
+import { currencyDigits } from '../../shared/money.ts';
+import type { Core } from '../../main/core.ts';
+import type { Account } from '../../shared/schemas.ts';
 import { storeOf, testCore } from '../helpers.ts';
 
 describe('a conversion by its transaction id', () => {
@@ -187,6 +190,19 @@ describe('a streamed answer', () => {
   });
 });
 
+/** Every row of October 2026 in `table` that `account` may read. */
+function october(core: Core, table: 'clicks' | 'conversions', account: Account) {
+  return core.events.prepare({
+    table,
+    account,
+    from: '2026-10-01',
+    to: '2026-10-31',
+    timezone: 'UTC',
+    filters: {},
+    limit: 10_000,
+  });
+}
+
 describe('a streamed CSV of clicks', () => {
   it('is byte for byte the rows its pages hold, written by the one writer, whatever the cells hold', () => {
     const core = testCore();
@@ -231,15 +247,7 @@ describe('a streamed CSV of clicks', () => {
         );
     })();
     for (const account of [a, staff]) {
-      const search = core.events.prepare({
-        table: 'clicks',
-        account,
-        from: '2026-10-01',
-        to: '2026-10-31',
-        timezone: 'UTC',
-        filters: {},
-        limit: 10_000,
-      });
+      const search = october(core, 'clicks', account);
       const columns = core.events.columns('clicks', account);
       const paged = core.events.page(search).rows;
       expect(paged).toHaveLength(account === a ? 45 : 60);
@@ -259,6 +267,51 @@ describe('a streamed CSV of clicks', () => {
         ),
       );
       expect(counted).toBe(paged.length);
+    }
+  });
+
+  it('writes conversions’ money with each row’s currency digits, as its pages hold it', () => {
+    const core = testCore();
+    const usd = core.offers.create({ name: 'VPN, "Pro"', defaultPayout: 1250 });
+    const jpy = core.offers.create({ name: '=Yen', defaultPayout: 900, currency: 'JPY' });
+    const a = core.accounts.create({ kind: 'affiliate', name: 'A' });
+    const staff = core.accounts.create({ kind: 'employee', name: 'S', employeeAccess: 'all' });
+    const subs = ['fb_ads', '-5', 'a,b', 'say "hi"', 'é', null];
+    for (let i = 0; i < 40; i++) {
+      const yen = i % 3 === 0;
+      core.postbacks.record(a, {
+        transaction_id: `t-${i}`,
+        offer_id: yen ? jpy.id : usd.id,
+        payout: yen ? String(i * 7) : `${i}.${String(i % 100).padStart(2, '0')}`,
+        sale_amount: i % 4 ? String(i * 3) : undefined,
+        sub1: subs[i % subs.length] ?? undefined,
+        time: new Date(Date.UTC(2026, 9, 1 + ((i * 7) % 20), i % 24)).toISOString(),
+      });
+    }
+    for (const account of [a, staff]) {
+      const search = october(core, 'conversions', account);
+      const columns = core.events.columns('conversions', account);
+      const money = ['revenue', 'payout', 'sale_amount'].filter((c) => columns.includes(c));
+      expect(money.length).toBeGreaterThan(1);
+      const paged = core.events.page(search).rows;
+      expect(paged).toHaveLength(40);
+      const text = [...core.events.stream(search, 'csv', { header: true, partRows: 6 })]
+        .map((p) => p.data.toString())
+        .join('');
+      // Pages give money as numbers; the CSV writes it with the currency's digits.
+      const cell = (r: (typeof paged)[number], c: string) => {
+        const v = r[c];
+        return money.includes(c) && typeof v === 'number'
+          ? numeral(v.toFixed(currencyDigits(String(r.currency))))
+          : v;
+      };
+      expect(text).toBe(
+        csvDocument(
+          columns,
+          paged.map((r) => columns.map((c) => cell(r, c))),
+        ),
+      );
+      expect(text).toContain(',63,');
     }
   });
 });

@@ -38,8 +38,8 @@ const meBody = z
 
 /**
  * A time as the API writes it, made once per instant: a partner's polls name the same expiry
- * and freshness call after call. (`isoInstant` keeps one day for a stream's rows; polls from
- * many keys name many days, and would make its day again on nearly every call.)
+ * and freshness call after call, so the whole text is kept (`isoInstant` keeps each day's
+ * date and writes the time of day again on every call).
  */
 const isoTimes = new Map<number, string>();
 function isoTime(ms: number): string {

@@ -9,6 +9,9 @@
  *   so Excel, LibreOffice and Google Sheets show it as text.
  * Numbers are data, not formulas: a JS number and a `numeral` (money written with its currency's
  * digits, `-12.50`) are written as they are.
+ * Streamed rows may come as SQLite writes them in JSON (`CsvFromJsonRows`): the cells it can
+ * prove plain are copied from those bytes, every other row goes through `csvRecord`, and the
+ * file is the same byte for byte either way.
  */
 import { isoInstant, writeIsoInstant } from './time-zone.ts';
 

@@ -319,7 +319,7 @@ export class CsvFromJsonRows {
     const length = json.length;
     let n = 0;
     for (;;) {
-      if (p >= length) throw new Error('The rows end before their JSON does.');
+      if (p >= length) throw new Error('The JSON ends before its rows do.');
       let b = json[p]!;
       if (b === CLOSE) {
         this.count = n;

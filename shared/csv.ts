@@ -39,13 +39,22 @@ const FORMULA_START = /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
 const LEADING_BLANKS = /^[\s\p{Cc}\p{Cf}]+/u;
 const CONTROL_START = /^[\p{Cc}]/u;
 
+/** Printable ASCII other than the space (`!` to `~`), by character code. */
+function printable(code: number): boolean {
+  return code > 0x20 && code < 0x7f;
+}
+
+/** = + - @: the ASCII characters a formula starts with, by character code. */
+function formulaStart(code: number): boolean {
+  return code === 0x3d || code === 0x2b || code === 0x2d || code === 0x40;
+}
+
 /** Whether a spreadsheet could take this text cell for a formula. */
 export function looksLikeFormula(text: string): boolean {
   if (text === '') return false;
   // Printable ASCII other than = + - @ starts no formula: decided without a regular expression.
   const first = text.charCodeAt(0);
-  if (first > 0x20 && first < 0x7f)
-    return first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40;
+  if (printable(first)) return formulaStart(first);
   if (CONTROL_START.test(text)) return true;
   return FORMULA_START.test(text.replace(LEADING_BLANKS, ''));
 }
@@ -72,8 +81,7 @@ function field(text: string): string {
   // Most cells are plain ASCII: decide on them without a regular expression.
   const first = text.charCodeAt(0);
   const last = text.charCodeAt(text.length - 1);
-  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f && !holdsStructure(text))
-    return text;
+  if (printable(first) && printable(last) && !holdsStructure(text)) return text;
   if (!NEEDS_QUOTES.test(text)) return text;
   return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`;
 }
@@ -444,14 +452,9 @@ export class CsvFromJsonRows {
   }
 }
 
-/** JSON digits of a whole number (`-` first at most) copied as they are, or -1. */
+/** JSON digits of a whole number that `integerAt` reads, copied as they are, or -1. */
 function copyInteger(json: Uint8Array, start: number, end: number, out: Uint8Array, o: number) {
-  const first = json[start] === 0x2d ? start + 1 : start;
-  if (end === first || end - first > MAX_DIGITS) return -1;
-  for (let i = first; i < end; i++) {
-    const b = json[i]!;
-    if (b < 0x30 || b > 0x39) return -1;
-  }
+  if (Number.isNaN(integerAt(json, start, end))) return -1;
   for (let i = start; i < end; i++) out[o++] = json[i]!;
   return o;
 }
@@ -483,12 +486,11 @@ function copyText(
 ) {
   if (end === start) return o;
   const first = json[start]!;
-  if (first <= 0x20 || first >= 0x7f) return -1;
+  if (!printable(first)) return -1;
   const last = json[end - 1]!;
   if (last <= 0x20 || last === 0x7f || (last > 0x7f && endsWithSpace(json, start, end))) return -1;
   if (comma) out[o++] = QUOTE;
-  // = + - @ start a formula.
-  if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40) out[o++] = 0x27;
+  if (formulaStart(first)) out[o++] = 0x27; // '
   for (let i = start; i < end; i++) out[o++] = json[i]!;
   if (comma) out[o++] = QUOTE;
   return o;

@@ -115,6 +115,19 @@ function searchWhere(q: Omit<EventRowQuery, 'afterId' | 'limit'>) {
   return { where: where.join(' AND '), params };
 }
 
+/** Row ids, as a list or a typed array. */
+type IdList = ArrayLike<number> & { join(separator: string): string };
+
+/**
+ * A statement over the rows whose ids `@ids` lists (as JSON), in that order: the ids' list
+ * drives the loop (CROSS JOIN fixes the order), and `select` makes what is selected of the
+ * rows' `columns`.
+ */
+function ofIds(table: EventTable, columns: readonly string[], select: (cells: string) => string) {
+  const cells = columns.map((c) => `t.${c}`).join(', ');
+  return `SELECT ${select(cells)} FROM json_each(@ids) AS j CROSS JOIN ${table} AS t ON t.id = j.value`;
+}
+
 export function eventRowStatements(db: Db) {
   const cache = new Map<string, Statement>();
   /** A statement prepared once, answering rows as values (`raw`) or one column's (`pluck`). */
@@ -152,13 +165,13 @@ export function eventRowStatements(db: Db) {
      * The rows with these ids (ascending), in that order, each as the values of `columns`. The ids' list
      * drives the loop (CROSS JOIN fixes the order), so nothing is sorted.
      */
-    byIds(
-      table: EventTable,
-      columns: readonly string[],
-      ids: ArrayLike<number> & { join(separator: string): string },
-    ): EventValues[] {
-      const sql = `SELECT ${columns.map((c) => `t.${c}`).join(', ')} FROM json_each(@ids) AS j CROSS JOIN ${table} AS t ON t.id = j.value`;
-      return prepared(sql, 'raw').all({ ids: `[${ids.join(',')}]` }) as EventValues[];
+    byIds(table: EventTable, columns: readonly string[], ids: IdList): EventValues[] {
+      return prepared(
+        ofIds(table, columns, (cells) => cells),
+        'raw',
+      ).all({
+        ids: `[${ids.join(',')}]`,
+      }) as EventValues[];
     },
 
     /**
@@ -166,13 +179,11 @@ export function eventRowStatements(db: Db) {
      * of values, as UTF-8. Making one text of a part in SQLite costs about half of making a
      * JavaScript value of each of its cells.
      */
-    jsonByIds(
-      table: EventTable,
-      columns: readonly string[],
-      ids: ArrayLike<number> & { join(separator: string): string },
-    ): Uint8Array {
-      const sql = `SELECT CAST(json_group_array(json_array(${columns.map((c) => `t.${c}`).join(', ')})) AS BLOB) FROM json_each(@ids) AS j CROSS JOIN ${table} AS t ON t.id = j.value`;
-      return prepared(sql, 'pluck').get({ ids: `[${ids.join(',')}]` }) as Uint8Array;
+    jsonByIds(table: EventTable, columns: readonly string[], ids: IdList): Uint8Array {
+      const json = (cells: string) => `CAST(json_group_array(json_array(${cells})) AS BLOB)`;
+      return prepared(ofIds(table, columns, json), 'pluck').get({
+        ids: `[${ids.join(',')}]`,
+      }) as Uint8Array;
     },
 
     /** The conversions recorded under one transaction id (one per partner at most), by id. */

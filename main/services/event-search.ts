@@ -386,22 +386,21 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
             const { bytes, rows } = partIds.length
               ? fromJson.records(ctx.sql.eventRows.jsonByIds(s.dataset, l.stored, partIds))
               : { bytes: new Uint8Array(0), rows: 0 };
-            yield {
-              data: head ? Buffer.concat([Buffer.from(head), bytes]) : bufferOf(bytes),
-              rows,
-            };
-            if (!ids.length) return;
-            continue;
+            const data = bufferOf(bytes);
+            yield { data: head ? Buffer.concat([Buffer.from(head), data]) : data, rows };
+          } else {
+            const rows = partIds.length
+              ? ctx.sql.eventRows.byIds(s.dataset, l.stored, partIds)
+              : [];
+            // Each line is encoded into one buffer for the part as it is made: no string of
+            // the whole part, so nothing the size of a part outlives the young generation.
+            const out = new PartWriter(rows.length * 128 + 1024);
+            if (head) out.line(head);
+            if (format === 'csv')
+              for (const r of rows) out.line(csvRecord(shownValues(l, r, offers, 'csv', cells)));
+            else for (const r of rows) out.line(`${JSON.stringify(present(l, r, offers))}\n`);
+            yield { data: out.done(), rows: rows.length };
           }
-          const rows = ids.length ? ctx.sql.eventRows.byIds(s.dataset, l.stored, partIds) : [];
-          // Each line is encoded into one buffer for the part as it is made: no string of the
-          // whole part, so nothing the size of a part outlives the young generation.
-          const out = new PartWriter(rows.length * 128 + 1024);
-          if (head) out.line(head);
-          if (format === 'csv')
-            for (const r of rows) out.line(csvRecord(shownValues(l, r, offers, 'csv', cells)));
-          else for (const r of rows) out.line(`${JSON.stringify(present(l, r, offers))}\n`);
-          yield { data: out.done(), rows: rows.length };
           if (!ids.length) return;
         }
         if (ids.length < window) return;

@@ -144,8 +144,8 @@ const MUTATIONS: Mutation[] = [
   {
     name: 'CSV from JSON rows copies a formula unmarked',
     file: 'shared/csv.ts',
-    find: 'if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40) out[o++] = 0x27;',
-    replace: 'if (first === 0x3d || first === 0x2b || first === 0x40) out[o++] = 0x27;',
+    find: "if (formulaStart(first)) out[o++] = 0x27; // '",
+    replace: "if (formulaStart(first) && first !== 0x2d) out[o++] = 0x27; // '",
     tests: ['test/unit/csv.test.ts', 'test/services/event-search.test.ts'],
   },
   {

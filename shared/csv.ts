@@ -162,8 +162,11 @@ const COMMA = 0x2c;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
 const LETTER_N = 0x6e;
+const MINUS = 0x2d;
 /** What a JSON value in a row is, as far as writing it is concerned. */
 const NUMBER = 0;
+/** A whole number of up to `MAX_DIGITS` digits (`-` first at most): copied as it is. */
+const INTEGER = 5;
 const TEXT = 1;
 const NULL = 2;
 /** Text holding an escape (a quote, a backslash or a control character): left to the writer. */
@@ -210,6 +213,10 @@ export class CsvFromJsonRows {
   private readonly lookups: (Map<number, Uint8Array> | null)[];
   /** The most bytes one row's instants and lookups can add. */
   private readonly extra: number;
+  /** The most cells that copy the same value. */
+  private readonly copies: number;
+  /** Room a row needs beside its copied values. */
+  private readonly fixedRoom: number;
   /** Where each value of the row being read starts and ends in the JSON, and what it is. */
   private starts = new Int32Array(16);
   private ends = new Int32Array(16);
@@ -241,6 +248,10 @@ export class CsvFromJsonRows {
       return cells;
     });
     this.extra = extra;
+    const uses = new Map<number, number>();
+    for (const c of plan) if (c.as === 'value') uses.set(c.from, (uses.get(c.from) ?? 0) + 1);
+    this.copies = Math.max(1, ...uses.values());
+    this.fixedRoom = extra + 4 * plan.length + 2;
     this.froms = Int32Array.from(plan, (c) => c.from);
     this.ases = Uint8Array.from(plan, (c) =>
       c.as === 'value'
@@ -278,7 +289,6 @@ export class CsvFromJsonRows {
 
   /** Writes every row's record into `out`; returns where the last ends. */
   private writeRows(json: Uint8Array): number {
-    const { froms } = this;
     let o = 0;
     let p = json.indexOf(OPEN) + 1;
     this.rows = 0;
@@ -288,14 +298,10 @@ export class CsvFromJsonRows {
       const start = p;
       p = this.readRow(json, p + 1);
       this.rows++;
-      // Room for the row as it is copied: each cell's value, a quote pair, a mark and a comma,
-      // the instants and lookups, and CRLF.
-      let room = this.extra + 2;
-      for (let c = 0; c < froms.length; c++) {
-        const at = froms[c]!;
-        room += at < this.count ? this.ends[at]! - this.starts[at]! + 4 : 1;
-      }
-      this.reserve(o, room);
+      // Room for the row as it is copied: its values (no longer than its JSON, once for each
+      // cell that copies one), a quote pair, a mark and a comma a cell, the instants and
+      // lookups, and CRLF.
+      this.reserve(o, (p - start) * this.copies + this.fixedRoom);
       const copied = this.copyRow(json, o);
       o = copied >= 0 ? copied : this.writeParsed(json.subarray(start, p), o);
     }
@@ -351,8 +357,15 @@ export class CsvFromJsonRows {
         p += 4;
       } else {
         const start = p;
-        while (p < length && (b = json[p]!) !== COMMA && b !== CLOSE) p++;
-        this.note(n++, start, p, NUMBER);
+        const first = b === MINUS ? p + 1 : p;
+        p = first;
+        while (p < length && (b = json[p]!) <= 0x39 && b >= 0x30) p++;
+        if (p > first && p - first <= MAX_DIGITS && (b === COMMA || b === CLOSE))
+          this.note(n++, start, p, INTEGER);
+        else {
+          while (p < length && (b = json[p]!) !== COMMA && b !== CLOSE) p++;
+          this.note(n++, start, p, NUMBER);
+        }
       }
       if (json[p] === COMMA) p++;
     }
@@ -423,14 +436,15 @@ export class CsvFromJsonRows {
       const end = ends[at]!;
       const as = ases[c]!;
       if (as === AS_VALUE) {
-        o =
-          kind === NUMBER
-            ? copyInteger(json, start, end, out, o)
-            : copyText(json, start, end, kind === TEXT_WITH_COMMA, out, o);
-        if (o < 0) return -1;
+        if (kind === INTEGER) for (let i = start; i < end; i++) out[o++] = json[i]!;
+        else if (kind === NUMBER) return -1;
+        else {
+          o = copyText(json, start, end, kind === TEXT_WITH_COMMA, out, o);
+          if (o < 0) return -1;
+        }
         continue;
       }
-      const n = kind === NUMBER ? integerAt(json, start, end) : NaN;
+      const n = kind === INTEGER ? integerAt(json, start, end) : NaN;
       if (as === AS_NUMERAL) {
         const text = Number.isNaN(n) ? null : this.numeralText(c, n, json);
         if (text === null || text.length > NUMERAL_ROOM) return -1;
@@ -452,16 +466,9 @@ export class CsvFromJsonRows {
   }
 }
 
-/** JSON digits of a whole number that `integerAt` reads, copied as they are, or -1. */
-function copyInteger(json: Uint8Array, start: number, end: number, out: Uint8Array, o: number) {
-  if (Number.isNaN(integerAt(json, start, end))) return -1;
-  for (let i = start; i < end; i++) out[o++] = json[i]!;
-  return o;
-}
-
 /** JSON digits of a whole number of up to 15 digits (`-` first at most) as a number, or NaN. */
 function integerAt(json: Uint8Array, start: number, end: number): number {
-  const first = json[start] === 0x2d ? start + 1 : start;
+  const first = json[start] === MINUS ? start + 1 : start;
   if (end === first || end - first > MAX_DIGITS) return NaN;
   let n = 0;
   for (let i = first; i < end; i++) {

@@ -170,6 +170,20 @@ const MUTATIONS: Mutation[] = [
     tests: ['test/unit/csv.test.ts'],
   },
   {
+    name: 'CSV from JSON rows copies a fraction as an integer',
+    file: 'shared/csv.ts',
+    find: 'if (p > first && p - first <= MAX_DIGITS && (b === COMMA || b === CLOSE))',
+    replace: 'if (p > first && p - first <= MAX_DIGITS)',
+    tests: ['test/unit/csv.test.ts'],
+  },
+  {
+    name: 'CSV from JSON rows makes room for each value once',
+    file: 'shared/csv.ts',
+    find: 'this.reserve(o, (p - start) * this.copies + this.fixedRoom);',
+    replace: 'this.reserve(o, p - start + this.fixedRoom);',
+    tests: ['test/unit/csv.test.ts'],
+  },
+  {
     name: 'CSV from JSON rows keeps the first row’s currency',
     file: 'shared/csv.ts',
     find: 'if (same) return this.lastUnitText;',

@@ -252,6 +252,27 @@ describe('records written from rows SQLite wrote as JSON', () => {
     db.close();
   });
 
+  it('makes room for a value as often as the plan copies it', () => {
+    // Three copies of long cells outgrow the room the JSON's own length gives the records.
+    const writer = new CsvFromJsonRows([
+      { from: 0, as: 'value' },
+      { from: 1, as: 'value' },
+      { from: 0, as: 'value' },
+      { from: 0, as: 'value' },
+    ]);
+    const long = 'x,'.repeat(2_000);
+    const rows = [
+      [long, 7],
+      [`=${long}`, 8],
+    ];
+    const json = new TextEncoder().encode(JSON.stringify(rows));
+    const { bytes, rows: count } = writer.records(json);
+    expect(count).toBe(2);
+    expect(Buffer.from(bytes).toString()).toBe(
+      csvRecords(rows.map(([text, n]) => [text!, n!, text!, text!])),
+    );
+  });
+
   it('refuses bytes that end before their rows do, instead of reading past them', () => {
     const writer = new CsvFromJsonRows([{ from: 0, as: 'value' }]);
     for (const text of ['[[1,"ab', '[[12', '[[1,', '[["a\\'])

@@ -20,6 +20,12 @@
  * the disk (`synchronous = NORMAL`) and then awaits `sync()`, which fsyncs the WAL on libuv's
  * thread pool — one fsync for every commit made before it began. The answer still waits until
  * the write is on disk; the event loop does not.
+ *
+ * The same thread runs long reads for the event loop (`read`): a streamed export's ids and the
+ * rows of each part, on a read-only connection of its own. The event loop asks for the next
+ * part before it writes the one it has, so SQLite reads one part while the loop writes the
+ * last as CSV and sends it, and no export's statements hold up other requests. A checkpoint
+ * waits for at most one part's read, and a read for at most one checkpoint.
  */
 import { createRequire } from 'node:module';
 
@@ -30,6 +36,8 @@ export interface CheckpointerOptions {
   resetBytes?: number;
   /** How long starting over waits for readers to finish before it tries again later (ms). */
   resetWaitMs?: number;
+  /** How long a read waits while the store is locked (ms): it waits on this thread, not the event loop. */
+  readWaitMs?: number;
   /** The checkpointer stopped working (it could not start, or failed): checkpoints are again done inline. */
   onFailure?: (message: string) => void;
 }
@@ -40,6 +48,7 @@ interface CheckpointerSettings {
   intervalMs: number;
   resetBytes: number;
   resetWaitMs: number;
+  readWaitMs: number;
 }
 
 /**
@@ -85,10 +94,74 @@ const timer = setInterval(() => {
     }
   }
 }, o.intervalMs);
+// Reads, on a connection opened at the first: only when there are reads does it exist.
+let reader = null;
+const statements = new Map();
+const statement = (sql) => {
+  let s = statements.get(sql);
+  if (!s) {
+    // Searches make many shapes of statement (filters, columns): keep the recent ones.
+    if (statements.size >= 64) statements.clear();
+    reader ??= new Database(o.file, { readonly: true, fileMustExist: true, timeout: o.readWaitMs });
+    s = reader.prepare(sql).pluck(true);
+    statements.set(sql, s);
+  }
+  return s;
+};
+// Many ids below 2^32 are sorted by radix, in two passes of 16 bits: for a long export's
+// hundred thousand ids about three times faster than the engine's sort by comparison.
+const count = new Uint32Array(65536);
+const sortNumbers = (numbers) => {
+  const n = numbers.length;
+  if (n < 20000) return numbers.sort();
+  let from = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = numbers[i];
+    if (!(v >= 0 && v < 4294967296 && v === Math.floor(v))) return numbers.sort();
+    from[i] = v;
+  }
+  let to = new Uint32Array(n);
+  for (let shift = 0; shift < 32; shift += 16) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(from[i] >>> shift) & 0xffff]++;
+    for (let b = 0, sum = 0; b < 65536; b++) {
+      const c = count[b];
+      count[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) to[count[(from[i] >>> shift) & 0xffff]++] = from[i];
+    [from, to] = [to, from];
+  }
+  numbers.set(from);
+  return numbers;
+};
+const read = (m) => {
+  const s = statement(m.sql);
+  if (m.as === 'bytes') {
+    const bytes = s.get(m.params) ?? new Uint8Array(0);
+    // Handed over, not copied, when the bytes are a buffer of their own.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    parentPort.postMessage({ kind: 'read', id: m.id, result: bytes }, own ? [bytes.buffer] : []);
+    return;
+  }
+  const numbers = new Float64Array(s.all(m.params));
+  if (m.as === 'sorted numbers') sortNumbers(numbers);
+  parentPort.postMessage({ kind: 'read', id: m.id, result: numbers }, [numbers.buffer]);
+};
 parentPort.on('message', (m) => {
+  if (m && m.kind === 'read') {
+    try {
+      read(m);
+    } catch (e) {
+      const error = { message: String((e && e.message) || e), code: e && e.code };
+      parentPort.postMessage({ kind: 'read', id: m.id, error });
+    }
+    return;
+  }
   if (m !== 'stop') return;
   clearInterval(timer);
   db.close();
+  if (reader) reader.close();
   parentPort.close();
 });
 `;
@@ -113,6 +186,27 @@ async function syncWal(file: string): Promise<void> {
   }
 }
 
+/**
+ * A statement for the thread to run and what it answers: `numbers`, the first column of every
+ * row (`sorted numbers`: in ascending order); `bytes`, the first row's first column (a blob).
+ */
+export type BackgroundRead =
+  | { sql: string; params: Record<string, unknown>; as: 'numbers' | 'sorted numbers' }
+  | { sql: string; params: Record<string, unknown>; as: 'bytes' };
+
+/** A read the thread did not answer because it stopped: it can be made on another connection. */
+export class BackgroundThreadStopped extends Error {}
+
+/** A read that failed on the thread: SQLite's message and code, as the driver gave them. */
+class BackgroundReadError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: unknown) {
+    super(message);
+    this.name = 'SqliteError';
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}
+
 export interface Checkpointer {
   /** Resolves once a first checkpoint has run (or the checkpointer failed). */
   readonly started: Promise<void>;
@@ -120,9 +214,20 @@ export interface Checkpointer {
   counts(): { checkpoints: number; resets: number; syncs: number };
   /** Resolves once every commit made before the call is on disk (the WAL synced, off the event loop). */
   sync(): Promise<void>;
-  /** Stops the thread; its connection closes (the last connection to close checkpoints the WAL). */
+  /**
+   * Runs a read-only statement on the thread's own connection. Reads are answered in the order
+   * asked; while the thread is gone they fail (the caller reads on its own connection then).
+   */
+  read(r: BackgroundRead): Promise<Float64Array | Uint8Array>;
+  /** Stops the thread; its connections close (the last connection to close checkpoints the WAL). */
   stop(): Promise<void>;
 }
+
+type ThreadMessage =
+  | { kind: 'checkpoint' }
+  | { kind: 'reset'; done: boolean }
+  | { kind: 'read'; id: number; result: Uint8Array | Float64Array; error?: undefined }
+  | { kind: 'read'; id: number; error: { message: string; code: unknown } };
 
 export function startCheckpointer(file: string, o: CheckpointerOptions = {}): Checkpointer {
   const settings: CheckpointerSettings = {
@@ -131,6 +236,7 @@ export function startCheckpointer(file: string, o: CheckpointerOptions = {}): Ch
     intervalMs: o.intervalMs ?? 1000,
     resetBytes: o.resetBytes ?? 4 * 1024 * 1024,
     resetWaitMs: o.resetWaitMs ?? 100,
+    readWaitMs: o.readWaitMs ?? 5000,
   };
   const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: settings });
@@ -159,8 +265,31 @@ export function startCheckpointer(file: string, o: CheckpointerOptions = {}): Ch
   };
   let markStarted: () => void = () => {};
   const started = new Promise<void>((resolve) => (markStarted = resolve));
-  worker.on('message', (m: { kind: 'checkpoint' } | { kind: 'reset'; done: boolean }) => {
-    if (m.kind === 'checkpoint') {
+  let lastRead = 0;
+  const reads = new Map<
+    number,
+    { resolve: (answer: Uint8Array | Float64Array) => void; reject: (e: Error) => void }
+  >();
+  const read = (r: BackgroundRead) =>
+    new Promise<Uint8Array | Float64Array>((resolve, reject) => {
+      if (stopping) {
+        reject(new BackgroundThreadStopped('The database thread has stopped.'));
+        return;
+      }
+      const id = ++lastRead;
+      reads.set(id, { resolve, reject });
+      // A pending read keeps the process alive, as a read on its own connection would.
+      if (reads.size === 1) worker.ref();
+      worker.postMessage({ kind: 'read', id, sql: r.sql, params: r.params, as: r.as });
+    });
+  worker.on('message', (m: ThreadMessage) => {
+    if (m.kind === 'read') {
+      const asked = reads.get(m.id);
+      reads.delete(m.id);
+      if (!reads.size) worker.unref();
+      if (m.error) asked?.reject(new BackgroundReadError(m.error.message, m.error.code));
+      else asked?.resolve(m.result);
+    } else if (m.kind === 'checkpoint') {
       checkpoints++;
       markStarted();
     } else if (m.done) resets++;
@@ -169,6 +298,9 @@ export function startCheckpointer(file: string, o: CheckpointerOptions = {}): Ch
     markStarted();
     if (!stopping) o.onFailure?.(message);
     stopping = true;
+    for (const asked of reads.values())
+      asked.reject(new BackgroundThreadStopped(`The database thread stopped: ${message}.`));
+    reads.clear();
   };
   worker.on('error', (e: Error) => failed(e.message));
   worker.on('exit', (code) => failed(`the checkpoint thread ended (exit code ${code})`));
@@ -176,6 +308,7 @@ export function startCheckpointer(file: string, o: CheckpointerOptions = {}): Ch
     started,
     counts: () => ({ checkpoints, resets, syncs }),
     sync,
+    read,
     async stop() {
       if (stopping) return;
       stopping = true;

@@ -4,6 +4,7 @@
  * rows arrive: a late row lands after every cursor already handed out.
  */
 import type { Statement } from 'better-sqlite3';
+import { BackgroundThreadStopped, type BackgroundRead, type Checkpointer } from './checkpointer.ts';
 import type { Db } from './connection.ts';
 
 import { perTable, rowFilters, type EventTable } from '../../shared/report-catalog.ts';
@@ -128,6 +129,55 @@ function ofIds(table: EventTable, columns: readonly string[], select: (cells: st
   return `SELECT ${select(cells)} FROM json_each(@ids) AS j CROSS JOIN ${table} AS t ON t.id = j.value`;
 }
 
+/**
+ * A read of one statement or several, each chosen from what the last answered: written once,
+ * it runs on this connection or on the database thread.
+ */
+type Reading<T> = Generator<BackgroundRead, T, Float64Array | Uint8Array>;
+
+/**
+ * The ids of a search's next `limit` rows, in order, read from the index alone, so a long
+ * answer is sorted once per window instead of once per page. When they all fit in one window
+ * they are sorted outside SQLite, which costs less than its sorter.
+ */
+function* searchIdsReading(q: EventRowQuery): Reading<Float64Array> {
+  const { where, params } = searchWhere(q);
+  const bound = { ...params, after: BigInt(q.afterId), limit: BigInt(q.limit + 1) };
+  const select = `SELECT id FROM ${q.table} WHERE ${where} AND id > @after`;
+  const all = (yield {
+    sql: `${select} LIMIT @limit`,
+    params: bound,
+    as: 'sorted numbers',
+  }) as Float64Array;
+  if (all.length <= q.limit) return all;
+  return (yield {
+    sql: `${select} ORDER BY id LIMIT @limit`,
+    params: { ...bound, limit: BigInt(q.limit) },
+    as: 'numbers',
+  }) as Float64Array;
+}
+
+/**
+ * The rows with these ids as SQLite writes them in JSON: one array of the rows' arrays of
+ * values, as UTF-8. Making one text of a part in SQLite costs about half of making a
+ * JavaScript value of each of its cells.
+ */
+function* jsonByIdsReading(
+  table: EventTable,
+  columns: readonly string[],
+  ids: IdList,
+): Reading<Uint8Array> {
+  const json = (cells: string) => `CAST(json_group_array(json_array(${cells})) AS BLOB)`;
+  return (yield {
+    sql: ofIds(table, columns, json),
+    params: { ids: `[${ids.join(',')}]` },
+    as: 'bytes',
+  }) as Uint8Array;
+}
+
+/** Where a long read runs: the database thread of a serving process, or null (this connection). */
+export type ReadThread = Pick<Checkpointer, 'read'> | null;
+
 export function eventRowStatements(db: Db) {
   const cache = new Map<string, Statement>();
   /** A statement prepared once, answering rows as values (`raw`) or one column's (`pluck`). */
@@ -141,25 +191,40 @@ export function eventRowStatements(db: Db) {
     }
     return s;
   };
+  /** What one statement of a reading answers, read on this connection. */
+  const answer = (r: BackgroundRead): Float64Array | Uint8Array => {
+    const s = prepared(r.sql, 'pluck');
+    if (r.as === 'bytes') return (s.get(r.params) as Uint8Array | undefined) ?? new Uint8Array(0);
+    const numbers = new Float64Array(s.all(r.params) as number[]);
+    return r.as === 'sorted numbers' ? numbers.sort() : numbers;
+  };
+  const here = <T>(reading: Reading<T>): T => {
+    let step = reading.next();
+    while (!step.done) step = reading.next(answer(step.value));
+    return step.value;
+  };
+  /** A reading on the thread, or here once the thread has stopped (or when there is none). */
+  const on = async <T>(thread: ReadThread, reading: Reading<T>): Promise<T> => {
+    if (!thread) return here(reading);
+    let step = reading.next();
+    while (!step.done) {
+      let answered: Float64Array | Uint8Array;
+      try {
+        answered = await thread.read(step.value);
+      } catch (e) {
+        if (!(e instanceof BackgroundThreadStopped)) throw e;
+        answered = answer(step.value);
+      }
+      step = reading.next(answered);
+    }
+    return step.value;
+  };
   return {
-    /**
-     * The ids of a search's next `limit` rows, in order, read from the index alone, so a long
-     * answer is sorted once per window instead of once per page. When they all fit in one
-     * window they are sorted here, which costs less than SQLite's sorter.
-     */
-    searchIds(q: EventRowQuery): Float64Array {
-      const { where, params } = searchWhere(q);
-      const bound = { ...params, after: BigInt(q.afterId), limit: BigInt(q.limit + 1) };
-      const select = `SELECT id FROM ${q.table} WHERE ${where} AND id > @after`;
-      const all = prepared(`${select} LIMIT @limit`, 'pluck').all(bound) as number[];
-      if (all.length <= q.limit) return new Float64Array(all).sort();
-      return new Float64Array(
-        prepared(`${select} ORDER BY id LIMIT @limit`, 'pluck').all({
-          ...bound,
-          limit: BigInt(q.limit),
-        }) as number[],
-      );
-    },
+    /** The ids of a search's next `limit` rows, in order (`searchIdsReading`). */
+    searchIds: (q: EventRowQuery): Float64Array => here(searchIdsReading(q)),
+    /** The same, read on `thread` when there is one. */
+    searchIdsOn: (thread: ReadThread, q: EventRowQuery): Promise<Float64Array> =>
+      on(thread, searchIdsReading(q)),
 
     /**
      * The rows with these ids (ascending), in that order, each as the values of `columns`. The ids' list
@@ -175,16 +240,15 @@ export function eventRowStatements(db: Db) {
     },
 
     /**
-     * The same rows as `byIds`, as SQLite writes them in JSON: one array of the rows' arrays
-     * of values, as UTF-8. Making one text of a part in SQLite costs about half of making a
-     * JavaScript value of each of its cells.
+     * The same rows as `byIds`, as SQLite writes them in JSON (`jsonByIdsReading`), read on
+     * `thread` when there is one.
      */
-    jsonByIds(table: EventTable, columns: readonly string[], ids: IdList): Uint8Array {
-      const json = (cells: string) => `CAST(json_group_array(json_array(${cells})) AS BLOB)`;
-      return prepared(ofIds(table, columns, json), 'pluck').get({
-        ids: `[${ids.join(',')}]`,
-      }) as Uint8Array;
-    },
+    jsonByIdsOn: (
+      thread: ReadThread,
+      table: EventTable,
+      columns: readonly string[],
+      ids: IdList,
+    ): Promise<Uint8Array> => on(thread, jsonByIdsReading(table, columns, ids)),
 
     /** The conversions recorded under one transaction id (one per partner at most), by id. */
     byTransaction(transactionId: string, partnerIds: readonly number[] | null): EventValues[] {

@@ -87,9 +87,9 @@ export interface ServiceContext {
   /**
    * Null: commits copy the WAL into the database and sync the disk as they happen (SQLite's
    * way). In a serving process both happen off the event loop (db/checkpointer.ts), so that
-   * no commit on it waits for the disk.
+   * no commit on it waits for the disk; that thread also runs the long reads of exports.
    */
-  background: Pick<Checkpointer, 'sync'> | null;
+  background: Pick<Checkpointer, 'sync' | 'read'> | null;
   /** Runs `fn` in a write transaction that takes the write lock first (BEGIN IMMEDIATE). */
   write<T>(fn: () => T): T;
   /**

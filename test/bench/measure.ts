@@ -60,6 +60,35 @@ export async function streamed(url: string, headers: Record<string, string>) {
   return { bytes, rows: lines - 1, seconds: (performance.now() - t) / 1000 };
 }
 
+/**
+ * A whole streamed answer fetched by curl (its bytes and the time taken), or null when curl is
+ * not installed. A client in C takes little of the cores the server shares with it here, as
+ * wrk does for throughput: Node's own client costs the server about a sixth of a stream.
+ */
+export function curlStreamed(url: string, headers: Record<string, string>) {
+  const r = spawnSync(
+    'curl',
+    [
+      '--silent',
+      '--output',
+      '/dev/null',
+      '--write-out',
+      '%{http_code} %{size_download} %{time_total}',
+      ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]),
+      url,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.error || r.status !== 0) return null;
+  const [status, bytes, seconds] = r.stdout.trim().split(' ').map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  if (status !== 200) throw new Error(`${url} answered ${status}`);
+  return { bytes, seconds };
+}
+
 /** How many days back from 2026-11-20 hold `rows` clicks of the partner (at most 365). */
 export function daysFor(dir: string, partnerId: number, rows: number): number {
   const db = new Database(join(dir, 'partnergate.sqlite'), { readonly: true });

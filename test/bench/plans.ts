@@ -21,11 +21,11 @@ type Method = 'all' | 'get' | 'iterate';
  * Runs `call` on a core over `dir` with every statement watched: `seen` is told of each event
  * query, and the time spent inside them (their rows read into JavaScript values) is counted.
  */
-function watched(
+async function watched(
   dir: string,
-  call: (core: Core) => void,
+  call: (core: Core) => unknown,
   seen: (r: Ran) => void,
-): { seconds: number; inStatements: number } {
+): Promise<{ seconds: number; inStatements: number }> {
   const probe = new Database(':memory:');
   const statement = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<
     Method,
@@ -53,7 +53,7 @@ function watched(
   const core = openCore({ dataDir: dir, actor: 'bench' });
   try {
     const t = performance.now();
-    call(core);
+    await call(core);
     return { seconds: (performance.now() - t) / 1000, inStatements: inStatements / 1000 };
   } finally {
     core.close();
@@ -62,9 +62,9 @@ function watched(
 }
 
 /** Runs `call` on a core over `dir` and returns the plan of every event query it ran, in order. */
-export function queryPlans(dir: string, call: (core: Core) => void): string {
+export async function queryPlans(dir: string, call: (core: Core) => unknown): Promise<string> {
   const ran: Ran[] = [];
-  watched(dir, call, (r) => {
+  await watched(dir, call, (r) => {
     if (!ran.some((x) => x.sql === r.sql)) ran.push(r);
   });
   const db = new Database(join(dir, 'partnergate.sqlite'), { readonly: true });
@@ -82,9 +82,22 @@ export function queryPlans(dir: string, call: (core: Core) => void): string {
  */
 export function statementShare(
   dir: string,
-  call: (core: Core) => void,
-): { seconds: number; inStatements: number } {
+  call: (core: Core) => unknown,
+): Promise<{ seconds: number; inStatements: number }> {
   return watched(dir, call, () => {});
+}
+
+/** How long `call` takes in this process with the database thread running, as `serve` has it (s). */
+export async function withThread(dir: string, call: (core: Core) => unknown): Promise<number> {
+  const core = openCore({ dataDir: dir, actor: 'bench' });
+  try {
+    await core.checkpointInBackground().started;
+    const t = performance.now();
+    await call(core);
+    return (performance.now() - t) / 1000;
+  } finally {
+    core.close();
+  }
 }
 
 /** EXPLAIN QUERY PLAN as SQLite's shell draws it: one line a step, indented under its parent. */

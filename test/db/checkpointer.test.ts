@@ -9,9 +9,13 @@ import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startCheckpointer, type CheckpointerOptions } from '../../main/db/checkpointer.ts';
+import {
+  BackgroundThreadStopped,
+  startCheckpointer,
+  type CheckpointerOptions,
+} from '../../main/db/checkpointer.ts';
 import { unsyncedTransaction } from '../../main/db/transactions.ts';
-import { apiFixture } from '../api/fixture.ts';
+import { apiFixture, NOW } from '../api/fixture.ts';
 import { request } from '../api/http.ts';
 import { storeOf, tempDir, testCore } from '../helpers.ts';
 
@@ -119,7 +123,94 @@ describe('the checkpoint thread', () => {
   });
 });
 
+describe('reads on the thread', () => {
+  it('answers numbers, sorted numbers and bytes from a read-only connection of its own', async () => {
+    const { file, db } = servingStore();
+    db.exec('CREATE TABLE n (v INTEGER)');
+    const add = db.prepare('INSERT INTO n (v) VALUES (?)');
+    for (const v of [5, 3, 9, 1, 7]) add.run(v);
+    const cp = startCheckpointer(file, { intervalMs: 60_000 });
+    try {
+      const sql = 'SELECT v FROM n WHERE v > @min ORDER BY rowid';
+      const params = { min: 2n };
+      expect([...(await cp.read({ sql, params, as: 'numbers' }))]).toEqual([5, 3, 9, 7]);
+      expect([...(await cp.read({ sql, params, as: 'sorted numbers' }))]).toEqual([3, 5, 7, 9]);
+      const bytes = await cp.read({
+        sql: 'SELECT CAST(json_group_array(v) AS BLOB) FROM n WHERE v < @max',
+        params: { max: 6n },
+        as: 'bytes',
+      });
+      expect(Buffer.from(bytes).toString()).toBe('[5,3,1]');
+      // What the serving connection commits later is read too.
+      add.run(4);
+      expect([...(await cp.read({ sql, params, as: 'numbers' }))]).toEqual([5, 3, 9, 7, 4]);
+      // Long lists are sorted too, whatever their size: below 2^32 and beyond.
+      db.exec('CREATE TABLE many (v INTEGER)');
+      const many = db.prepare('INSERT INTO many (v) VALUES (?)');
+      const values = Array.from({ length: 30_000 }, (_, i) => (i * 7_919_993) % 4_294_967_291);
+      db.transaction(() => values.forEach((v) => many.run(v)))();
+      const all = { sql: 'SELECT v FROM many', params: {}, as: 'sorted numbers' } as const;
+      const ascending = (list: number[]) => [...list].sort((x, y) => x - y);
+      expect([...(await cp.read(all))]).toEqual(ascending(values));
+      many.run(2 ** 40);
+      expect([...(await cp.read(all))]).toEqual(ascending([...values, 2 ** 40]));
+      // SQLite's own error, with its code, and nothing written through the thread.
+      await expect(
+        cp.read({ sql: 'SELECT nope FROM n', params: {}, as: 'numbers' }),
+      ).rejects.toMatchObject({
+        code: 'SQLITE_ERROR',
+        message: expect.stringContaining('no such column: nope') as string,
+      });
+      await expect(
+        cp.read({ sql: 'INSERT INTO n (v) VALUES (0) RETURNING v', params: {}, as: 'numbers' }),
+      ).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
+      expect(db.prepare('SELECT count(*) FROM n').pluck().get()).toBe(6);
+    } finally {
+      await cp.stop();
+      db.close();
+    }
+    await expect(cp.read({ sql: 'SELECT 1', params: {}, as: 'numbers' })).rejects.toBeInstanceOf(
+      BackgroundThreadStopped,
+    );
+  });
+});
+
 describe('a serving process', () => {
+  it('streams a CSV whose rows the thread reads, the same bytes as read on its own connection', async () => {
+    const f = await apiFixture({ demo: false });
+    try {
+      const partner = f.core.accounts.create({ kind: 'affiliate', name: 'Streamer' });
+      const offer = f.core.offers.create({ name: '=Offer, "one"', defaultPayout: 1250 });
+      for (let i = 0; i < 2_500; i++)
+        f.core.postbacks.record(partner, {
+          transaction_id: `s-${i}`,
+          offer_id: offer.id,
+          payout: `${i % 90}.${String(i % 100).padStart(2, '0')}`,
+          sub1: i % 3 ? `s${i}` : '=x',
+          time: new Date(NOW - (i % 97) * 3_600_000).toISOString(),
+        });
+      const { secret } = await f.key(partner.id);
+      const csv = () =>
+        request(`${f.base}/api/v1/conversions?format=csv&from=2026-11-01&to=2026-11-21`, {
+          headers: { authorization: `Bearer ${secret}` },
+        });
+      const here = await csv();
+      expect(here.status, here.text).toBe(200);
+      expect(here.text.split('\r\n')).toHaveLength(2_502);
+      const cp = f.core.checkpointInBackground();
+      await cp.started;
+      const reads = cp.read.bind(cp);
+      let read = 0;
+      (cp as { read: typeof reads }).read = (r) => (read++, reads(r));
+      const there = await csv();
+      expect(there.status).toBe(200);
+      expect(there.text).toBe(here.text);
+      expect(read, 'the ids and each part of 1,000 rows').toBe(1 + 3);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('answers a postback only once it is synced', async () => {
     const f = await apiFixture();
     try {
@@ -189,6 +280,7 @@ describe('a serving process', () => {
           started: Promise.resolve(),
           counts: () => ({ checkpoints: 0, resets: 0, syncs }),
           sync: () => Promise.resolve(void syncs++),
+          read: () => Promise.reject(new Error('not used here')),
           stop: () => Promise.resolve(),
         };
       },

@@ -4,6 +4,7 @@ import { csvDocument, numeral } from '../../shared/csv.ts';
 import { currencyDigits } from '../../shared/money.ts';
 import type { Core } from '../../main/core.ts';
 import type { Account } from '../../shared/schemas.ts';
+import { BackgroundThreadStopped, startCheckpointer } from '../../main/db/checkpointer.ts';
 import { storeOf, testCore } from '../helpers.ts';
 
 describe('a conversion by its transaction id', () => {
@@ -73,8 +74,8 @@ describe('a page of rows', () => {
 });
 
 describe('a streamed answer', () => {
-  function setUp() {
-    const core = testCore();
+  function setUp(o: Parameters<typeof testCore>[0] = {}) {
+    const core = testCore(o);
     const offer = core.offers.create({ name: 'VPN, "Pro"', defaultPayout: 1250 });
     const a = core.accounts.create({ kind: 'affiliate', name: 'A' });
     const b = core.accounts.create({ kind: 'affiliate', name: 'B' });
@@ -108,12 +109,12 @@ describe('a streamed answer', () => {
     return { core, a, b, record, search };
   }
 
-  it('holds every row once, in id order, across parts and id windows, with rows arriving as it goes', () => {
+  it('holds every row once, in id order, across parts and id windows, with rows arriving as it goes', async () => {
     const { core, a, b, record, search } = setUp();
     const texts: string[] = [];
     let counted = 0;
     let part = 0;
-    for (const p of core.events.stream(search(), 'csv', {
+    for await (const p of core.events.stream(search(), 'csv', {
       header: true,
       partRows: 7,
       windowRows: 20,
@@ -140,16 +141,18 @@ describe('a streamed answer', () => {
     expect(rows[0]!.time).toBe(paged[0]!.time);
   });
 
-  it('starts after a page’s cursor, and an empty answer is its header alone', () => {
+  it('starts after a page’s cursor, and an empty answer is its header alone', async () => {
     const { core, search } = setUp();
     const first = core.events.page({ ...search(), limit: 12 });
-    const rest = [
-      ...core.events.stream(search(first.nextCursor!), 'ndjson', {
-        header: true,
-        partRows: 5,
-        windowRows: 9,
-      }),
-    ]
+    const rest = (
+      await all(
+        core.events.stream(search(first.nextCursor!), 'ndjson', {
+          header: true,
+          partRows: 5,
+          windowRows: 9,
+        }),
+      )
+    )
       .map((p) => p.data.toString())
       .join('')
       .trim()
@@ -164,13 +167,13 @@ describe('a streamed answer', () => {
       filters: {},
       limit: 10,
     });
-    const parts = [...core.events.stream(none, 'csv', { header: true })];
+    const parts = await all(core.events.stream(none, 'csv', { header: true }));
     expect(parts.map((p) => ({ text: p.data.toString(), rows: p.rows }))).toEqual([
       { text: `${core.events.columns('conversions', none.account).join(',')}\r\n`, rows: 0 },
     ]);
   });
 
-  it('writes long and non-ASCII cells whole, however far they outgrow a part’s first buffer', () => {
+  it('writes long and non-ASCII cells whole, however far they outgrow a part’s first buffer', async () => {
     const { core, a, search } = setUp();
     const offer = core.offers.list('active')[0]!;
     const long = 'Жёлтый 😀 "ü", '.repeat(700);
@@ -181,16 +184,88 @@ describe('a streamed answer', () => {
         sub2: long,
         time: '2026-10-05T10:00:00Z',
       });
-    const text = [...core.events.stream(search(), 'csv', { header: true, partRows: 4 })]
+    const text = (await all(core.events.stream(search(), 'csv', { header: true, partRows: 4 })))
       .map((p) => p.data.toString())
       .join('');
     const rows = parse<Record<string, string>>(text, { columns: true });
     expect(rows.filter((r) => r.sub2 === long)).toHaveLength(3);
     expect(rows).toHaveLength(53);
   });
+
+  describe('read on the database thread', () => {
+    /** The database thread, its reads counted; the `n`th fails when `fail(n)` gives an error. */
+    function thread(fail: (n: number) => Error | null = () => null) {
+      const seen = { reads: 0 };
+      const start: typeof startCheckpointer = (file, options) => {
+        const real = startCheckpointer(file, { ...options, intervalMs: 50 });
+        return {
+          ...real,
+          read: (r) => {
+            const failure = fail(++seen.reads);
+            return failure ? Promise.reject(failure) : real.read(r);
+          },
+        };
+      };
+      return { seen, start };
+    }
+    const options = { header: true, partRows: 7, windowRows: 20 };
+    const text = async (parts: AsyncIterable<{ data: Buffer }>) =>
+      (await all(parts)).map((p) => p.data.toString()).join('');
+
+    it('is the same bytes as read on the core’s own connection, CSV and NDJSON', async () => {
+      const { seen, start } = thread();
+      const { core, search } = setUp({ startCheckpointer: start });
+      const csv = await text(core.events.stream(search(), 'csv', options));
+      const ndjson = await text(core.events.stream(search(), 'ndjson', options));
+      expect(parse(csv, { columns: true })).toHaveLength(50);
+      await core.checkpointInBackground().started;
+      expect(await text(core.events.stream(search(), 'csv', options))).toBe(csv);
+      // 50 rows in windows of 20: each full window's ids take two reads, the last one; then
+      // the rows of each part of 7.
+      expect(seen.reads).toBe(2 + 2 + 1 + 8);
+      expect(await text(core.events.stream(search(), 'ndjson', options))).toBe(ndjson);
+      expect(seen.reads).toBe(13 + 5);
+    });
+
+    it('goes on reading on the core’s own connection when the thread stops halfway', async () => {
+      const { seen, start } = thread((n) =>
+        n >= 4 ? new BackgroundThreadStopped('The database thread stopped.') : null,
+      );
+      const { core, search } = setUp({ startCheckpointer: start });
+      const csv = await text(core.events.stream(search(), 'csv', options));
+      await core.checkpointInBackground().started;
+      expect(await text(core.events.stream(search(), 'csv', options))).toBe(csv);
+      expect(seen.reads).toBeGreaterThan(4);
+    });
+
+    it('ends with a failed read’s error, and a stream left unread leaves no failure behind', async () => {
+      const disk = () => Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_READ' });
+      // Each stream reads the ids, then the first part's rows, then the second's: that one fails.
+      const { start } = thread((n) => (n % 3 === 0 ? disk() : null));
+      const { core, search } = setUp({ startCheckpointer: start });
+      await core.checkpointInBackground().started;
+      await expect(
+        text(core.events.stream(search(), 'csv', { header: true, partRows: 7 })),
+      ).rejects.toMatchObject({ code: 'SQLITE_IOERR_READ' });
+      // The second part is asked for while the first is handed over; the reader stops there.
+      const parts = core.events.stream(search(), 'csv', { header: true, partRows: 7 });
+      const first = await parts.next();
+      expect(first.value?.rows).toBe(7);
+      await parts.return(undefined);
+      // A failure nobody awaits would be reported as unhandled after this.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    });
+  });
 });
 
 /** Every row of October 2026 in `table` that `account` may read. */
+/** Every part of a stream, in order. */
+async function all<T>(parts: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const p of parts) out.push(p);
+  return out;
+}
+
 function october(core: Core, table: 'clicks' | 'conversions', account: Account) {
   return core.events.prepare({
     table,
@@ -204,7 +279,7 @@ function october(core: Core, table: 'clicks' | 'conversions', account: Account) 
 }
 
 describe('a streamed CSV of clicks', () => {
-  it('is byte for byte the rows its pages hold, written by the one writer, whatever the cells hold', () => {
+  it('is byte for byte the rows its pages hold, written by the one writer, whatever the cells hold', async () => {
     const core = testCore();
     const offers = ['VPN, "Pro"', '=HYPERLINK("x")', 'Жёлтый'].map(
       (name) => core.offers.create({ name, defaultPayout: 100 }).id,
@@ -252,9 +327,9 @@ describe('a streamed CSV of clicks', () => {
       const paged = core.events.page(search).rows;
       expect(paged).toHaveLength(account === a ? 45 : 60);
       let counted = 0;
-      const text = [
-        ...core.events.stream(search, 'csv', { header: true, partRows: 7, windowRows: 20 }),
-      ]
+      const text = (
+        await all(core.events.stream(search, 'csv', { header: true, partRows: 7, windowRows: 20 }))
+      )
         .map((p) => {
           counted += p.rows;
           return p.data.toString();
@@ -270,7 +345,7 @@ describe('a streamed CSV of clicks', () => {
     }
   });
 
-  it('writes conversions’ money with each row’s currency digits, as its pages hold it', () => {
+  it('writes conversions’ money with each row’s currency digits, as its pages hold it', async () => {
     const core = testCore();
     const usd = core.offers.create({ name: 'VPN, "Pro"', defaultPayout: 1250 });
     const jpy = core.offers.create({ name: '=Yen', defaultPayout: 900, currency: 'JPY' });
@@ -295,7 +370,7 @@ describe('a streamed CSV of clicks', () => {
       expect(money.length).toBeGreaterThan(1);
       const paged = core.events.page(search).rows;
       expect(paged).toHaveLength(40);
-      const text = [...core.events.stream(search, 'csv', { header: true, partRows: 6 })]
+      const text = (await all(core.events.stream(search, 'csv', { header: true, partRows: 6 })))
         .map((p) => p.data.toString())
         .join('');
       // Pages give money as numbers; the CSV writes it with the currency's digits.

@@ -193,7 +193,7 @@ export function registerRows(context: RouteContext): void {
         if (notice) reply.header('x-partnergate-notice', notice);
         const parts = core.events.stream(search, q.format, { header: true });
         const pages = (async function* () {
-          for (const part of parts) {
+          for await (const part of parts) {
             req.rowsReturned += part.rows;
             yield part.data;
             // Let other requests run between parts.

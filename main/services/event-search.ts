@@ -98,6 +98,8 @@ const PARTNER_HIDDEN = perTable(partnerHiddenColumns);
 const SCALED = perTable(scaledColumns);
 /** Rows in one part of a streamed answer. */
 const STREAM_PART = 1000;
+/** Parts of a CSV stream read ahead of the one being written. */
+const READ_AHEAD = 2;
 /** Ids read from the index at a time while an answer streams (8 bytes each). */
 const ID_WINDOW = 200_000;
 const PARTNER_AT = EVENT_COLUMNS.conversions.indexOf('partner_id');
@@ -357,8 +359,8 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
      * is neither sorted again for every part nor held in memory whole.
      *
      * In a serving process the ids and a CSV's rows are read on the database thread, and the
-     * next part's rows are asked for before this one is written: SQLite reads one part while
-     * this thread writes the last, and the statements take no time from other requests.
+     * next parts' rows (`READ_AHEAD`) are asked for before this one is written: SQLite reads
+     * while this thread writes, and the statements take no time from other requests.
      */
     async *stream(
       s: EventSearch,
@@ -392,14 +394,16 @@ export function eventSearchService(ctx: ServiceContext, accounts: AccountService
           json.catch(() => {});
           return json;
         };
-        let next = ask(0);
+        // Parts asked for and not yet written, in order: with two, the thread has another to
+        // read as soon as it finishes one, however long this loop takes to come back.
+        const asked = Array.from({ length: READ_AHEAD }, (_, k) => ask(k * part));
         for (let i = 0; i < ids.length || header; i += part) {
           const partIds = ids.subarray(i, i + part);
           const head = header ? csvRecord(l.shown.map((x) => x.name)) : '';
           header = false;
           if (fromJson) {
-            const json = await next;
-            next = ask(i + part);
+            const json = await asked.shift();
+            asked.push(ask(i + READ_AHEAD * part));
             const { bytes, rows } = json
               ? fromJson.records(json)
               : { bytes: new Uint8Array(0), rows: 0 };

@@ -240,15 +240,16 @@ describe('a streamed answer', () => {
 
     it('ends with a failed read’s error, and a stream left unread leaves no failure behind', async () => {
       const disk = () => Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_READ' });
-      // Each stream reads the ids, then the first part's rows, then the second's: that one fails.
-      const { start } = thread((n) => (n % 3 === 0 ? disk() : null));
-      const { core, search } = setUp({ startCheckpointer: start });
-      await core.checkpointInBackground().started;
-      await expect(
-        text(core.events.stream(search(), 'csv', { header: true, partRows: 7 })),
-      ).rejects.toMatchObject({ code: 'SQLITE_IOERR_READ' });
-      // The second part is asked for while the first is handed over; the reader stops there.
-      const parts = core.events.stream(search(), 'csv', { header: true, partRows: 7 });
+      // A stream reads the ids, then asks for the first two parts' rows: the second part's fails.
+      const failing = async () => {
+        const { start } = thread((n) => (n === 3 ? disk() : null));
+        const { core, search } = setUp({ startCheckpointer: start });
+        await core.checkpointInBackground().started;
+        return core.events.stream(search(), 'csv', { header: true, partRows: 7 });
+      };
+      await expect(text(await failing())).rejects.toMatchObject({ code: 'SQLITE_IOERR_READ' });
+      // The reader stops after the first part, while the second's failed read is still asked for.
+      const parts = await failing();
       const first = await parts.next();
       expect(first.value?.rows).toBe(7);
       await parts.return(undefined);
@@ -258,7 +259,6 @@ describe('a streamed answer', () => {
   });
 });
 
-/** Every row of October 2026 in `table` that `account` may read. */
 /** Every part of a stream, in order. */
 async function all<T>(parts: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -266,6 +266,7 @@ async function all<T>(parts: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** Every row of October 2026 in `table` that `account` may read. */
 function october(core: Core, table: 'clicks' | 'conversions', account: Account) {
   return core.events.prepare({
     table,

@@ -130,9 +130,8 @@ export function watchRss(pid: number): { stop(): number } {
   };
 }
 
-/** `partnergate partner list` as a user runs it (bin/partnergate.mjs), and bare Node, in ms. */
-export function cliStartup(dataDir: string | null, runs = 9) {
-  // The command runs its build only while it is newer than every source: make it so first.
+/** Bundles as the command line is built (out/cli); `args` choose another entry and place. */
+export function buildAsCli(what: string, args: string[] = []): void {
   const built = spawnSync(
     process.execPath,
     [
@@ -140,12 +139,19 @@ export function cliStartup(dataDir: string | null, runs = 9) {
       'build',
       '--config',
       join(root, 'main', 'cli', 'vite.config.ts'),
+      ...args,
       '--logLevel',
       'warn',
     ],
     { stdio: ['ignore', 'ignore', 'inherit'], cwd: root },
   );
-  if (built.status !== 0) throw new Error('building the command line failed');
+  if (built.status !== 0) throw new Error(`building ${what} failed`);
+}
+
+/** `partnergate partner list` as a user runs it (bin/partnergate.mjs), and bare Node, in ms. */
+export function cliStartup(dataDir: string | null, runs = 9) {
+  // The command runs its build only while it is newer than every source: make it so first.
+  buildAsCli('the command line');
   const time = (argv: string[]) => {
     const t = performance.now();
     const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -272,15 +272,21 @@ export function getOperation(
   path: string,
   tag: string,
   op: Operation<z.ZodObject<Record<string, never>>>,
+  /** Writes the body as the output's serializer does (kept text, for instance); default: it. */
+  write?: (caller: Caller) => string,
 ): void {
-  const serialize = bodySerializer(op.output);
+  let text = write;
+  if (!text) {
+    const serialize = bodySerializer(op.output);
+    text = (caller) => serialize(op.run(caller, {}));
+  }
   answeredGet(
     context,
     path,
     { summary: op.summary, tags: [tag], response: { 200: op.output, ...errors } },
     {
       query: op.input.extend(authQuery),
-      answer: (caller: Caller) => ({ contentType: JSON_TYPE, body: serialize(op.run(caller, {})) }),
+      answer: (caller: Caller) => ({ contentType: JSON_TYPE, body: text(caller) }),
     },
   );
 }

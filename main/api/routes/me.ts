@@ -1,9 +1,10 @@
 /** `GET /me`: the key, its account, its remaining rate limit and how current the data is. */
 import { z } from 'zod';
-import { requireKey } from '../request-auth.ts';
+import { requireKey, type AuthContext } from '../request-auth.ts';
+import { bodySerializer } from '../serializer.ts';
 import { getOperation, operation, type RouteContext } from './common.ts';
 
-const meBody = z
+export const meBody = z
   .object({
     account: z.object({
       id: z.number(),
@@ -52,6 +53,46 @@ function isoTime(ms: number): string {
   return text;
 }
 
+type MeBody = z.input<typeof meBody>;
+
+/** The body of `/me` for a key, its account, its rate-limit decision and the data's freshness. */
+function meBodyOf(
+  key: AuthContext['key'],
+  account: AuthContext['account'],
+  remaining: number,
+  resetSeconds: number,
+  fresh: number | null,
+): MeBody {
+  return {
+    account: {
+      id: account.id,
+      name: account.name,
+      kind: account.kind,
+      timezone: account.timezone,
+      currency: account.currency,
+    },
+    key: {
+      id: key.id,
+      label: key.label,
+      prefix: key.displayPrefix,
+      scopes: key.scopes,
+      expires_at:
+        key.expiresAt === null
+          ? null
+          : isoTime(Math.min(key.expiresAt, key.graceUntil ?? Infinity)),
+      allows_url_key: key.allowQueryAuth,
+      allows_mcp: key.allowMcp,
+    },
+    rate_limit: {
+      limit: key.rateLimitCount,
+      window_seconds: key.rateLimitWindowMs / 1000,
+      remaining,
+      reset_seconds: resetSeconds,
+    },
+    data_fresh_until: fresh === null ? null : isoTime(fresh),
+  };
+}
+
 export function meOperation({ core }: RouteContext) {
   return operation({
     tool: 'account_info',
@@ -62,39 +103,70 @@ export function meOperation({ core }: RouteContext) {
     output: meBody,
     run(req) {
       const { key, account, rate } = requireKey(req);
-      const fresh = core.sources.freshUntil(account.id);
-      return {
-        account: {
-          id: account.id,
-          name: account.name,
-          kind: account.kind,
-          timezone: account.timezone,
-          currency: account.currency,
-        },
-        key: {
-          id: key.id,
-          label: key.label,
-          prefix: key.displayPrefix,
-          scopes: key.scopes,
-          expires_at:
-            key.expiresAt === null
-              ? null
-              : isoTime(Math.min(key.expiresAt, key.graceUntil ?? Infinity)),
-          allows_url_key: key.allowQueryAuth,
-          allows_mcp: key.allowMcp,
-        },
-        rate_limit: {
-          limit: rate.limit,
-          window_seconds: key.rateLimitWindowMs / 1000,
-          remaining: rate.remaining,
-          reset_seconds: Math.ceil(rate.resetInMs / 1000),
-        },
-        data_fresh_until: fresh === null ? null : isoTime(fresh),
-      };
+      const resetSeconds = Math.ceil(rate.resetInMs / 1000);
+      return meBodyOf(
+        key,
+        account,
+        rate.remaining,
+        resetSeconds,
+        core.sources.freshUntil(account.id),
+      );
     },
   });
 }
 
+/** Where the two numbers that move go: `"remaining":` then these, in the serializer's text. */
+const MARKED = '"remaining":-1,"reset_seconds":-2}';
+
+/** `/me`'s text for one key and account, cut around the two numbers that move. */
+interface CutText {
+  account: AuthContext['account'];
+  fresh: number | null;
+  head: string;
+  tail: string;
+}
+
+/**
+ * `/me` as text. A partner's polls repeat it word for word but for the requests left and the
+ * seconds to the window's reset, so the text around those two numbers is kept per key record
+ * (replaced, with its account, whenever either changes) and per freshness. It is the route's
+ * serializer's own text, made from a body with marks where the numbers go, and kept only once
+ * it has written the serializer's whole answer byte for byte. Inside a JSON string a quote is
+ * escaped, so the marked `"remaining":…}` is found only where the serializer put it.
+ */
+export function meText(
+  serialize: (body: MeBody) => string,
+  freshUntil: (accountId: number) => number | null,
+): (auth: AuthContext) => string {
+  const kept = new WeakMap<AuthContext['key'], CutText | null>();
+  return ({ key, account, rate }) => {
+    const fresh = freshUntil(account.id);
+    const remaining = rate.remaining;
+    const resetSeconds = Math.ceil(rate.resetInMs / 1000);
+    let cut = kept.get(key);
+    if (cut === undefined || (cut && (cut.account !== account || cut.fresh !== fresh))) {
+      const marked = serialize(meBodyOf(key, account, -1, -2, fresh));
+      const at = marked.indexOf(MARKED);
+      cut = {
+        account,
+        fresh,
+        head: marked.slice(0, at + '"remaining":'.length),
+        tail: marked.slice(at + MARKED.length - 1),
+      };
+      const whole = serialize(meBodyOf(key, account, remaining, resetSeconds, fresh));
+      if (at < 0 || `${cut.head}${remaining},"reset_seconds":${resetSeconds}${cut.tail}` !== whole)
+        cut = null;
+      kept.set(key, cut);
+    }
+    return cut
+      ? `${cut.head}${remaining},"reset_seconds":${resetSeconds}${cut.tail}`
+      : serialize(meBodyOf(key, account, remaining, resetSeconds, fresh));
+  };
+}
+
 export function registerMe(context: RouteContext): void {
-  getOperation(context, '/me', 'account', meOperation(context));
+  const text = meText(bodySerializer(meBody), (id) => context.core.sources.freshUntil(id));
+  getOperation(context, '/me', 'account', meOperation(context), (caller) =>
+    text(requireKey(caller)),
+  );
 }

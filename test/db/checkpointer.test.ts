@@ -141,6 +141,10 @@ describe('reads on the thread', () => {
         as: 'bytes',
       });
       expect(Buffer.from(bytes).toString()).toBe('[5,3,1]');
+      // Its page cache is SQLite's default 2 MB, not the 16 MB the driver gives a connection.
+      expect([...(await cp.read({ sql: 'PRAGMA cache_size', params: {}, as: 'numbers' }))]).toEqual(
+        [-2000],
+      );
       // What the serving connection commits later is read too.
       add.run(4);
       expect([...(await cp.read({ sql, params, as: 'numbers' }))]).toEqual([5, 3, 9, 7, 4]);

@@ -139,27 +139,28 @@ export function meText(
   freshUntil: (accountId: number) => number | null,
 ): (auth: AuthContext) => string {
   const kept = new WeakMap<AuthContext['key'], CutText | null>();
+  const write = (cut: CutText, remaining: number, resetSeconds: number) =>
+    `${cut.head}${remaining},"reset_seconds":${resetSeconds}${cut.tail}`;
   return ({ key, account, rate }) => {
     const fresh = freshUntil(account.id);
     const remaining = rate.remaining;
     const resetSeconds = Math.ceil(rate.resetInMs / 1000);
-    let cut = kept.get(key);
+    const cut = kept.get(key);
     if (cut === undefined || (cut && (cut.account !== account || cut.fresh !== fresh))) {
+      const whole = serialize(meBodyOf(key, account, remaining, resetSeconds, fresh));
       const marked = serialize(meBodyOf(key, account, -1, -2, fresh));
       const at = marked.indexOf(MARKED);
-      cut = {
+      const made: CutText = {
         account,
         fresh,
         head: marked.slice(0, at + '"remaining":'.length),
         tail: marked.slice(at + MARKED.length - 1),
       };
-      const whole = serialize(meBodyOf(key, account, remaining, resetSeconds, fresh));
-      if (at < 0 || `${cut.head}${remaining},"reset_seconds":${resetSeconds}${cut.tail}` !== whole)
-        cut = null;
-      kept.set(key, cut);
+      kept.set(key, at >= 0 && write(made, remaining, resetSeconds) === whole ? made : null);
+      return whole;
     }
     return cut
-      ? `${cut.head}${remaining},"reset_seconds":${resetSeconds}${cut.tail}`
+      ? write(cut, remaining, resetSeconds)
       : serialize(meBodyOf(key, account, remaining, resetSeconds, fresh));
   };
 }
